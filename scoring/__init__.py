@@ -1,0 +1,6 @@
+"""Account scoring: the TOML model, its rules, the engine and the backtest.
+
+A plain library: no Flask, no SQLAlchemy, no `server` or `enrich` import, no
+clock, environment, network or database reads. `now` is always a parameter, so
+a score is deterministic and decay can be tested.
+"""

@@ -1,0 +1,38 @@
+"""Vigie's server: the Flask app factory, wiring every part together.
+
+    beacon → collect → sink → storage → scoring → jobs → dashboard / api
+
+`create_app()` is the only place where parts meet: configuration, logging,
+storage, jobs and blueprints each offer an `init_app(app)`. Production runs
+`gunicorn 'server:create_app()'`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from server import health, jobs, storage
+from server.config import load_config
+from server.logs import configure_logging
+
+INSTANCE_PATH_VARIABLE = "VIGIE_INSTANCE_PATH"
+"""Where the default SQLite file and the generated secret key live."""
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build a Vigie app from the environment, then `overrides` (tests, tools).
+
+    :raise server.config.ConfigError: for a setting that cannot be used.
+    """
+    overrides = dict(overrides or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get(INSTANCE_PATH_VARIABLE)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    load_config(app, overrides)
+    configure_logging()
+    storage.init_app(app)
+    jobs.init_app(app)
+    app.register_blueprint(health.bp)
+    return app

@@ -1,0 +1,23 @@
+"""The `vigie` command (also `python -m server`).
+
+Commands are grouped by what they act on, following SPEC.md's CLI table:
+set-up (`init`, `users`, `sites`, `tokens`), running (`serve`, `worker`,
+`cron`, `jobs`, `demo`).
+"""
+
+from __future__ import annotations
+
+import click
+
+from server.cli.run import cron, demo, jobs, serve, worker
+from server.cli.setup import init, sites, tokens, users
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vigie")
+def main() -> None:
+    """Vigie: self-hosted B2B visitor identification and account scoring."""
+
+
+for command in (init, users, sites, tokens, serve, worker, cron, jobs, demo):
+    main.add_command(command)

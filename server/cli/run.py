@@ -1,0 +1,112 @@
+"""Running commands: `vigie serve`, `worker`, `cron`, `jobs` and `demo`."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from server.cli.context import check_database, check_redis, fail_cleanly, load_app
+from server.cli.setup import report_upgrade
+from server.devserver import serve as run_server
+from server.jobs import jobs_of
+from server.jobs.defaults import QUEUES
+from server.jobs.redisqueue import VigieWorker
+from server.jobs.schedule import build_cron_scheduler
+from server.snippet import script_tag
+from server.storage import session_scope
+from server.storage.demo import DEMO_ADMIN, ensure_demo_tenant
+
+host_option = click.option("--host", default="127.0.0.1", show_default=True)
+port_option = click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+
+
+@click.command()
+@host_option
+@port_option
+@fail_cleanly
+def serve(host: str, port: int) -> None:
+    """Run the collector and dashboard (development server).
+
+    For production run `gunicorn -c python:server.gunicorn_conf 'server:create_app()'`.
+    """
+    app = load_app()
+    check_database(app)
+    check_redis(app)
+    click.echo(f"Vigie on http://{host}:{port}/ (jobs: {jobs_of(app).mode})")
+    run_server(app, host, port)
+
+
+@click.command()
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice(QUEUES),
+    help="Queue to work on (repeatable; default: all).",
+)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@fail_cleanly
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker for Vigie's jobs (scale mode)."""
+    app = load_app()
+    check_database(app)
+    check_redis(app, required=True)
+    connection = jobs_of(app).redis
+    rq_worker = VigieWorker(list(queues or QUEUES), connection=connection, app=app)
+    rq_worker.work(burst=burst, with_scheduler=True)
+
+
+@click.command()
+@fail_cleanly
+def cron() -> None:
+    """Run RQ's cron scheduler for the periodic jobs (scale mode; run exactly one)."""
+    app = load_app()
+    check_redis(app, required=True)
+    build_cron_scheduler(jobs_of(app).redis).start()
+
+
+@click.command()
+@fail_cleanly
+def jobs() -> None:
+    """Show the job queues and the latest failed jobs (scale mode)."""
+    app = load_app()
+    check_redis(app, required=True)
+    backend = jobs_of(app).rq
+    assert backend is not None
+    console = Console()
+    table = Table("queue", "queued", "started", "scheduled", "failed")
+    for row in backend.status():
+        table.add_row(
+            *(str(row[key]) for key in ("queue", "queued", "started", "scheduled", "failed"))
+        )
+    console.print(table)
+    failures = backend.failed_jobs()
+    if failures:
+        failed = Table("queue", "job", "ended", "error", title="Failed jobs")
+        for row in failures:
+            failed.add_row(row["queue"], row["job"], str(row["ended_at"] or ""), row["error"])
+        console.print(failed)
+
+
+@click.command()
+@host_option
+@port_option
+@fail_cleanly
+def demo(host: str, port: int) -> None:
+    """Set up the embedded default with a demo organisation, then serve it."""
+    app = load_app()
+    check_database(app, need_schema=False)
+    check_redis(app)
+    report_upgrade(app)
+    password = secrets.token_urlsafe(12)
+    with app.app_context(), session_scope() as session:
+        site_key = ensure_demo_tenant(session, password)
+    url = f"http://{host}:{port}/"
+    click.echo(f"Vigie demo on {url}")
+    click.echo(f"  sign in as {DEMO_ADMIN} with password {password}")
+    click.echo(f"  demo site snippet: {script_tag(url, site_key)}")
+    click.echo(f"  readiness: {url}readyz")
+    run_server(app, host, port)

@@ -1,0 +1,228 @@
+"""Set-up commands: `vigie init`, `vigie users`, `vigie sites`, `vigie tokens`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+from server.cli.context import (
+    CommandError,
+    check_database,
+    database_session,
+    fail_cleanly,
+    load_app,
+)
+from server.snippet import script_tag
+from server.storage import session_scope, storage
+from server.storage.migrate import upgrade
+from server.storage.tenancy import (
+    ROLES,
+    create_api_token,
+    create_organisation,
+    create_site,
+    create_user,
+    find_organisation,
+    find_user,
+    get_organisation,
+    list_sites,
+    list_users,
+)
+from server.validation import (
+    check_password,
+    normalise_domain,
+    normalise_email,
+    normalise_name,
+    normalise_query_parameter,
+)
+
+DEFAULT_COLLECTOR_URL = "http://127.0.0.1:8000"
+"""Where `vigie serve` listens by default; the snippet points there unless told."""
+
+password_stdin = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+
+
+def read_password(from_stdin: bool, field: str = "password") -> str:
+    """The new user's password, from stdin or an interactive prompt (typed twice)."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return check_password(password, field)
+
+
+@click.command()
+@click.option("--org", "org_name", help="Create this organisation (with --admin).")
+@click.option("--admin", "admin_email", help="E-mail of the organisation's first admin.")
+@password_stdin
+@fail_cleanly
+def init(org_name: str | None, admin_email: str | None, password_stdin: bool) -> None:
+    """Create or upgrade the database schema; optionally create an organisation.
+
+    Safe to run again: the schema is brought up to date, and an organisation
+    that exists is left as it is.
+    """
+    if admin_email and not org_name:
+        raise CommandError("--admin: needs --org, the organisation the admin belongs to")
+    app = load_app()
+    check_database(app, need_schema=False)
+    report_upgrade(app)
+    if org_name:
+        with app.app_context():
+            init_organisation(normalise_name(org_name, "org"), admin_email, password_stdin)
+
+
+def report_upgrade(app: Flask) -> None:
+    before, after = upgrade(storage(app).engine)
+    where = storage(app).engine.url.render_as_string(hide_password=True)
+    if before is None:
+        click.echo(f"Database created at {where} (schema {after}).")
+    elif before != after:
+        click.echo(f"Database upgraded from schema {before} to {after}.")
+    else:
+        click.echo(f"Database is up to date (schema {after}).")
+
+
+def init_organisation(name: str, admin_email: str | None, password_stdin: bool) -> None:
+    with session_scope() as session:
+        existing = find_organisation(session, name)
+        if existing is not None:
+            users, sites = len(existing.users), len(existing.sites)
+            click.echo(
+                f'Organisation "{existing.name}" already exists ({users} user(s), {sites} site(s)); '
+                "left unchanged. Add people with `vigie users add`."
+            )
+            return
+        if not admin_email:
+            raise CommandError("--admin: required to create an organisation")
+        email = normalise_email(admin_email, "--admin")
+        if find_user(session, email) is not None:
+            raise CommandError(f"--admin: {email} is already a user of another organisation")
+        password = read_password(password_stdin)
+        organisation = create_organisation(session, name)
+        create_user(session, organisation, email, password, role="admin")
+    click.echo(f'Organisation "{name}" created with admin {email}.')
+    click.echo(f'Next: vigie sites add --org "{name}" --domain example.com')
+
+
+@click.group()
+def users() -> None:
+    """Dashboard users of an organisation."""
+
+
+@users.command("add")
+@click.option("--org", "org_name", required=True, help="Organisation name.")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@click.argument("email")
+@password_stdin
+@fail_cleanly
+def users_add(org_name: str, role: str, email: str, password_stdin: bool) -> None:
+    """Add a user who signs in with EMAIL."""
+    with database_session() as session:
+        organisation = get_organisation(session, org_name)
+        address = normalise_email(email)
+        if find_user(session, address) is not None:
+            raise CommandError(f"email: {address} is already a user")
+        create_user(session, organisation, address, read_password(password_stdin), role)
+        org = organisation.name
+    click.echo(f'User {address} ({role}) added to "{org}".')
+
+
+@users.command("list")
+@click.option("--org", "org_name", required=True, help="Organisation name.")
+@fail_cleanly
+def users_list(org_name: str) -> None:
+    """List the users of an organisation."""
+    with database_session() as session:
+        for user in list_users(session, get_organisation(session, org_name).id):
+            click.echo(f"{user.email}\t{user.role}")
+
+
+@click.group()
+def sites() -> None:
+    """Tracked websites and their snippets."""
+
+
+@sites.command("add")
+@click.option("--org", "org_name", required=True, help="Organisation name.")
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    required=True,
+    help="A domain allowed to send events (its sub-domains too). Repeat for more.",
+)
+@click.option("--name", help="Display name (default: the first domain).")
+@click.option(
+    "--allow-query",
+    "allow_query",
+    multiple=True,
+    help="A query-string parameter to keep besides utm_* (repeatable).",
+)
+@click.option("--count-education", is_flag=True, help="Score visits from education networks.")
+@click.option("--count-government", is_flag=True, help="Score visits from government networks.")
+@click.option(
+    "--collector-url",
+    envvar="VIGIE_PUBLIC_URL",
+    default=DEFAULT_COLLECTOR_URL,
+    show_default=True,
+    help="Public URL of this Vigie server, used in the snippet.",
+)
+@fail_cleanly
+def sites_add(
+    org_name: str,
+    domains: tuple[str, ...],
+    name: str | None,
+    allow_query: tuple[str, ...],
+    count_education: bool,
+    count_government: bool,
+    collector_url: str,
+) -> None:
+    """Add a site; print its key and the <script> tag to paste into its pages."""
+    hosts = [normalise_domain(domain, "--domain") for domain in domains]
+    parameters = [normalise_query_parameter(p, "--allow-query") for p in allow_query]
+    with database_session() as session:
+        organisation = get_organisation(session, org_name)
+        site = create_site(
+            session,
+            organisation,
+            normalise_name(name or hosts[0], "--name"),
+            hosts,
+            parameters,
+            count_education,
+            count_government,
+        )
+        key, site_name = site.public_key, site.name
+    click.echo(f'Site "{site_name}" added; site key: {key}')
+    click.echo("Paste this tag into the <head> of every page:")
+    click.echo(script_tag(collector_url, key))
+
+
+@sites.command("list")
+@click.option("--org", "org_name", required=True, help="Organisation name.")
+@fail_cleanly
+def sites_list(org_name: str) -> None:
+    """List an organisation's sites, their keys and domains."""
+    with database_session() as session:
+        for site in list_sites(session, get_organisation(session, org_name).id):
+            click.echo(f"{site.public_key}\t{site.name}\t{', '.join(site.domains)}")
+
+
+@click.group()
+def tokens() -> None:
+    """API tokens for `Authorization: Bearer`."""
+
+
+@tokens.command("create")
+@click.option("--org", "org_name", required=True, help="Organisation name.")
+@click.option("--name", required=True, help="What the token is for, e.g. 'CRM sync'.")
+@fail_cleanly
+def tokens_create(org_name: str, name: str) -> None:
+    """Create an API token; it is shown once and stored only as a hash."""
+    with database_session() as session:
+        organisation = get_organisation(session, org_name)
+        token = create_api_token(session, organisation.id, normalise_name(name))
+    click.echo(token)

@@ -1,0 +1,183 @@
+"""Configuration: defaults, then `.env`, then `VIGIE_*` variables, then overrides.
+
+Every setting is named in SPEC.md "Configuration". Values are checked here, once,
+so that a mistake is a one-line `ConfigError` naming the variable rather than a
+traceback deep inside SQLAlchemy or Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+from flask import Flask
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "VIGIE"
+
+DEFAULT_RETENTION_DAYS = 395
+"""Raw events older than this are purged (13 months, as web analytics tools keep)."""
+
+SQLITE_FILE_NAME = "vigie.db"
+"""Default database file, inside the instance folder."""
+
+SECRET_KEY_FILE_NAME = "secret_key"
+"""Where a generated secret key is kept when `VIGIE_SECRET_KEY` is unset."""
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,
+    "REDIS_URL": None,
+    "MMDB": "",
+    "SECRET_KEY": None,
+    "TRUSTED_PROXIES": 0,
+    "RETENTION_DAYS": DEFAULT_RETENTION_DAYS,
+    "SCORING_MODEL": None,
+    # Not environment settings: switches for tests and embedded tools.
+    "JOBS_START_CRON": True,
+}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{ENV_PREFIX}_{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Fill `app.config` from defaults, `.env`, the environment and `overrides`.
+
+    :raise ConfigError: when a value cannot be used.
+    """
+    app.config.update(DEFAULTS)
+    load_dotenv(Path.cwd() / ".env", override=False)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    app.config.update(overrides or {})
+    _normalise(app)
+
+
+def _normalise(app: Flask) -> None:
+    config = app.config
+    config["DATABASE_URL"] = database_url(config["DATABASE_URL"], app.instance_path)
+    config["REDIS_URL"] = redis_url(config["REDIS_URL"])
+    config["MMDB"] = mmdb_paths(config["MMDB"])
+    config["TRUSTED_PROXIES"] = non_negative_int("TRUSTED_PROXIES", config["TRUSTED_PROXIES"])
+    config["RETENTION_DAYS"] = positive_int("RETENTION_DAYS", config["RETENTION_DAYS"])
+    config["SCORING_MODEL"] = optional_file("SCORING_MODEL", config["SCORING_MODEL"])
+    config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], config["REDIS_URL"], app.instance_path)
+
+
+def database_url(value: Any, instance_path: str) -> str:
+    """Return a SQLAlchemy URL; SQLite in the instance folder when unset.
+
+    `postgresql://` and `postgres://` URLs are pointed at psycopg 3, the only
+    PostgreSQL driver Vigie ships with.
+    """
+    if value in (None, ""):
+        return f"sqlite:///{Path(instance_path) / SQLITE_FILE_NAME}"
+    try:
+        url: URL = make_url(str(value))
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL", f"not a database URL: {_shown(value)}") from None
+    backend = url.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise ConfigError(
+            "DATABASE_URL", f"unsupported database {backend!r}; use sqlite:/// or postgresql://"
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def redis_url(value: Any) -> str | None:
+    """Return the Redis URL, or None for the embedded mode."""
+    if value in (None, ""):
+        return None
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise ConfigError("REDIS_URL", f"not a redis:// URL: {_shown(value)}")
+    return str(value)
+
+
+def mmdb_paths(value: Any) -> list[str]:
+    """Split the comma-separated list of `.mmdb` files; each must exist."""
+    if isinstance(value, list | tuple):
+        items = [str(item) for item in value]
+    else:
+        items = str(value or "").split(",")
+    paths = [item.strip() for item in items if item.strip()]
+    for path in paths:
+        if not Path(path).is_file():
+            raise ConfigError("MMDB", f"no such file: {path}")
+    return paths
+
+
+def optional_file(name: str, value: Any) -> str | None:
+    """Return the path of an optional file setting; it must exist when given."""
+    if value in (None, ""):
+        return None
+    if not Path(str(value)).is_file():
+        raise ConfigError(name, f"no such file: {value}")
+    return str(value)
+
+
+def non_negative_int(name: str, value: Any) -> int:
+    """Return `value` as an int ≥ 0."""
+    number = _int(name, value)
+    if number < 0:
+        raise ConfigError(name, f"must be 0 or more, got {number}")
+    return number
+
+
+def positive_int(name: str, value: Any) -> int:
+    """Return `value` as an int ≥ 1."""
+    number = _int(name, value)
+    if number < 1:
+        raise ConfigError(name, f"must be 1 or more, got {number}")
+    return number
+
+
+def _int(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(name, f"must be a whole number, got {value!r}")
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ConfigError(name, f"must be a whole number, got {_shown(value)}") from None
+
+
+def secret_key(value: Any, redis: str | None, instance_path: str) -> str:
+    """Return the secret key, generating and keeping one for a single machine.
+
+    In scale mode several collectors and dashboards must share the key, so it
+    has to be given.
+    """
+    if value not in (None, ""):
+        return str(value)
+    if redis:
+        raise ConfigError("SECRET_KEY", "required when VIGIE_REDIS_URL is set (all nodes share it)")
+    key_file = Path(instance_path) / SECRET_KEY_FILE_NAME
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _shown(value: Any) -> str:
+    """Quote a bad value for a message, hiding a password it may carry."""
+    text = str(value)
+    parts = urlsplit(text)
+    if parts.password:
+        text = text.replace(f":{parts.password}@", ":***@")
+    return repr(text[:200])

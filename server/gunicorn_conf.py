@@ -1,0 +1,18 @@
+"""Gunicorn settings for Vigie: `gunicorn -c python:server.gunicorn_conf 'server:create_app()'`.
+
+The access log leaves out the client address and the query string (which may
+carry e-mails before the collector redacts them); every gunicorn handler gets
+the address-redacting filter.
+"""
+
+from server.logs import protect_handlers
+
+access_log_format = '- %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    protect_handlers()
+
+
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+    protect_handlers()

@@ -1,0 +1,52 @@
+"""Periodic maintenance jobs: salt rotation, retention purge, daily scores.
+
+Each one is idempotent: running it twice, or late, does no harm. They run on
+RQ's cron in scale mode and on the embedded scheduler thread otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from server.jobs.task import task
+from server.storage import session_scope
+from server.storage.retention import purge_before, retention_cutoff
+from server.storage.salts import rotate_salts
+from server.storage.snapshots import record_snapshots
+from server.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@task(queue="maintenance")
+def rotate_daily_salts() -> int:
+    """Make sure today's and tomorrow's salts exist; delete expired ones."""
+    with session_scope() as session:
+        deleted = rotate_salts(session, utcnow().date())
+    log.info("daily salts rotated, %d expired salt(s) deleted", deleted)
+    return deleted
+
+
+@task(queue="maintenance")
+def purge_expired_events() -> tuple[int, int]:
+    """Delete raw events and visits older than `VIGIE_RETENTION_DAYS`."""
+    cutoff = retention_cutoff(utcnow(), current_app.config["RETENTION_DAYS"])
+    with session_scope() as session:
+        events, visits = purge_before(session, cutoff)
+    log.info("retention purge: %d event(s) and %d visit(s) deleted", events, visits)
+    return events, visits
+
+
+@task(queue="score")
+def record_daily_scores() -> int:
+    """The daily score pass: today's snapshot of every account's score.
+
+    This is where decayed scores are recomputed before the snapshot, once the
+    scoring engine is plugged in (`server.scoring`).
+    """
+    with session_scope() as session:
+        written = record_snapshots(session, utcnow().date())
+    log.info("daily score snapshots: %d account(s)", written)
+    return written

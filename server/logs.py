@@ -1,0 +1,92 @@
+"""Logging that can never print a client IP address (SPEC.md privacy rule 1).
+
+`AddressRedactingFilter` rewrites every record that reaches a Vigie handler:
+anything that parses as an IPv4 or IPv6 address, in the message, its arguments,
+the exception text or the stack, becomes `[ip]`. It sits on the handlers, not
+on loggers, because a logger's filters do not see records propagated from its
+children (werkzeug, gunicorn, rq, sqlalchemy…).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import sys
+
+REDACTED = "[ip]"
+"""What an address is replaced with."""
+
+_IPV4 = re.compile(r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9])")
+"""Dotted quads, wherever they stand (also glued to letters, as in `ip=`)."""
+
+_IPV6 = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[0-9A-Za-z]+)?")
+"""Runs of hex digits, colons and dots with two colons at least: IPv6 candidates."""
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_NOISY_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "rq.worker", "rq.cron")
+
+_QUIET_LOGGERS = ("alembic",)
+"""Libraries whose INFO lines say nothing a Vigie user needs."""
+
+
+def redact_addresses(text: str) -> str:
+    """Return `text` with every IPv4/IPv6 address (also IPv4-mapped) replaced."""
+    return _IPV4.sub(_redact_match, _IPV6.sub(_redact_match, text))
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    token = match.group(0)
+    core = token.split("%", 1)[0]
+    if core.endswith(".") or (core.endswith(":") and not core.endswith("::")):
+        core = core[:-1]
+    try:
+        ipaddress.ip_address(core)
+    except ValueError:
+        return token
+    return token.replace(core, REDACTED)
+
+
+class AddressRedactingFilter(logging.Filter):
+    """Replace IP addresses in a record before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_addresses(record.getMessage())
+        record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_addresses(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_addresses(record.stack_info)
+        return True
+
+
+def configure_logging(level: int | str = logging.INFO) -> logging.Handler:
+    """Install one redacting stderr handler on the root logger (idempotent).
+
+    Handlers already attached to the root or to known noisy loggers get the
+    filter too, so a library cannot bypass it by logging on its own handler.
+    """
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "_vigie", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler._vigie = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    protect_handlers()
+    return handler
+
+
+def protect_handlers() -> None:
+    """Put the redacting filter on every handler of the root and noisy loggers."""
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in _NOISY_LOGGERS]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, AddressRedactingFilter) for f in handler.filters):
+                handler.addFilter(AddressRedactingFilter())

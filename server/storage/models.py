@@ -1,0 +1,290 @@
+"""The stored rows, as typed SQLAlchemy 2 mappings.
+
+Tenancy: every row hangs off an `Organisation`. Query functions take the
+organisation id first so that another organisation's ids read as missing.
+No raw IP address and no raw user agent has a column here (SPEC.md privacy
+rules 1 and 4): events keep the visitor hash and the reduced device facts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from server.storage.types import BigId, UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Stable constraint names, so migrations can alter them on SQLite too."""
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Organisation(Base):
+    """A tenant: a team using Vigie."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+    sites: Mapped[list[Site]] = relationship(back_populates="organisation")
+
+
+class User(Base):
+    """Someone who signs in to the dashboard of one organisation."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Site(Base):
+    """A tracked website: the domains allowed to send events and its public key."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[str] = mapped_column(String(32), unique=True)
+    domains: Mapped[list[str]] = mapped_column(default=list)
+    query_allowlist: Mapped[list[str]] = mapped_column(default=list)
+    count_education: Mapped[bool] = mapped_column(Boolean, default=False)
+    count_government: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_event_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="sites")
+
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+
+class Account(Base):
+    """A company recognised behind visits, unique per organisation by its key."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    # Firmographics
+    name: Mapped[str] = mapped_column(String(255))
+    domain: Mapped[str | None] = mapped_column(String(255))
+    industry: Mapped[str | None] = mapped_column(String(120))
+    employees: Mapped[int | None] = mapped_column(Integer)
+    revenue_band: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str | None] = mapped_column(String(2))
+    city: Mapped[str | None] = mapped_column(String(120))
+    linkedin_url: Mapped[str | None] = mapped_column(String(300))
+    firmographics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Aggregates kept up to date by ingestion
+    first_seen: Mapped[datetime | None]
+    last_seen: Mapped[datetime | None]
+    visits_30d: Mapped[int] = mapped_column(default=0)
+    active_days_30d: Mapped[int] = mapped_column(default=0)
+    pageviews_total: Mapped[int] = mapped_column(default=0)
+    top_pages: Mapped[list[str]] = mapped_column(default=list)
+    # Score
+    score: Mapped[int] = mapped_column(default=0)
+    fit: Mapped[float] = mapped_column(Float, default=0.0)
+    engagement: Mapped[float] = mapped_column(Float, default=0.0)
+    tier: Mapped[str] = mapped_column(String(8), default="cold")
+    explanation: Mapped[list[Any]] = mapped_column(default=list)
+    scored_at: Mapped[datetime | None]
+    hot_since: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    events: WriteOnlyMapped[Event] = relationship(passive_deletes=True)
+
+    __table_args__ = (
+        UniqueConstraint("org_id", "key"),
+        Index("ix_accounts_org_score", "org_id", "score"),
+        Index("ix_accounts_org_last_seen", "org_id", "last_seen"),
+        Index("ix_accounts_org_domain", "org_id", "domain"),
+    )
+
+
+class Visit(Base):
+    """A visitor's events with no gap longer than 30 minutes."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    visitor_hash: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    last_event_at: Mapped[datetime]
+    pageviews: Mapped[int] = mapped_column(default=0)
+    events_count: Mapped[int] = mapped_column(default=0)
+    engaged_ms: Mapped[int] = mapped_column(BigId, default=0)
+    entry_path: Mapped[str | None] = mapped_column(String(2048))
+    referrer_host: Mapped[str | None] = mapped_column(String(255))
+    utm_source: Mapped[str | None] = mapped_column(String(255))
+    utm_medium: Mapped[str | None] = mapped_column(String(255))
+    utm_campaign: Mapped[str | None] = mapped_column(String(255))
+    country: Mapped[str | None] = mapped_column(String(2))
+    connection_class: Mapped[str] = mapped_column(String(16), default="unknown")
+    device_class: Mapped[str | None] = mapped_column(String(16))
+    browser_family: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_visits_site_visitor_last", "site_id", "visitor_hash", "last_event_at"),
+        Index("ix_visits_account_started", "account_id", "started_at"),
+    )
+
+
+class Event(Base):
+    """One accepted beacon, anonymised (SPEC.md privacy rule 4)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(String(300))
+    referrer_host: Mapped[str | None] = mapped_column(String(255))
+    referrer_path: Mapped[str | None] = mapped_column(String(2048))
+    utm_source: Mapped[str | None] = mapped_column(String(255))
+    utm_medium: Mapped[str | None] = mapped_column(String(255))
+    utm_campaign: Mapped[str | None] = mapped_column(String(255))
+    utm_term: Mapped[str | None] = mapped_column(String(255))
+    utm_content: Mapped[str | None] = mapped_column(String(255))
+    props: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    engaged_ms: Mapped[int | None] = mapped_column(BigId)
+    visitor_hash: Mapped[str] = mapped_column(String(32))
+    country: Mapped[str | None] = mapped_column(String(2))
+    connection_class: Mapped[str] = mapped_column(String(16), default="unknown")
+    device_class: Mapped[str | None] = mapped_column(String(16))
+    browser_family: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_events_account_occurred", "account_id", "occurred_at"),
+        Index("ix_events_site_occurred", "site_id", "occurred_at"),
+        Index("ix_events_occurred", "occurred_at"),
+        Index("ix_events_visit", "visit_id"),
+    )
+
+
+class ScoreSnapshot(Base):
+    """An account's score on one day: the trend and the date it became hot."""
+
+    __tablename__ = "score_snapshots"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    score: Mapped[int]
+    fit: Mapped[float] = mapped_column(Float)
+    engagement: Mapped[float] = mapped_column(Float)
+    tier: Mapped[str] = mapped_column(String(8))
+
+
+class DailySalt(Base):
+    """The secret mixed into visitor hashes on one UTC day; deleted after two days."""
+
+    __tablename__ = "daily_salts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Enrichment(Base):
+    """What one provider last said about one account, and whether it failed."""
+
+    __tablename__ = "enrichments"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+
+
+class Outcome(Base):
+    """Sales feedback on an account: accepted, rejected, won or lost."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    domain: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_outcomes_org_account", "org_id", "account_id"),)

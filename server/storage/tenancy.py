@@ -1,0 +1,138 @@
+"""Organisations, their users, API tokens and sites: lookups and creation.
+
+Lookups of an organisation's rows take the organisation first. Creation checks
+what a user could get wrong (a name or e-mail already taken, a domain already
+tracked) and raises `InvalidInput` naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.security import hash_password, new_api_token, new_site_key
+from server.storage.models import ApiToken, Organisation, Site, User
+from server.validation import InvalidInput
+
+ROLES = ("admin", "member")
+"""Admins manage sites, users and the scoring model; members use the dashboard."""
+
+
+def find_organisation(session: Session, name: str) -> Organisation | None:
+    """The organisation called `name` (case-insensitive), if any."""
+    return session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())
+    )
+
+
+def get_organisation(session: Session, name: str, field: str = "org") -> Organisation:
+    """The organisation called `name`.
+
+    :raise InvalidInput: when there is none, listing the ones that exist.
+    """
+    organisation = find_organisation(session, name)
+    if organisation is None:
+        known = session.scalars(select(Organisation.name).order_by(Organisation.name)).all()
+        hint = f" (known: {', '.join(known)})" if known else " (create one with `vigie init`)"
+        raise InvalidInput(field, f"no organisation named {name!r}{hint}")
+    return organisation
+
+
+def create_organisation(session: Session, name: str) -> Organisation:
+    if find_organisation(session, name) is not None:
+        raise InvalidInput("org", f"an organisation named {name!r} already exists")
+    organisation = Organisation(name=name)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email))
+
+
+def create_user(
+    session: Session, organisation: Organisation, email: str, password: str, role: str = "member"
+) -> User:
+    """Add a user; e-mails are unique across organisations.
+
+    :raise InvalidInput: for an unknown role or an e-mail already in use.
+    """
+    if role not in ROLES:
+        raise InvalidInput("role", f"{role!r} is not one of {', '.join(ROLES)}")
+    existing = find_user(session, email)
+    if existing is not None:
+        where = "this" if existing.org_id == organisation.id else "another"
+        raise InvalidInput("email", f"{email} is already a user of {where} organisation")
+    user = User(
+        org_id=organisation.id, email=email, password_hash=hash_password(password), role=role
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session, org_id: int) -> Sequence[User]:
+    return session.scalars(select(User).where(User.org_id == org_id).order_by(User.email)).all()
+
+
+def create_api_token(session: Session, org_id: int, name: str, user_id: int | None = None) -> str:
+    """Store a new token's hash and return the token itself, shown only once."""
+    token, token_hash = new_api_token()
+    session.add(
+        ApiToken(
+            org_id=org_id, user_id=user_id, name=name, token_hash=token_hash, prefix=token[:12]
+        )
+    )
+    session.flush()
+    return token
+
+
+def create_site(
+    session: Session,
+    organisation: Organisation,
+    name: str,
+    domains: Sequence[str],
+    query_allowlist: Sequence[str] = (),
+    count_education: bool = False,
+    count_government: bool = False,
+) -> Site:
+    """Add a tracked site with a fresh public key.
+
+    :raise InvalidInput: for no domain, a name taken in the organisation, or a
+        domain another site of the organisation already tracks.
+    """
+    if not domains:
+        raise InvalidInput("domain", "give at least one domain")
+    for site in organisation.sites:
+        clash = sorted(set(site.domains) & set(domains))
+        if clash:
+            raise InvalidInput(
+                "domain",
+                f"{clash[0]} is already tracked by site {site.name!r} (key {site.public_key})",
+            )
+    taken_names = {site.name.lower() for site in organisation.sites}
+    if name.lower() in taken_names:
+        raise InvalidInput("name", f"the organisation already has a site named {name!r}")
+    site = Site(
+        org_id=organisation.id,
+        name=name,
+        public_key=new_site_key(),
+        domains=list(dict.fromkeys(domains)),
+        query_allowlist=list(dict.fromkeys(query_allowlist)),
+        count_education=count_education,
+        count_government=count_government,
+    )
+    session.add(site)
+    session.flush()
+    return site
+
+
+def list_sites(session: Session, org_id: int) -> Sequence[Site]:
+    return session.scalars(select(Site).where(Site.org_id == org_id).order_by(Site.name)).all()
+
+
+def find_site_by_key(session: Session, public_key: str) -> Site | None:
+    return session.scalar(select(Site).where(Site.public_key == public_key))

@@ -1,0 +1,97 @@
+"""Checks and normal forms of what users type: e-mails, domains, passwords, names.
+
+Each function returns the normal form or raises `InvalidInput(field, reason)`,
+which the CLI and the dashboard show as `field: reason`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+MIN_PASSWORD_LENGTH = 10
+"""Shortest password accepted for a dashboard user."""
+
+MAX_NAME_LENGTH = 200
+"""Longest organisation or site name."""
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_QUERY_PARAMETER = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,64}$")
+
+
+class InvalidInput(ValueError):
+    """A value a user gave cannot be used; `field` names it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def normalise_email(value: str, field: str = "email") -> str:
+    """Return the e-mail address trimmed and lower-cased."""
+    email = value.strip().lower()
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise InvalidInput(field, f"{value!r} is not an e-mail address")
+    return email
+
+
+def normalise_domain(value: str, field: str = "domain") -> str:
+    """Return a host name in lower-case ASCII (IDNA), without a trailing dot.
+
+    `example.com` also covers its sub-domains (`www.example.com`) when events
+    are checked; `localhost` is accepted for development.
+    """
+    text = value.strip().lower().rstrip(".")
+    if "://" in text or "/" in text:
+        raise InvalidInput(field, f"{value!r} is a URL; give the host name only, e.g. example.com")
+    if text.startswith("www.") and text.count(".") >= 2:
+        text = text[4:]
+    if _is_ip_address(text):
+        raise InvalidInput(field, f"{value!r} is an IP address; give a host name")
+    try:
+        ascii_name = text.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidInput(field, f"{value!r} is not a valid host name") from None
+    labels = ascii_name.split(".")
+    if ascii_name == "localhost":
+        return ascii_name
+    if len(ascii_name) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise InvalidInput(field, f"{value!r} is not a valid host name")
+    if labels[-1].isdigit():
+        raise InvalidInput(field, f"{value!r} has no valid top-level domain")
+    return ascii_name
+
+
+def normalise_query_parameter(value: str, field: str = "allow-query") -> str:
+    """Return a query-string parameter name kept by the collector."""
+    name = value.strip()
+    if not _QUERY_PARAMETER.match(name):
+        raise InvalidInput(field, f"{value!r} is not a query parameter name")
+    return name
+
+
+def normalise_name(value: str, field: str = "name") -> str:
+    """Return a display name trimmed, non-empty and not too long."""
+    name = " ".join(value.split())
+    if not name:
+        raise InvalidInput(field, "must not be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(field, f"at most {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def check_password(value: str, field: str = "password") -> str:
+    """Return the password if it is long enough."""
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(field, f"at least {MIN_PASSWORD_LENGTH} characters")
+    return value
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True

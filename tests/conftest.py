@@ -1,0 +1,173 @@
+"""Fixtures on the real services, one each: databases, Redis, an RQ worker, apps.
+
+* `db_url`: a clean, migrated database, once on SQLite and once on PostgreSQL
+  (a fresh schema per test run, tables emptied after each test).
+* `app` / `client` / `runner`: a Vigie app on `db_url`; `sqlite_app` when one
+  backend is enough.
+* `redis_url` / `redis_conn`: a dedicated Redis database, flushed.
+* `rq_worker`: runs a real RQ worker in burst mode over Vigie's queues.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from server import create_app
+from server.jobs.defaults import QUEUES
+from server.jobs.redisqueue import VigieWorker
+from server.storage import storage
+from server.storage.engine import build_engine
+from server.storage.migrate import upgrade
+from server.storage.models import Base
+from tests.support.services import POSTGRES_URL, REDIS_URL, service_missing
+
+TEST_DATA = Path(os.environ.get("VIGIE_TEST_DATA", Path(__file__).parents[2] / "shared" / "data"))
+"""Shared real-world fixtures (MaxMind test DBs, user-agent lists), read in place."""
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No developer setting or `.env` leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("VIGIE_") and not name.startswith("VIGIE_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "vigie.db"
+    engine = build_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """A migrated schema of its own in the `test` database, dropped at the end."""
+    schema = f"vigie_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    except OperationalError as error:
+        admin.dispose()
+        service_missing("PostgreSQL", error)
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    engine = build_engine(rendered)
+    upgrade(engine)
+    engine.dispose()
+    yield rendered
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A clean database at the newest schema, on each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "db" / "vigie.db"
+        path.parent.mkdir()
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_schema_url")
+    yield url
+    empty_tables(url)
+
+
+def empty_tables(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps with test settings; their engines are closed afterwards."""
+    apps: list[Flask] = []
+
+    def build(database_url: str, **settings: Any) -> Flask:
+        config = {
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": database_url,
+            "JOBS_RETRY_INTERVALS": [0, 0],
+            "TESTING": True,
+            **settings,
+        }
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["vigie.jobs"].local.drain(timeout=10)
+        storage(app).engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], db_url: str) -> Flask:
+    """A Vigie app on SQLite, then on PostgreSQL."""
+    return make_app(db_url)
+
+
+@pytest.fixture
+def sqlite_app(make_app: Callable[..., Flask], tmp_path: Path, sqlite_template: Path) -> Flask:
+    """A Vigie app on SQLite only, for tests where the backend does not matter."""
+    path = tmp_path / "sqlite-only.db"
+    shutil.copy(sqlite_template, path)
+    return make_app(f"sqlite:///{path}")
+
+
+@pytest.fixture
+def client(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The tests' own Redis database, empty before and after each test."""
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.ping()
+    except RedisError as error:
+        service_missing("Redis", error)
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def redis_conn(redis_url: str) -> Redis:
+    return Redis.from_url(redis_url)
+
+
+@pytest.fixture
+def rq_worker(redis_conn: Redis) -> Callable[[Flask], bool]:
+    """Run a real, forking RQ worker in burst mode on every queue of `app`."""
+
+    def work(app: Flask) -> bool:
+        worker = VigieWorker(list(QUEUES), connection=redis_conn, app=app)
+        return worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+
+    return work
