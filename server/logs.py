@@ -42,9 +42,11 @@ def _redact_match(match: re.Match[str]) -> str:
     if core.endswith(".") or (core.endswith(":") and not core.endswith("::")):
         core = core[:-1]
     try:
-        ipaddress.ip_address(core)
+        address = ipaddress.ip_address(core)
     except ValueError:
         return token
+    if address.is_loopback or address.is_unspecified:
+        return token  # this machine itself ("Running on 127.0.0.1:8000"): nobody's address
     return token.replace(core, REDACTED)
 
 

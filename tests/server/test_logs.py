@@ -1,0 +1,134 @@
+"""No client IP address in any log line (SPEC.md privacy rule 1)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from server.logs import AddressRedactingFilter, configure_logging, redact_addresses
+from tests.support.processes import VIGIE, free_port, stop, wait_for_http
+
+CLIENT_V4 = "203.0.113.77"
+CLIENT_V6 = "2001:db8:85a3::8a2e:370:7334"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"GET from {CLIENT_V4} ok", "GET from [ip] ok"),
+        (f"ip={CLIENT_V4},", "ip=[ip],"),
+        (f"[{CLIENT_V6}]:443", "[[ip]]:443"),
+        ("::ffff:198.51.100.4 via proxy", "[ip] via proxy"),
+        ("fe80::1%eth0 link", "[ip]%eth0 link"),
+        (f"{CLIENT_V4}:8080", "[ip]:8080"),
+        ("at 12:30:45, version 1.2.3", "at 12:30:45, version 1.2.3"),
+        ("listening on 127.0.0.1:8000", "listening on 127.0.0.1:8000"),
+    ],
+)
+def test_addresses_are_redacted(text, expected):
+    assert redact_addresses(text) == expected
+
+
+def test_filter_redacts_arguments_and_exceptions():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(AddressRedactingFilter())
+    logger = logging.getLogger("tests.redaction")
+    logger.addHandler(handler)
+    try:
+        logger.warning("client %s and %s", CLIENT_V4, CLIENT_V6)
+        try:
+            raise ValueError(f"bad address {CLIENT_V4}")
+        except ValueError:
+            logger.exception("failed for %s", CLIENT_V6)
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert CLIENT_V4 not in output and CLIENT_V6 not in output
+    assert "client [ip] and [ip]" in output
+    assert "ValueError: bad address [ip]" in output
+
+
+def test_vigie_handler_protects_library_loggers():
+    """A record from werkzeug or rq reaches the Vigie handler already redacted."""
+    handler = configure_logging()
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        logging.getLogger("werkzeug").warning('%s - - "GET / HTTP/1.1" 200', CLIENT_V4)
+        logging.getLogger("rq.worker").warning("job from %s", CLIENT_V6)
+    finally:
+        handler.setStream(previous)
+    assert CLIENT_V4 not in stream.getvalue() and CLIENT_V6 not in stream.getvalue()
+    assert stream.getvalue().count("[ip]") == 2
+
+
+def _access_line(log: str) -> str:
+    return next(line for line in log.splitlines() if "/healthz" in line)
+
+
+def test_serve_access_log_has_no_client_address(sqlite_app, tmp_path):
+    """`vigie serve` logs requests with `-` where the client address would be."""
+    port = free_port()
+    env = {
+        "VIGIE_DATABASE_URL": sqlite_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    process = subprocess.Popen(
+        [*VIGIE, "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/healthz", process) == 200
+    finally:
+        _, stderr = stop(process)
+    line = _access_line(stderr)
+    assert "127.0.0.1" not in line
+    assert '"GET /healthz HTTP/1.1" 200' in line
+
+
+def test_gunicorn_access_log_has_no_client_address(sqlite_app, tmp_path):
+    port = free_port()
+    env = {
+        "VIGIE_DATABASE_URL": sqlite_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:server.gunicorn_conf",
+            "--access-logfile",
+            "-",
+            "-b",
+            f"127.0.0.1:{port}",
+            "server:create_app()",
+        ],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/healthz?email=a@b.c", headers={"X-Forwarded-For": CLIENT_V4}
+        )
+        urllib.request.urlopen(request, timeout=5).read()
+    finally:
+        stdout, stderr = stop(process)
+    log = stdout + stderr
+    assert "GET /healthz" in log
+    assert "127.0.0.1 " not in _access_line(log)
+    assert CLIENT_V4 not in log and "a@b.c" not in log
