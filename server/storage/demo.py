@@ -26,7 +26,7 @@ def ensure_demo_tenant(session: Session, password: str) -> str:
         for user in organisation.users:
             if user.email == DEMO_ADMIN:
                 user.password_hash = hash_password(password)
-    if not organisation.sites:
-        create_site(session, organisation, "Demo site", [DEMO_DOMAIN])
-    session.flush()
-    return organisation.sites[0].public_key
+    site = organisation.sites[0] if organisation.sites else None
+    if site is None:
+        site = create_site(session, organisation, "Demo site", [DEMO_DOMAIN])
+    return site.public_key

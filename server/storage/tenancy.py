@@ -117,7 +117,6 @@ def create_site(
     if name.lower() in taken_names:
         raise InvalidInput("name", f"the organisation already has a site named {name!r}")
     site = Site(
-        org_id=organisation.id,
         name=name,
         public_key=new_site_key(),
         domains=list(dict.fromkeys(domains)),
@@ -125,7 +124,7 @@ def create_site(
         count_education=count_education,
         count_government=count_government,
     )
-    session.add(site)
+    organisation.sites.append(site)
     session.flush()
     return site
 

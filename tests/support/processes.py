@@ -39,7 +39,8 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30.0) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"process exited with {process.returncode}")
+            _, stderr = process.communicate()
+            raise AssertionError(f"process exited with {process.returncode}: {stderr[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status
