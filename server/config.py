@@ -81,7 +81,7 @@ def database_url(value: Any, instance_path: str) -> str:
     PostgreSQL driver Vigie ships with.
     """
     if value in (None, ""):
-        return f"sqlite:///{Path(instance_path) / SQLITE_FILE_NAME}"
+        value = f"sqlite:///{Path(instance_path) / SQLITE_FILE_NAME}"
     try:
         url: URL = make_url(str(value))
     except ArgumentError:
@@ -93,7 +93,16 @@ def database_url(value: Any, instance_path: str) -> str:
         raise ConfigError(
             "DATABASE_URL", f"unsupported database {backend!r}; use sqlite:/// or postgresql://"
         )
+    elif url.database and url.database != ":memory:":
+        _ensure_folder(Path(url.database).parent)
     return url.render_as_string(hide_password=False)
+
+
+def _ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError("DATABASE_URL", f"cannot create {folder}: {error.strerror}") from None
 
 
 def redis_url(value: Any) -> str | None:
@@ -166,11 +175,16 @@ def secret_key(value: Any, redis: str | None, instance_path: str) -> str:
     key_file = Path(instance_path) / SECRET_KEY_FILE_NAME
     if key_file.is_file():
         return key_file.read_text().strip()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
+    try:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+    except OSError as error:
+        raise ConfigError(
+            "INSTANCE_PATH", f"cannot keep a secret key in {key_file}: {error.strerror}"
+        ) from None
     return key
 
 

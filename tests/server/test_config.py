@@ -58,6 +58,7 @@ def test_dotenv_file_is_read_and_the_environment_wins(instance, monkeypatch, tmp
     [
         ("VIGIE_DATABASE_URL", "not a url", "VIGIE_DATABASE_URL: not a database URL: 'not a url'"),
         ("VIGIE_DATABASE_URL", "mysql://x/y", "VIGIE_DATABASE_URL: unsupported database 'mysql'"),
+        ("VIGIE_DATABASE_URL", "sqlite:////proc/vigie/x.db", "VIGIE_DATABASE_URL: cannot create"),
         ("VIGIE_REDIS_URL", "localhost:6379", "VIGIE_REDIS_URL: not a redis:// URL"),
         ("VIGIE_MMDB", "/missing/City.mmdb", "VIGIE_MMDB: no such file: /missing/City.mmdb"),
         ("VIGIE_TRUSTED_PROXIES", "-1", "VIGIE_TRUSTED_PROXIES: must be 0 or more, got -1"),
