@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from server import health, jobs, storage
+from server import health, jobs, resolution, storage
 from server.config import load_config
 from server.logs import configure_logging
 
@@ -33,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     load_config(app, overrides)
     configure_logging()
     storage.init_app(app)
+    resolution.init_app(app)
     jobs.init_app(app)
     app.register_blueprint(health.bp)
     return app

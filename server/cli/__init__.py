@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from server.cli.companydb import companydb
 from server.cli.run import cron, demo, jobs, serve, worker
 from server.cli.setup import init, sites, tokens, users
 
@@ -19,5 +20,5 @@ def main() -> None:
     """Vigie: self-hosted B2B visitor identification and account scoring."""
 
 
-for command in (init, users, sites, tokens, serve, worker, cron, jobs, demo):
+for command in (init, users, sites, tokens, serve, worker, cron, jobs, demo, companydb):
     main.add_command(command)

@@ -6,6 +6,7 @@ import pytest
 
 from server import create_app
 from server.config import ConfigError
+from tests.conftest import TEST_DATA
 
 
 @pytest.fixture
@@ -30,18 +31,18 @@ def test_generated_secret_key_is_kept_between_starts(instance, tmp_path):
 
 
 def test_environment_variables_are_read(instance, monkeypatch, tmp_path):
-    mmdb = tmp_path / "a.mmdb"
-    mmdb.write_bytes(b"x")
+    asn = TEST_DATA / "maxmind-test" / "GeoLite2-ASN-Test.mmdb"
+    city = TEST_DATA / "maxmind-test" / "GeoIP2-City-Test.mmdb"
     monkeypatch.setenv("VIGIE_DATABASE_URL", "postgres://u:p@db.internal/vigie")
     monkeypatch.setenv("VIGIE_TRUSTED_PROXIES", "2")
     monkeypatch.setenv("VIGIE_RETENTION_DAYS", "30")
-    monkeypatch.setenv("VIGIE_MMDB", f"{mmdb}, {mmdb}")
+    monkeypatch.setenv("VIGIE_MMDB", f"{asn}, {city}")
     monkeypatch.setenv("VIGIE_SECRET_KEY", "12345")
     config = create_app(instance).config
     assert config["DATABASE_URL"] == "postgresql+psycopg://u:p@db.internal/vigie"
     assert config["TRUSTED_PROXIES"] == 2
     assert config["RETENTION_DAYS"] == 30
-    assert config["MMDB"] == [str(mmdb), str(mmdb)]
+    assert config["MMDB"] == [str(asn), str(city)]
     assert config["SECRET_KEY"] == "12345"
 
 

@@ -1,0 +1,304 @@
+"""IP → company: read every `.mmdb` once, answer `resolve(ip)` in microseconds.
+
+Each file is recognised by its `database_type` metadata and read memory-mapped.
+A company comes from the most specific source that names one: Vigie's own
+company database, then the Enterprise/ISP organisation, then the Domain
+database, then the ASN organisation; and only for networks that `classify`
+calls business, education or government. Homes, phones and data centres never
+produce a company.
+
+Private, loopback, link-local, reserved and malformed addresses resolve to
+`unknown` without touching a database. Answers are cached per process, keyed
+by a keyed hash of the address (the key lives in memory only), so the cache
+holds no raw address. Replaced files are picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import maxminddb
+from cachetools import LRUCache
+
+from enrich.classify import NetworkList, Signals, classify, load_network_list
+from enrich.connection import ConnectionClass
+from enrich.identity import account_key
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 65_536
+"""Addresses remembered per process."""
+
+RELOAD_CHECK_SECONDS = 30.0
+"""How often the files' modification times are compared, at most."""
+
+DATABASE_KINDS: Mapping[str, str] = {
+    "Vigie-Company": "company",
+    "GeoIP2-Enterprise": "enterprise",
+    "GeoIP2-ISP": "isp",
+    "GeoLite2-ASN": "asn",
+    "GeoIP2-ASN": "asn",
+    "GeoIP2-Connection-Type": "connection_type",
+    "GeoIP2-City": "city",
+    "GeoLite2-City": "city",
+    "GeoIP2-Country": "country",
+    "GeoLite2-Country": "country",
+    "GeoIP2-Domain": "domain",
+    "GeoIP2-Anonymous-IP": "anonymous",
+}
+"""`database_type` → what the resolver reads from it."""
+
+DBIP_KINDS = {"DBIP-ASN-Lite": "asn", "DBIP-City-Lite": "city", "DBIP-Country-Lite": "country"}
+"""DB-IP Lite files say e.g. `DBIP-City-Lite (compat=GeoLite2-City)`."""
+
+COMPANY_CLASSES = frozenset(
+    {ConnectionClass.BUSINESS, ConnectionClass.EDUCATION, ConnectionClass.GOVERNMENT}
+)
+"""Classes whose visits may name a company."""
+
+
+class ResolverError(ValueError):
+    """A database file cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Company:
+    """A company found behind an address, with what the source knows of it."""
+
+    key: str
+    name: str
+    domain: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Everything learnt about one address. Holds no trace of the address."""
+
+    connection: ConnectionClass
+    decided_by: str
+    company: Company | None = None
+    company_source: str | None = None
+    country: str | None = None
+    city: str | None = None
+    asn: int | None = None
+    asn_organisation: str | None = None
+    isp: str | None = None
+    user_type: str | None = None
+
+
+UNKNOWN = Resolution(ConnectionClass.UNKNOWN, "not a public address")
+
+
+def database_kind(database_type: str) -> str | None:
+    """What Vigie reads from a database of this type; None if unsupported."""
+    if database_type in DATABASE_KINDS:
+        return DATABASE_KINDS[database_type]
+    return DBIP_KINDS.get(database_type.split(" ", 1)[0])
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    stamp: tuple[int, int, int]
+
+
+class Resolver:
+    """Open `.mmdb` files once and resolve addresses against all of them."""
+
+    def __init__(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        networks: NetworkList | None = None,
+        cache_size: int = CACHE_SIZE,
+        reload_check_seconds: float = RELOAD_CHECK_SECONDS,
+    ) -> None:
+        """:raise ResolverError: for a missing, unreadable or unsupported file."""
+        self.networks = networks or load_network_list()
+        self._files = [_File(Path(p), _stamp(Path(p))) for p in paths]
+        self._readers = _open_all(self._files)
+        self._cache: LRUCache[bytes, Resolution] = LRUCache(cache_size)
+        self._cache_key = secrets.token_bytes(16)
+        self._lock = threading.Lock()
+        self._reload_every = reload_check_seconds
+        self._next_check = time.monotonic() + reload_check_seconds
+
+    @property
+    def kinds(self) -> list[str]:
+        return list(self._readers)
+
+    def resolve(self, ip: str) -> Resolution:
+        """What is known of `ip`; `unknown` for anything but a public address."""
+        address = public_address(ip)
+        if address is None:
+            return UNKNOWN
+        if time.monotonic() >= self._next_check:
+            self.reload_if_changed()
+        key = hashlib.blake2b(address.packed, key=self._cache_key, digest_size=16).digest()
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        resolution = self._lookup(str(address))
+        with self._lock:
+            self._cache[key] = resolution
+        return resolution
+
+    def reload_if_changed(self) -> bool:
+        """Reopen the files if any was replaced on disk; True if they were."""
+        self._next_check = time.monotonic() + self._reload_every
+        try:
+            files = [_File(f.path, _stamp(f.path)) for f in self._files]
+            if files == self._files:
+                return False
+            readers = _open_all(files)
+        except ResolverError as error:
+            log.warning("keeping the databases already open: %s", error)
+            return False
+        with self._lock:
+            old, self._readers, self._files = self._readers, readers, files
+            self._cache.clear()
+        for reader in old.values():
+            reader.close()
+        return True
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            reader.close()
+
+    def _lookup(self, ip: str) -> Resolution:
+        records = {kind: reader.get(ip) or {} for kind, reader in self._readers.items()}
+        return build_resolution(records, self.networks)
+
+
+def public_address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address to look up (IPv4-mapped IPv6 unwrapped), or None if not public."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address if address.is_global else None
+
+
+def build_resolution(records: Mapping[str, Mapping[str, Any]], networks: NetworkList) -> Resolution:
+    """Combine the records of each database kind into one `Resolution`."""
+    own = records.get("company", {})
+    enterprise = records.get("enterprise", {})
+    traits = enterprise.get("traits", {})
+    isp_record = records.get("isp", {})
+    asn_record = records.get("asn", {})
+    asn = _first(traits, isp_record, asn_record, key="autonomous_system_number")
+    asn_org = _first(traits, isp_record, asn_record, key="autonomous_system_organization")
+    isp = _first(traits, isp_record, key="isp")
+    organisation = _first(traits, isp_record, key="organization")
+    user_type = traits.get("user_type")
+    connection_type = _first(traits, records.get("connection_type", {}), key="connection_type")
+    signals = Signals(
+        own_company=bool(own.get("name")),
+        anonymous=records.get("anonymous", {}),
+        user_type=user_type,
+        connection_type=connection_type,
+        asn=asn,
+        asn_organisation=asn_org,
+        isp=isp,
+        organisation=organisation,
+    )
+    connection, decided_by = classify(signals, networks)
+    geo = enterprise or records.get("city") or records.get("country") or {}
+    country = own.get("country") or geo.get("country", {}).get("iso_code")
+    city = geo.get("city", {}).get("names", {}).get("en")
+    company, source = None, None
+    if connection in COMPANY_CLASSES:
+        domain = _first(traits, records.get("domain", {}), key="domain")
+        company, source = pick_company(own, organisation, domain, asn_org, country)
+    return Resolution(
+        connection=connection,
+        decided_by=decided_by,
+        company=company,
+        company_source=source,
+        country=country,
+        city=city,
+        asn=asn,
+        asn_organisation=asn_org,
+        isp=isp,
+        user_type=user_type,
+    )
+
+
+def pick_company(
+    own: Mapping[str, Any],
+    organisation: str | None,
+    domain: str | None,
+    asn_org: str | None,
+    country: str | None,
+) -> tuple[Company | None, str | None]:
+    """The most specific company: own database, organisation, domain, ASN organisation."""
+    if own.get("name"):
+        key = account_key(own.get("domain"), own["name"])
+        return Company(
+            key=key or own["name"],
+            name=own["name"],
+            domain=own.get("domain"),
+            industry=own.get("industry"),
+            employees=own.get("employees"),
+            country=own.get("country") or country,
+        ), "company database"
+    for name, company_domain, source in (
+        (organisation, None, "organisation"),
+        (domain, domain, "domain"),
+        (asn_org, None, "ASN organisation"),
+    ):
+        key = account_key(company_domain, name) if name else None
+        if key:
+            return Company(key=key, name=name, domain=company_domain, country=country), source
+    return None, None
+
+
+def _first(*records: Mapping[str, Any], key: str) -> Any:
+    for record in records:
+        value = record.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    try:
+        status = path.stat()
+    except OSError as error:
+        raise ResolverError(f"{path}: {error.strerror}") from None
+    return status.st_ino, status.st_mtime_ns, status.st_size
+
+
+def _open_all(files: Iterable[_File]) -> dict[str, maxminddb.Reader]:
+    readers: dict[str, maxminddb.Reader] = {}
+    for file in files:
+        try:
+            reader = maxminddb.open_database(str(file.path), maxminddb.MODE_MMAP)
+        except (OSError, maxminddb.InvalidDatabaseError, ValueError) as error:
+            raise ResolverError(f"{file.path}: not a readable MaxMind DB ({error})") from None
+        database_type = reader.metadata().database_type
+        kind = database_kind(database_type)
+        if kind is None:
+            reader.close()
+            raise ResolverError(f"{file.path}: unsupported database type {database_type!r}")
+        if kind in readers:
+            reader.close()
+            for opened in readers.values():
+                opened.close()
+            raise ResolverError(f"{file.path}: a second {kind} database; give one file per kind")
+        readers[kind] = reader
+    return readers
