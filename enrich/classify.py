@@ -75,6 +75,9 @@ OPERATOR_WORDS = re.compile(
 )
 """Words that make an ASN organisation an operator rather than a customer."""
 
+NAME_CACHE_SIZE = 100_000
+"""Organisation names whose match is remembered (there are far fewer operators)."""
+
 CLASSES_IN_FILE = (ConnectionClass.ISP, ConnectionClass.MOBILE, ConnectionClass.HOSTING)
 
 
@@ -101,6 +104,9 @@ class NetworkList:
 
     entries: tuple[NetworkEntry, ...]
     by_asn: Mapping[int, NetworkEntry] = field(default_factory=dict)
+    _name_cache: dict[str, NetworkEntry | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, entries: Iterable[NetworkEntry]) -> NetworkList:
@@ -115,11 +121,21 @@ class NetworkList:
     def find(self, asn: int | None, names: Iterable[str | None]) -> NetworkEntry | None:
         if asn is not None and asn in self.by_asn:
             return self.by_asn[asn]
-        folded = [fold(name) for name in names if name]
-        for entry in self.entries:
-            if any(entry.matches_name(name) for name in folded):
+        for name in names:
+            entry = self.find_name(name) if name else None
+            if entry is not None:
                 return entry
         return None
+
+    def find_name(self, name: str) -> NetworkEntry | None:
+        """The first entry whose patterns match `name`; remembered per name."""
+        cache = self._name_cache
+        if name not in cache:
+            if len(cache) >= NAME_CACHE_SIZE:
+                cache.clear()
+            folded = fold(name)
+            cache[name] = next((e for e in self.entries if e.matches_name(folded)), None)
+        return cache[name]
 
 
 def load_network_list(path: Path | None = None) -> NetworkList:
