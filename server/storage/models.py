@@ -135,6 +135,8 @@ class Account(Base):
     city: Mapped[str | None] = mapped_column(String(120))
     linkedin_url: Mapped[str | None] = mapped_column(String(300))
     firmographics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The company's network (/24 or /48), for reverse DNS; never a visitor's address.
+    network: Mapped[str | None] = mapped_column(String(43))
     # Aggregates kept up to date by ingestion
     first_seen: Mapped[datetime | None]
     last_seen: Mapped[datetime | None]

@@ -25,6 +25,7 @@ def test_every_periodic_job_is_registered_with_rq_cron(redis_conn):
         ("server.jobs.maintenance.rotate_daily_salts", "maintenance", "0 * * * *"),
         ("server.jobs.maintenance.record_daily_scores", "score", "15 0 * * *"),
         ("server.jobs.maintenance.purge_expired_events", "maintenance", "30 3 * * *"),
+        ("server.jobs.enrichment.refresh_stale_accounts", "enrich", "0 4 * * *"),
     }
 
 
@@ -36,13 +37,14 @@ def test_embedded_scheduler_submits_jobs_when_due(sqlite_app):
     assert scheduler.run_due(start) == []
     assert scheduler.seconds_to_next(start) == 600
     assert scheduler.run_due(start + timedelta(minutes=10)) == ["rotate_daily_salts"]
-    assert sorted(scheduler.run_due(start + timedelta(hours=4))) == [
+    assert sorted(scheduler.run_due(start + timedelta(hours=4, minutes=10))) == [
         "purge_expired_events",
         "record_daily_scores",
+        "refresh_stale_accounts",
         "rotate_daily_salts",
     ]
     assert drain(sqlite_app, timeout=10)
-    assert runner.completed == 4 and not runner.failures
+    assert runner.completed == 5 and not runner.failures
     today = utcnow().date()
     assert salt_days(sqlite_app) == {today, today + timedelta(days=1)}
 

@@ -1,0 +1,99 @@
+"""Firmographic providers: who is this company, from its domain or network?
+
+Every provider answers `lookup(query) -> Firmographics | None` (None: the
+provider does not know it) or raises `ProviderError` (it could not answer:
+timeout, server error, bad data), which the enrichment job records without
+touching what the account already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol
+
+FIRMOGRAPHIC_FIELDS = (
+    "name",
+    "domain",
+    "industry",
+    "employees",
+    "revenue_band",
+    "country",
+    "city",
+    "linkedin_url",
+)
+"""Fields an account keeps in columns; anything else goes to `extra`."""
+
+
+class ProviderError(Exception):
+    """A provider could not answer. `retryable` says whether trying later may help."""
+
+    def __init__(self, provider: str, message: str, retryable: bool = True) -> None:
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class Query:
+    """What is known of the account to enrich. `network` is a /24 or /48, never an address."""
+
+    domain: str | None = None
+    name: str | None = None
+    network: str | None = None
+
+
+@dataclass(frozen=True)
+class Firmographics:
+    """What a provider knows of a company; None where it knows nothing."""
+
+    name: str | None = None
+    domain: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    revenue_band: str | None = None
+    country: str | None = None
+    city: str | None = None
+    linkedin_url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Firmographics:
+        """Build from a flat mapping; unknown keys go to `extra`, empties are dropped.
+
+        :raise ValueError: for an `employees` value that is not a whole number.
+        """
+        known = {k: v for k, v in data.items() if k in FIRMOGRAPHIC_FIELDS and v not in (None, "")}
+        if "employees" in known:
+            known["employees"] = _whole_number(known["employees"])
+        if "country" in known:
+            known["country"] = str(known["country"]).upper()[:2]
+        extra = {
+            k: v for k, v in data.items() if k not in FIRMOGRAPHIC_FIELDS and v not in (None, "")
+        }
+        strings = {k: (str(v) if k != "employees" else v) for k, v in known.items()}
+        return cls(**strings, extra=extra)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The non-empty fields, `extra` merged in."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return {**dict(self.extra), **{k: v for k, v in values.items() if v is not None}}
+
+
+def _whole_number(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"employees: {value!r} is not a whole number")
+    if isinstance(value, int):
+        return value
+    text = str(value).replace(",", "").replace(" ", "")
+    if not text.isdigit():
+        raise ValueError(f"employees: {value!r} is not a whole number")
+    return int(text)
+
+
+class Provider(Protocol):
+    """One source of firmographics."""
+
+    name: str
+
+    def lookup(self, query: Query) -> Firmographics | None: ...

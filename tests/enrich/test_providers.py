@@ -1,0 +1,190 @@
+"""Firmographic providers against real files and a real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from enrich.providers import Firmographics, ProviderError, Query
+from enrich.providers.http import HttpJsonProvider, HttpProviderConfig, dig, retry_after
+from enrich.providers.localfile import LocalFileProvider
+from enrich.providers.rdns import ReverseDnsProvider, representative
+from tests.support.httpserver import Answer, ScriptedServer
+
+ACME = {
+    "company": {
+        "legal_name": "Acme SAS",
+        "sector": "Software",
+        "metrics": {"employees": "1,200"},
+        "hq": {"country": "fr"},
+    }
+}
+FIELDS = {
+    "name": "company.legal_name",
+    "industry": "company.sector",
+    "employees": "company.metrics.employees",
+    "country": "company.hq.country",
+    "funding": "company.funding",
+}
+
+
+@pytest.fixture
+def server():
+    with ScriptedServer() as running:
+        yield running
+
+
+def provider(server, **settings):
+    config = {
+        "url": server.url + "/v1/companies/{domain}",
+        "fields": FIELDS,
+        "api_key": "k3y",
+        "api_key_header": "X-Api-Key",
+        "timeout": 0.5,
+        "retries": 2,
+        "backoff": 0.01,
+        "rate_limit": 1000,
+        **settings,
+    }
+    return HttpJsonProvider(HttpProviderConfig(**config))
+
+
+def test_http_answer_is_mapped_to_firmographics(server):
+    server.on("/v1/companies/acme.fr", Answer(body=ACME))
+    found = provider(server).lookup(Query(domain="acme.fr"))
+    assert found == Firmographics(
+        name="Acme SAS", industry="Software", employees=1200, country="FR"
+    )
+    [(_, headers)] = server.requests
+    assert headers["X-Api-Key"] == "k3y"
+
+
+def test_unknown_company_is_none(server):
+    assert provider(server).lookup(Query(domain="nobody.fr")) is None
+
+
+def test_server_errors_are_retried_with_backoff(server):
+    server.on("/v1/companies/acme.fr", Answer(500), Answer(502), Answer(body=ACME))
+    assert provider(server).lookup(Query(domain="acme.fr")).name == "Acme SAS"
+    assert server.hits("/v1/companies/acme.fr") == 3
+
+
+def test_persistent_server_error_is_a_retryable_provider_error(server):
+    server.on("/v1/companies/acme.fr", Answer(500))
+    with pytest.raises(ProviderError, match="http: server error 500 after 3 attempt") as raised:
+        provider(server).lookup(Query(domain="acme.fr"))
+    assert raised.value.retryable
+
+
+def test_slow_server_times_out(server):
+    server.on("/v1/companies/acme.fr", Answer(body=ACME, delay=1.5))
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="no answer within 0.5s after 2 attempt"):
+        provider(server, retries=1).lookup(Query(domain="acme.fr"))
+    assert time.monotonic() - started < 1.5
+
+
+def test_malformed_json_is_not_retried(server):
+    server.on("/v1/companies/acme.fr", Answer(raw=b"{not json"))
+    with pytest.raises(ProviderError, match="malformed JSON") as raised:
+        provider(server).lookup(Query(domain="acme.fr"))
+    assert not raised.value.retryable and server.hits("/v1/companies/acme.fr") == 1
+
+
+def test_429_waits_for_retry_after(server):
+    server.on("/v1/companies/acme.fr", Answer(429, headers={"Retry-After": "1"}), Answer(body=ACME))
+    started = time.monotonic()
+    assert provider(server).lookup(Query(domain="acme.fr")).name == "Acme SAS"
+    assert time.monotonic() - started >= 1.0
+
+
+def test_429_asking_too_long_gives_up_at_once(server):
+    server.on("/v1/companies/acme.fr", Answer(429, headers={"Retry-After": "3600"}))
+    with pytest.raises(ProviderError, match="rate limited for 3600s"):
+        provider(server).lookup(Query(domain="acme.fr"))
+    assert server.hits("/v1/companies/acme.fr") == 1
+
+
+def test_rate_limit_spaces_calls(server):
+    server.on("/v1/companies/acme.fr", Answer(body=ACME))
+    slow = provider(server, rate_limit=10)
+    started = time.monotonic()
+    for _ in range(4):
+        slow.lookup(Query(domain="acme.fr"))
+    assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"url": "ftp://x/{domain}"}, "url: "),
+        ({"fields": {}}, "fields: "),
+        ({"timeout": 0}, "timeout: "),
+    ],
+)
+def test_bad_http_settings_name_the_setting(server, settings, message):
+    with pytest.raises(ValueError, match=message):
+        provider(server, **settings)
+
+
+def test_dig_and_retry_after():
+    assert dig({"a": [{"b": 3}]}, "a.0.b") == 3 and dig({"a": 1}, "a.b") is None
+    assert retry_after("7") == 7 and retry_after(None) is None
+
+
+def test_local_csv_file(tmp_path):
+    path = tmp_path / "firmo.csv"
+    path.write_text(
+        "domain,name,industry,employees,country,linkedin_url,founded\n"
+        "www.acme.fr,Acme,Software,250,fr,https://linkedin.com/company/acme,1999\n"
+    )
+    found = LocalFileProvider(path).lookup(Query(domain="shop.acme.fr"))
+    assert found.name == "Acme" and found.employees == 250 and found.country == "FR"
+    assert found.extra == {"founded": "1999"}
+    assert LocalFileProvider(path).lookup(Query(domain="other.fr")) is None
+
+
+def test_local_sqlite_file(tmp_path):
+    path = tmp_path / "firmo.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE firmographics (domain TEXT, name TEXT, employees INTEGER)")
+        connection.execute("INSERT INTO firmographics VALUES ('acme.fr', 'Acme', 40)")
+    assert LocalFileProvider(path).lookup(Query(domain="acme.fr")).employees == 40
+
+
+def test_local_file_without_domain_column_is_named(tmp_path):
+    path = tmp_path / "firmo.csv"
+    path.write_text("site,name\nacme.fr,Acme\n")
+    with pytest.raises(ProviderError, match=f"{path}: line 1: no `domain` column"):
+        LocalFileProvider(path)
+
+
+def test_reverse_dns_uses_the_network_representative_only():
+    asked = []
+
+    def reverse(address):
+        asked.append(address)
+        return ("gw.paris.acme-corp.fr", [], [address])
+
+    found = ReverseDnsProvider(reverse=reverse).lookup(Query(network="81.2.69.0/24"))
+    assert found.domain == "acme-corp.fr" and asked == ["81.2.69.1"]
+    with pytest.raises(ValueError, match="narrower than /24"):
+        representative("81.2.69.160/28")
+
+
+def test_reverse_dns_ignores_operator_pool_names():
+    provider = ReverseDnsProvider(reverse=lambda a: ("static-81-2-69-1.dsl.orange.fr", [], []))
+    assert provider.lookup(Query(network="81.2.69.0/24")) is None
+
+
+def test_reverse_dns_times_out():
+    provider = ReverseDnsProvider(timeout=0.2, reverse=lambda a: time.sleep(1) or ("x.fr", [], []))
+    with pytest.raises(ProviderError, match="no PTR answer within 0.2s"):
+        provider.lookup(Query(network="81.2.69.0/24"))
+
+
+def test_reverse_dns_on_the_real_resolver():
+    """The system resolver answers 127.0.0.1 from /etc/hosts: no company domain there."""
+    assert ReverseDnsProvider().lookup(Query(network="127.0.0.0/24")) is None

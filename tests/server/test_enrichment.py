@@ -1,0 +1,156 @@
+"""Enrichment jobs on a real RQ worker and in process, against a real HTTP provider."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from server.enrichment import STALE_AFTER, stale_account_ids
+from server.jobs import drain, enqueue, jobs_of
+from server.jobs.enrichment import enrich_account
+from server.storage import session_scope
+from server.storage.models import Account, Enrichment, Organisation
+from server.storage.types import utcnow
+from tests.support.httpserver import Answer, ScriptedServer
+
+ANSWER = {"name": "Acme SAS", "sector": "Software", "size": 250, "country": "fr"}
+
+
+@pytest.fixture
+def api():
+    with ScriptedServer() as server:
+        yield server
+
+
+def settings(api, csv_path=None):
+    providers = [
+        {
+            "type": "http",
+            "url": api.url + "/c/{domain}",
+            "retries": 1,
+            "backoff": 0.01,
+            "timeout": 1,
+            "fields": {
+                "name": "name",
+                "industry": "sector",
+                "employees": "size",
+                "country": "country",
+            },
+        }
+    ]
+    if csv_path:
+        providers.insert(0, {"type": "file", "path": str(csv_path)})
+    return {"enrichment": {"providers": providers}}
+
+
+def make_account(app, org_settings, **fields):
+    with app.app_context(), session_scope() as session:
+        organisation = Organisation(name="Org", settings=org_settings)
+        session.add(organisation)
+        session.flush()
+        account = Account(
+            org_id=organisation.id, key="acme.fr", name="acme.fr", domain="acme.fr", **fields
+        )
+        session.add(account)
+        session.flush()
+        return account.id
+
+
+def stored(app, account_id):
+    with app.app_context(), session_scope() as session:
+        account = session.get(Account, account_id)
+        states = {s.provider: s for s in session.scalars(select(Enrichment))}
+        session.expunge_all()
+        return account, states
+
+
+def test_in_process_enrichment_fills_the_account(app, api, tmp_path):
+    csv_path = tmp_path / "firmo.csv"
+    csv_path.write_text(
+        "domain,name,linkedin_url\nacme.fr,ACME (curated),https://linkedin.com/company/acme\n"
+    )
+    api.on("/c/acme.fr", Answer(body=ANSWER))
+    account_id = make_account(app, settings(api, csv_path))
+    with app.app_context():
+        enqueue(enrich_account, account_id)
+    assert drain(app, timeout=20)
+    account, states = stored(app, account_id)
+    assert account.name == "ACME (curated)"  # the provider listed first wins
+    assert (account.industry, account.employees, account.country) == ("Software", 250, "FR")
+    assert account.linkedin_url == "https://linkedin.com/company/acme"
+    assert {name: s.status for name, s in states.items()} == {"file": "ok", "http": "ok"}
+
+
+def test_failure_keeps_the_data_and_shows_the_error_in_process(app, api):
+    api.on("/c/acme.fr", Answer(500))
+    account_id = make_account(app, settings(api), industry="Retail", employees=12)
+    with app.app_context():
+        enqueue(enrich_account, account_id)
+    assert drain(app, timeout=30)
+    account, states = stored(app, account_id)
+    assert (account.industry, account.employees) == ("Retail", 12)
+    assert states["http"].status == "error"
+    assert "server error 500 after 2 attempt(s)" in states["http"].last_error
+    assert states["http"].attempts == 3  # first run and two job retries
+    [failure] = jobs_of(app).local.failures
+    assert "EnrichmentFailed" in failure.error
+
+
+def test_enrichment_retries_on_rq_then_succeeds(make_app, db_url, redis_url, rq_worker, api):
+    app = make_app(db_url, REDIS_URL=redis_url, SECRET_KEY="s")
+    api.on("/c/acme.fr", Answer(503), Answer(503), Answer(body=ANSWER))
+    account_id = make_account(app, settings(api), industry="Retail")
+    with app.app_context():
+        enqueue(enrich_account, account_id)
+    rq_worker(app)
+    account, states = stored(app, account_id)
+    assert account.industry == "Software" and account.employees == 250
+    assert states["http"].status == "ok" and states["http"].last_error is None
+    assert states["http"].attempts == 2
+
+
+def test_enrichment_failure_on_rq_is_visible(make_app, db_url, redis_url, rq_worker, api):
+    app = make_app(db_url, REDIS_URL=redis_url, SECRET_KEY="s")
+    api.on("/c/acme.fr", Answer(raw=b"<html>oops"))
+    account_id = make_account(app, settings(api), industry="Retail")
+    with app.app_context():
+        enqueue(enrich_account, account_id)
+    rq_worker(app)
+    account, states = stored(app, account_id)
+    assert account.industry == "Retail"
+    assert states["http"].last_error == "http: malformed JSON in the answer"
+
+
+def test_broken_provider_settings_are_recorded(sqlite_app):
+    account_id = make_account(
+        sqlite_app, {"enrichment": {"providers": [{"type": "carrier-pigeon"}]}}
+    )
+    with sqlite_app.app_context():
+        enqueue(enrich_account, account_id)
+    assert drain(sqlite_app, timeout=10)
+    _, states = stored(sqlite_app, account_id)
+    assert states["config"].last_error == (
+        "config: enrichment.providers[0]: type: 'carrier-pigeon' is not one of file, http, rdns"
+    )
+
+
+def test_stale_accounts_are_found(app, api):
+    account_id = make_account(app, settings(api))
+    now = utcnow()
+    with app.app_context(), session_scope() as session:
+        assert stale_account_ids(session, now) == [account_id]
+        session.add(
+            Enrichment(
+                account_id=account_id,
+                provider="http",
+                status="ok",
+                data={},
+                attempts=1,
+                last_success_at=now - STALE_AFTER + timedelta(days=1),
+            )
+        )
+    with app.app_context(), session_scope() as session:
+        assert stale_account_ids(session, now) == []
+        assert stale_account_ids(session, now + timedelta(days=2)) == [account_id]
