@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from server.cli.companydb import companydb
+from server.cli.enrichment import enrichment
 from server.cli.run import cron, demo, jobs, serve, worker
 from server.cli.setup import init, sites, tokens, users
 
@@ -20,5 +21,5 @@ def main() -> None:
     """Vigie: self-hosted B2B visitor identification and account scoring."""
 
 
-for command in (init, users, sites, tokens, serve, worker, cron, jobs, demo, companydb):
+for command in (init, users, sites, tokens, serve, worker, cron, jobs, demo, companydb, enrichment):
     main.add_command(command)

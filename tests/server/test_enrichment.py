@@ -154,3 +154,47 @@ def test_stale_accounts_are_found(app, api):
     with app.app_context(), session_scope() as session:
         assert stale_account_ids(session, now) == []
         assert stale_account_ids(session, now + timedelta(days=2)) == [account_id]
+
+
+def test_cli_sets_providers_and_runs_them(db_url, tmp_path, api):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    api.on("/c/acme.fr", Answer(body=ANSWER))
+    env = {"VIGIE_DATABASE_URL": db_url, "VIGIE_INSTANCE_PATH": str(tmp_path / "i")}
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            main,
+            ["init", "--org", "Org", "--admin", "a@org.fr", "--password-stdin"],
+            env=env,
+            input="long enough pw\n",
+        ).exit_code
+        == 0
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[provider]]\ntype = "http"\nurl = "nope"\nfields = {name = "name"}\n')
+    result = runner.invoke(main, ["enrich", "providers", "--org", "Org", str(bad)], env=env)
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"Error: {bad}: enrichment.providers[0]: url: 'nope' must be an http(s) URL containing {{domain}}"
+    )
+    good = tmp_path / "providers.toml"
+    good.write_text(
+        f'[[provider]]\ntype = "http"\nurl = "{api.url}/c/{{domain}}"\n'
+        'fields = {name = "name", industry = "sector"}\n'
+    )
+    result = runner.invoke(main, ["enrich", "providers", "--org", "Org", str(good)], env=env)
+    assert result.exit_code == 0 and 'providers of "Org": http.' in result.output
+    from server import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "INSTANCE_PATH": str(tmp_path / "i")})
+    with app.app_context(), session_scope() as session:
+        org = session.scalar(select(Organisation))
+        session.add(Account(org_id=org.id, key="acme.fr", name="acme.fr", domain="acme.fr"))
+    result = runner.invoke(main, ["enrich", "run", "--org", "Org"], env=env)
+    assert result.exit_code == 0 and "1 account(s) sent to enrichment." in result.output
+    with app.app_context(), session_scope() as session:
+        assert session.scalar(select(Account.industry)) == "Software"
+    app.extensions["vigie.storage"].engine.dispose()

@@ -29,7 +29,7 @@ class ScriptedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 queue = server.script.get(self.path)
                 answer = (queue.popleft() if len(queue) > 1 else queue[0]) if queue else Answer(404)
