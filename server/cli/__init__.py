@@ -11,6 +11,7 @@ import click
 
 from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
+from server.cli.ipdb import ipdb
 from server.cli.run import cron, demo, jobs, serve, worker
 from server.cli.setup import init, sites, tokens, users
 
@@ -21,5 +22,18 @@ def main() -> None:
     """Vigie: self-hosted B2B visitor identification and account scoring."""
 
 
-for command in (init, users, sites, tokens, serve, worker, cron, jobs, demo, companydb, enrichment):
+for command in (
+    init,
+    users,
+    sites,
+    tokens,
+    serve,
+    worker,
+    cron,
+    jobs,
+    demo,
+    companydb,
+    enrichment,
+    ipdb,
+):
     main.add_command(command)

@@ -39,8 +39,11 @@ class ScriptedServer:
                     self.send_response(answer.status)
                     for name, value in (answer.headers or {}).items():
                         self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
+                    headers = answer.headers or {}
+                    if "Content-Type" not in headers:
+                        self.send_header("Content-Type", "application/json")
+                    if "Content-Length" not in headers:
+                        self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):

@@ -1,0 +1,114 @@
+"""`vigie ipdb download`: fetch or refresh GeoLite2 or DB-IP Lite databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import requests
+
+from enrich.ipdb import (
+    DBIP_EDITIONS,
+    DBIP_URL,
+    MAXMIND_EDITIONS,
+    MAXMIND_URL,
+    dbip_downloads,
+    fetch,
+    maxmind_downloads,
+)
+from server.cli.context import CommandError
+from server.storage.types import utcnow
+
+DOWNLOAD_FAILED = 1
+"""Exit status when a database could not be refreshed (the old file is kept)."""
+
+
+@click.group()
+def ipdb() -> None:
+    """Free IP databases (MaxMind GeoLite2, DB-IP Lite)."""
+
+
+@ipdb.command("download")
+@click.option(
+    "--dir",
+    "directory",
+    default="/var/lib/vigie/ipdb",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the .mmdb files are kept.",
+)
+@click.option(
+    "--account-id",
+    envvar=["MAXMIND_ACCOUNT_ID", "GEOIPUPDATE_ACCOUNT_ID"],
+    help="MaxMind account id (with --license-key: GeoLite2; without: DB-IP Lite).",
+)
+@click.option(
+    "--license-key",
+    envvar=["MAXMIND_LICENSE_KEY", "GEOIPUPDATE_LICENSE_KEY"],
+    help="MaxMind licence key.",
+)
+@click.option(
+    "--edition",
+    "editions",
+    multiple=True,
+    type=click.Choice(MAXMIND_EDITIONS),
+    help="GeoLite2 edition (repeatable; default ASN and City).",
+)
+@click.option(
+    "--dbip",
+    "dbip_kinds",
+    multiple=True,
+    type=click.Choice(sorted(DBIP_EDITIONS)),
+    help="DB-IP Lite database (repeatable; default asn and city).",
+)
+@click.option(
+    "--maxmind-url", default=MAXMIND_URL, show_default=True, help="MaxMind server or mirror."
+)
+@click.option("--dbip-url", default=DBIP_URL, show_default=True, help="DB-IP server or mirror.")
+def download(
+    directory: Path,
+    account_id: str | None,
+    license_key: str | None,
+    editions: tuple[str, ...],
+    dbip_kinds: tuple[str, ...],
+    maxmind_url: str,
+    dbip_url: str,
+) -> None:
+    """Download the databases, or refresh them if a newer one is out.
+
+    Safe to run from cron (daily for GeoLite2, monthly is enough for DB-IP):
+    an up-to-date file is not fetched again, and a failed download keeps the
+    old file. Running Vigie processes pick up new files within a minute.
+    """
+    if bool(account_id) != bool(license_key):
+        raise CommandError(
+            "--account-id and --license-key: give both (MaxMind) or neither (DB-IP Lite)"
+        )
+    if account_id and license_key and not dbip_kinds:
+        plan = maxmind_downloads(
+            list(editions or ("GeoLite2-ASN", "GeoLite2-City")),
+            account_id,
+            license_key,
+            directory,
+            maxmind_url,
+        )
+    else:
+        if editions:
+            raise CommandError("--edition: GeoLite2 needs --account-id and --license-key")
+        plan = dbip_downloads(
+            list(dbip_kinds or ("asn", "city")), utcnow().date(), directory, dbip_url
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"--dir: cannot create {directory}: {error.strerror}") from None
+    failed = 0
+    with requests.Session() as session:
+        for item in plan:
+            outcome = fetch(item, session)
+            detail = f" ({outcome.detail})" if outcome.detail else ""
+            click.echo(f"{outcome.edition}: {outcome.status}{detail} → {outcome.target}")
+            failed += outcome.status == "failed"
+    click.echo("VIGIE_MMDB=" + ",".join(str(item.target) for item in plan))
+    if failed:
+        raise SystemExit(DOWNLOAD_FAILED)
