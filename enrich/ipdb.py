@@ -119,7 +119,9 @@ def dbip_downloads(
     return downloads
 
 
-def fetch(download: Download, session: requests.Session, timeout: float = DOWNLOAD_TIMEOUT) -> Outcome:
+def fetch(
+    download: Download, session: requests.Session, timeout: float = DOWNLOAD_TIMEOUT
+) -> Outcome:
     """Bring `download.target` up to date; never leaves a broken target.
 
     The version of the file in place is kept beside it (`<file>.version`): the
@@ -182,7 +184,9 @@ class _Source:
 def _open_source(session: requests.Session, download: Download, timeout: float) -> _Source:
     """The download's response, or its fallback's when the main URL is not there."""
     try:
-        return _Source(download.url, _get(session, download.url, download.auth, timeout, stream=True))
+        return _Source(
+            download.url, _get(session, download.url, download.auth, timeout, stream=True)
+        )
     except DownloadError:
         if not download.fallback_url:
             raise
@@ -200,7 +204,9 @@ def _save(response: requests.Response, path: Path) -> str:
                 digest.update(chunk)
                 received += len(chunk)
     except requests.RequestException as error:
-        raise DownloadError(f"download interrupted after {received} bytes ({type(error).__name__})") from None
+        raise DownloadError(
+            f"download interrupted after {received} bytes ({type(error).__name__})"
+        ) from None
     announced = response.headers.get("Content-Length")
     if announced and announced.isdigit() and int(announced) != received:
         raise DownloadError(f"download truncated: {received} of {announced} bytes")

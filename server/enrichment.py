@@ -17,17 +17,19 @@ is recorded in `enrichments` with its message; the account keeps its data.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
+from enrich.contacts import decision_makers
 from enrich.providers import FIRMOGRAPHIC_FIELDS, Firmographics, Provider, ProviderError, Query
 from enrich.providers.http import HttpJsonProvider, HttpProviderConfig
 from enrich.providers.localfile import LocalFileProvider
 from enrich.providers.rdns import ReverseDnsProvider
-from server.storage.models import Account, Enrichment, Organisation
+from server.storage.models import Account, Contact, Enrichment, Organisation
 
 STALE_AFTER = timedelta(days=30)
 """Accounts not enriched successfully for this long are enriched again."""
@@ -67,9 +69,14 @@ def _provider(kind: Any, options: dict[str, Any]) -> Provider:
 
 
 def enrich(
-    session: Session, account: Account, providers: Sequence[Provider], now: datetime
+    session: Session,
+    account: Account,
+    providers: Sequence[Provider],
+    now: datetime,
+    roles: Sequence[str] = (),
 ) -> list[ProviderError]:
-    """Ask every provider about `account`, record each answer, merge what was found.
+    """Ask every provider about `account`, record each answer, merge what was found,
+    and keep the contacts whose title matches one of `roles`.
 
     Returns the errors met; the account's data is changed only by answers.
     """
@@ -92,8 +99,35 @@ def enrich(
         state.data = answer.as_dict() if answer else {}
         if answer:
             found.append(answer)
+            keep_decision_makers(session, account.id, provider.name, answer, roles, now)
     merge(account, reversed(found))
     return errors
+
+
+def keep_decision_makers(
+    session: Session,
+    account_id: int,
+    provider: str,
+    answer: Firmographics,
+    roles: Sequence[str],
+    now: datetime,
+) -> None:
+    """Replace the provider's contacts of the account with those matching `roles`."""
+    session.execute(
+        delete(Contact).where(Contact.account_id == account_id, Contact.provider == provider)
+    )
+    for person in decision_makers(answer.contacts, roles):
+        session.add(
+            Contact(account_id=account_id, provider=provider, found_at=now, **asdict(person))
+        )
+
+
+def persona_roles(settings: Mapping[str, Any]) -> list[str]:
+    """The job roles the organisation's personas target (`settings["personas"]`)."""
+    personas = settings.get("personas", [])
+    return [
+        role for persona in personas for role in persona.get("roles", []) if isinstance(role, str)
+    ]
 
 
 def record_failure(session: Session, account_id: int, error: ProviderError, now: datetime) -> None:

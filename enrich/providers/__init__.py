@@ -44,6 +44,25 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A business contact at a company, as a provider lists it."""
+
+    name: str
+    title: str | None = None
+    seniority: str | None = None
+    department: str | None = None
+    email: str | None = None
+    profile_url: str | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Contact | None:
+        """A contact from a flat mapping; None without a name."""
+        values = {f.name: data.get(f.name) for f in fields(cls)}
+        cleaned = {k: str(v).strip() for k, v in values.items() if v not in (None, "")}
+        return cls(**cleaned) if cleaned.get("name") else None
+
+
+@dataclass(frozen=True)
 class Firmographics:
     """What a provider knows of a company; None where it knows nothing."""
 
@@ -56,6 +75,7 @@ class Firmographics:
     city: str | None = None
     linkedin_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    contacts: tuple[Contact, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Firmographics:
@@ -76,7 +96,9 @@ class Firmographics:
 
     def as_dict(self) -> dict[str, Any]:
         """The non-empty fields, `extra` merged in."""
-        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        values = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name in FIRMOGRAPHIC_FIELDS
+        }
         return {**dict(self.extra), **{k: v for k, v in values.items() if v is not None}}
 
 

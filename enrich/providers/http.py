@@ -13,13 +13,13 @@ import email.utils
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from enrich.providers import Firmographics, ProviderError, Query
+from enrich.providers import Contact, Firmographics, ProviderError, Query
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class HttpProviderConfig:
     rate_limit: float = 5.0
     name: str = "http"
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    contacts: Mapping[str, Any] = field(default_factory=dict)
+    """Optional: {"path": "<dotted path to a list>", "fields": {"name": "...", "title": "...", …}}."""
 
     def __post_init__(self) -> None:
         if "{domain}" not in self.url or not self.url.startswith(("http://", "https://")):
@@ -89,9 +91,23 @@ class HttpJsonProvider:
             return None
         data = {key: dig(answer, path) for key, path in self.config.fields.items()}
         try:
-            return Firmographics.from_mapping(data)
+            found = Firmographics.from_mapping(data)
         except ValueError as error:
             raise ProviderError(self.name, f"unusable answer: {error}", retryable=False) from None
+        return replace(found, contacts=self._contacts(answer))
+
+    def _contacts(self, answer: Any) -> tuple[Contact, ...]:
+        if not self.config.contacts:
+            return ()
+        people = dig(answer, self.config.contacts.get("path", ""))
+        mapping = self.config.contacts.get("fields", {})
+        if not isinstance(people, list):
+            return ()
+        contacts = (
+            Contact.from_mapping({key: dig(person, path) for key, path in mapping.items()})
+            for person in people
+        )
+        return tuple(contact for contact in contacts if contact is not None)
 
     def _get(self, url: str) -> Any:
         attempts = self.config.retries + 1

@@ -2,7 +2,8 @@
 
 Commands are grouped by what they act on, following SPEC.md's CLI table:
 set-up (`init`, `users`, `sites`, `tokens`), running (`serve`, `worker`,
-`cron`, `jobs`, `demo`).
+`cron`, `jobs`, `demo`), IP data (`companydb`, `ipdb`), enrichment
+(`enrich`), privacy (`erase`, `purge`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import click
 from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
 from server.cli.ipdb import ipdb
+from server.cli.privacy import erase, purge
 from server.cli.run import cron, demo, jobs, serve, worker
 from server.cli.setup import init, sites, tokens, users
 
@@ -22,18 +24,9 @@ def main() -> None:
     """Vigie: self-hosted B2B visitor identification and account scoring."""
 
 
-for command in (
-    init,
-    users,
-    sites,
-    tokens,
-    serve,
-    worker,
-    cron,
-    jobs,
-    demo,
-    companydb,
-    enrichment,
-    ipdb,
-):
+COMMANDS = (
+    init, users, sites, tokens, serve, worker, cron, jobs, demo,
+    companydb, ipdb, enrichment, erase, purge,
+)  # fmt: skip
+for command in COMMANDS:
     main.add_command(command)

@@ -14,6 +14,7 @@ from server.enrichment import (
     build_providers,
     enrich,
     organisation_settings,
+    persona_roles,
     record_failure,
     stale_account_ids,
 )
@@ -38,12 +39,13 @@ def enrich_account(account_id: int) -> int:
         account = session.get(Account, account_id)
         if account is None:
             return 0
+        settings = organisation_settings(session, account.org_id)
         try:
-            providers = build_providers(organisation_settings(session, account.org_id))
+            providers = build_providers(settings)
         except ProviderError as error:
             record_failure(session, account_id, error, now)
             return 1
-        errors = enrich(session, account, providers, now)
+        errors = enrich(session, account, providers, now, persona_roles(settings))
     retryable = [error for error in errors if error.retryable]
     if retryable:
         raise EnrichmentFailed("; ".join(str(error) for error in retryable))

@@ -11,7 +11,7 @@ from server.enrichment import STALE_AFTER, stale_account_ids
 from server.jobs import drain, enqueue, jobs_of
 from server.jobs.enrichment import enrich_account
 from server.storage import session_scope
-from server.storage.models import Account, Enrichment, Organisation
+from server.storage.models import Account, Contact, Enrichment, Organisation
 from server.storage.types import utcnow
 from tests.support.httpserver import Answer, ScriptedServer
 
@@ -198,3 +198,80 @@ def test_cli_sets_providers_and_runs_them(db_url, tmp_path, api):
     with app.app_context(), session_scope() as session:
         assert session.scalar(select(Account.industry)) == "Software"
     app.extensions["vigie.storage"].engine.dispose()
+
+
+def test_decision_makers_matching_persona_roles_are_kept(app, api):
+    api.on(
+        "/c/acme.fr",
+        Answer(
+            body={
+                **ANSWER,
+                "people": [
+                    {"full_name": "Ann Lee", "job": "Head of Sales France", "mail": "ann@acme.fr"},
+                    {"full_name": "Cy Poe", "job": "Intern", "mail": "cy@acme.fr"},
+                ],
+            }
+        ),
+    )
+    org_settings = settings(api)
+    org_settings["enrichment"]["providers"][0]["contacts"] = {
+        "path": "people",
+        "fields": {"name": "full_name", "title": "job", "email": "mail"},
+    }
+    org_settings["personas"] = [{"name": "Mid-market", "roles": ["Head of Sales", "CTO"]}]
+    account_id = make_account(app, org_settings)
+    with app.app_context():
+        enqueue(enrich_account, account_id)
+        enqueue(enrich_account, account_id)
+    assert drain(app, timeout=20)
+    with app.app_context(), session_scope() as session:
+        contacts = session.execute(select(Contact.name, Contact.title, Contact.email)).all()
+    assert [tuple(c) for c in contacts] == [("Ann Lee", "Head of Sales France", "ann@acme.fr")]
+
+
+def test_erase_removes_the_account_and_everything_about_it(app, api, tmp_path, db_url):
+    from click.testing import CliRunner
+
+    from server.cli import main
+    from server.storage.models import Event, Outcome, Site, Visit
+
+    account_id = make_account(app, settings(api))
+    with app.app_context(), session_scope() as session:
+        account = session.get(Account, account_id)
+        site = Site(org_id=account.org_id, name="s", public_key="k", domains=["s.fr"])
+        session.add(site)
+        session.flush()
+        visit = Visit(
+            site_id=site.id,
+            account_id=account_id,
+            visitor_hash="h",
+            started_at=utcnow(),
+            last_event_at=utcnow(),
+        )
+        session.add(visit)
+        session.flush()
+        session.add_all(
+            [
+                Event(
+                    event_id="e1",
+                    site_id=site.id,
+                    visit_id=visit.id,
+                    account_id=account_id,
+                    occurred_at=utcnow(),
+                    type="pageview",
+                    path="/",
+                    visitor_hash="h",
+                ),
+                Contact(account_id=account_id, provider="http", name="Ann Lee"),
+                Outcome(
+                    org_id=account.org_id, account_id=account_id, domain="acme.fr", outcome="won"
+                ),
+            ]
+        )
+    env = {"VIGIE_DATABASE_URL": db_url, "VIGIE_INSTANCE_PATH": str(tmp_path / "i")}
+    result = CliRunner().invoke(main, ["erase", "--domain", "www.acme.fr"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Erased 1 account(s) of acme.fr: acme.fr." in result.output
+    with app.app_context(), session_scope() as session:
+        for model in (Account, Visit, Event, Contact, Outcome):
+            assert session.scalars(select(model)).all() == [], model.__name__
