@@ -12,9 +12,7 @@ import csv
 import ipaddress
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,6 +20,7 @@ from typing import Any, TextIO
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
+from enrich.files import temporary_beside
 from enrich.identity import registrable_domain
 
 DATABASE_TYPE = "Vigie-Company"
@@ -155,19 +154,7 @@ def build_company_db(
             progress(count)
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary_beside(target) as temporary:
+    with temporary_beside(target.parent, ".mmdb") as temporary:
         writer.to_db_file(str(temporary))
         os.replace(temporary, target)
     return len(ordered)
-
-
-@contextmanager
-def _temporary_beside(target: Path) -> Iterator[Path]:
-    """A temporary path in the target's folder, removed if still there at the end."""
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(handle)
-    path = Path(name)
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)

@@ -22,15 +22,14 @@ import os
 import re
 import shutil
 import tarfile
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import maxminddb
 import requests
+
+from enrich.files import temporary_beside
 
 MAXMIND_URL = "https://download.maxmind.com"
 DBIP_URL = "https://download.db-ip.com"
@@ -160,7 +159,10 @@ def _download_and_swap(
     """Fetch, check and swap; return the new version, or None if nothing newer exists."""
     directory = download.target.parent
     directory.mkdir(parents=True, exist_ok=True)
-    with _temporary(directory, ".download") as archive, _temporary(directory, ".mmdb") as database:
+    with (
+        temporary_beside(directory, ".download") as archive,
+        temporary_beside(directory, ".mmdb") as database,
+    ):
         source = _open_source(session, download, timeout)
         if source.url == in_place:
             return None
@@ -273,20 +275,9 @@ def _version(target: Path) -> str | None:
 
 
 def _write_version(target: Path, version: str) -> None:
-    with _temporary(target.parent, ".version") as temporary:
+    with temporary_beside(target.parent, ".version") as temporary:
         temporary.write_text(version + "\n")
         os.replace(temporary, _version_file(target))
-
-
-@contextmanager
-def _temporary(directory: Path, suffix: str) -> Iterator[Path]:
-    handle, name = tempfile.mkstemp(dir=directory, prefix=".vigie-", suffix=suffix)
-    os.close(handle)
-    path = Path(name)
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def _shown(url: str) -> str:

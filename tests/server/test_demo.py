@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
-from tests.support.processes import VIGIE, free_port, stop, vigie, wait_for_http
+from tests.support.processes import VIGIE, free_port, serving, vigie
 
 
 def test_demo_brings_vigie_up_on_sqlite_with_no_service(tmp_path):
     port = free_port()
-    env = {**os.environ, "VIGIE_INSTANCE_PATH": str(tmp_path / "instance")}
-    process = subprocess.Popen(
-        [*VIGIE, "demo", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert wait_for_http(f"http://127.0.0.1:{port}/readyz", process) == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
-            ready = json.load(response)
-    finally:
-        stdout, _ = stop(process)
+    env = {"VIGIE_INSTANCE_PATH": str(tmp_path / "instance")}
+    with serving([*VIGIE, "demo", "--port", str(port)], port, env, ready="/readyz") as served:
+        ready = json.load(urllib.request.urlopen(served.url + "/readyz", timeout=5))
+    assert served.status == 200
     assert ready == {"status": "ok", "database": "ok", "redis": "not configured"}
     assert (tmp_path / "instance" / "vigie.db").is_file()
-    assert "sign in as demo@vigie.example with password " in stdout
-    assert 'data-site="' in stdout
+    assert "sign in as demo@vigie.example with password " in served.stdout
+    assert 'data-site="' in served.stdout
 
 
 def test_demo_setup_is_repeatable(tmp_path):
@@ -40,17 +28,8 @@ def test_demo_setup_is_repeatable(tmp_path):
     env = {"VIGIE_INSTANCE_PATH": str(tmp_path / "instance")}
     for _ in range(2):
         port = free_port()
-        process = subprocess.Popen(
-            [*VIGIE, "demo", "--port", str(port)],
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert wait_for_http(f"http://127.0.0.1:{port}/healthz", process) == 200
-        finally:
-            stop(process)
+        with serving([*VIGIE, "demo", "--port", str(port)], port, env) as served:
+            assert served.status == 200
     listing = vigie("sites", "list", "--org", "Demo", env=env)
     assert listing.returncode == 0
     assert len(listing.stdout.splitlines()) == 1

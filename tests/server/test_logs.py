@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import subprocess
 import sys
 import urllib.request
 
 import pytest
 
 from server.logs import AddressRedactingFilter, configure_logging, redact_addresses
-from tests.support.processes import VIGIE, free_port, stop, wait_for_http
+from tests.support.processes import VIGIE, free_port, serving
 
 CLIENT_V4 = "203.0.113.77"
 CLIENT_V6 = "2001:db8:85a3::8a2e:370:7334"
@@ -80,18 +78,9 @@ def test_serve_access_log_has_no_client_address(sqlite_app, tmp_path):
         "VIGIE_DATABASE_URL": sqlite_app.config["DATABASE_URL"],
         "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
     }
-    process = subprocess.Popen(
-        [*VIGIE, "serve", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert wait_for_http(f"http://127.0.0.1:{port}/healthz", process) == 200
-    finally:
-        _, stderr = stop(process)
-    line = _access_line(stderr)
+    with serving([*VIGIE, "serve", "--port", str(port)], port, env) as served:
+        assert served.status == 200
+    line = _access_line(served.stderr)
     assert "127.0.0.1" not in line
     assert '"GET /healthz HTTP/1.1" 200' in line
 
@@ -102,33 +91,24 @@ def test_gunicorn_access_log_has_no_client_address(sqlite_app, tmp_path):
         "VIGIE_DATABASE_URL": sqlite_app.config["DATABASE_URL"],
         "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "python:server.gunicorn_conf",
-            "--access-logfile",
-            "-",
-            "-b",
-            f"127.0.0.1:{port}",
-            "server:create_app()",
-        ],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:server.gunicorn_conf",
+        "--access-logfile",
+        "-",
+        "-b",
+        f"127.0.0.1:{port}",
+        "server:create_app()",
+    ]
+    with serving(command, port, env) as served:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/healthz?email=a@b.c", headers={"X-Forwarded-For": CLIENT_V4}
+            served.url + "/healthz?email=a@b.c", headers={"X-Forwarded-For": CLIENT_V4}
         )
         urllib.request.urlopen(request, timeout=5).read()
-    finally:
-        stdout, stderr = stop(process)
-    log = stdout + stderr
+    log = served.stdout + served.stderr
     assert "GET /healthz" in log
     assert "127.0.0.1 " not in _access_line(log)
     assert CLIENT_V4 not in log and "a@b.c" not in log

@@ -9,6 +9,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 VIGIE = [sys.executable, "-m", "server"]
@@ -59,3 +62,34 @@ def stop(process: subprocess.Popen) -> tuple[str, str]:
     except subprocess.TimeoutExpired:
         process.kill()
         return process.communicate()
+
+
+@dataclass
+class Served:
+    """A server process under test: its base URL, readiness status, and output once stopped."""
+
+    process: subprocess.Popen
+    url: str
+    status: int = 0
+    stdout: str = ""
+    stderr: str = ""
+
+
+@contextmanager
+def serving(
+    command: list[str], port: int, env: dict[str, str], ready: str = "/healthz"
+) -> Iterator[Served]:
+    """Start `command` (listening on `port`), wait until `ready` answers, stop it after."""
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    served = Served(process, f"http://127.0.0.1:{port}")
+    try:
+        served.status = wait_for_http(served.url + ready, process)
+        yield served
+    finally:
+        served.stdout, served.stderr = stop(process)
