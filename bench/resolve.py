@@ -21,7 +21,9 @@ from pathlib import Path
 from enrich.companydb import CompanyNetwork, build_company_db
 from enrich.resolver import Resolver
 
-TEST_DATA = Path(os.environ.get("VIGIE_TEST_DATA", Path(__file__).parents[2] / "shared" / "data"))
+TEST_DATA = Path(
+    os.environ.get("VIGIE_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 MAXMIND_TEST_ADDRESSES = [
     "89.160.20.112",
     "81.2.69.160",
