@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from server import health, jobs, resolution, storage
+from server import collect, health, jobs, resolution, storage
 from server.config import load_config
 from server.logs import configure_logging
 
@@ -36,4 +36,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     resolution.init_app(app)
     jobs.init_app(app)
     app.register_blueprint(health.bp)
+    collect.init_app(app)
     return app

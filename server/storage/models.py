@@ -309,3 +309,20 @@ class Contact(Base):
     found_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_contacts_account", "account_id"),)
+
+
+class TrafficCount(Base):
+    """Visits not kept as events, counted per site, day and kind (bot, isp, mobile…).
+
+    Only business visits become events and accounts; the rest of the traffic is
+    kept as these anonymous counts, for the share of traffic identified.
+    """
+
+    __tablename__ = "traffic_counts"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigId, default=0)

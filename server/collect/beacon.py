@@ -1,0 +1,138 @@
+"""The beacon: what `POST /e` accepts, checked field by field (SPEC.md "Collector HTTP").
+
+`parse_beacon(body)` turns raw bytes into a `Beacon` or raises
+`BeaconError(field, reason)`, which the view answers as `400 {"error": "field: reason"}`.
+Types and limits are declared on the msgspec struct; what msgspec cannot say
+(an absolute http(s) URL, NUL characters, prop values) is checked after.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+import msgspec
+
+MAX_BODY_BYTES = 8 * 1024
+"""Largest beacon body accepted; more answers 413."""
+
+MAX_URL_LENGTH = 2_048
+MAX_TITLE_LENGTH = 300
+MAX_PROPS = 20
+MAX_PROP_LENGTH = 256
+MAX_ENGAGED_MS = 86_400_000
+"""A day: longer engagement on one page is not believed."""
+
+EventType = Literal["pageview", "engagement", "event"]
+PropValue = Annotated[str, msgspec.Meta(max_length=MAX_PROP_LENGTH)] | int | float | bool
+
+_NAME = r"^[a-z0-9_ -]{1,64}$"
+_ERROR_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
+
+
+class BeaconError(ValueError):
+    """A beacon field is missing or wrong."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class Beacon(msgspec.Struct, frozen=True, kw_only=True):
+    site: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    type: EventType
+    url: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_URL_LENGTH)]
+    referrer: Annotated[str, msgspec.Meta(max_length=MAX_URL_LENGTH)] | None = None
+    title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE_LENGTH)] | None = None
+    name: Annotated[str, msgspec.Meta(pattern=_NAME)] | None = None
+    props: Annotated[dict[str, PropValue], msgspec.Meta(max_length=MAX_PROPS)] | None = None
+    engaged_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_ENGAGED_MS)] | None = None
+
+
+_decoder = msgspec.json.Decoder(Beacon)
+
+
+def parse_beacon(body: bytes) -> Beacon:
+    """Decode and check a beacon body.
+
+    :raise BeaconError: naming the first field at fault (`body` for the JSON itself).
+    """
+    if len(body) > MAX_BODY_BYTES:
+        raise BeaconError("body", f"larger than {MAX_BODY_BYTES} bytes")
+    try:
+        beacon = _decoder.decode(body)
+    except msgspec.ValidationError as error:
+        raise _field_error(str(error)) from None
+    except msgspec.DecodeError:
+        raise BeaconError("body", "not a JSON object") from None
+    check_semantics(beacon)
+    return beacon
+
+
+def beacon_from_fields(fields: dict[str, object]) -> Beacon:
+    """A beacon from already-decoded fields (the `<noscript>` pixel's query).
+
+    :raise BeaconError: as `parse_beacon`.
+    """
+    try:
+        beacon = msgspec.convert(fields, Beacon)
+    except msgspec.ValidationError as error:
+        raise _field_error(str(error)) from None
+    check_semantics(beacon)
+    return beacon
+
+
+def _field_error(message: str) -> BeaconError:
+    match = _ERROR_PATH.match(message)
+    reason = match.group("reason") if match else message
+    path = (match.group("path") or "") if match else ""
+    if not path:
+        missing = re.search(r"missing required field `(\w+)`", reason)
+        if missing:
+            return BeaconError(missing.group(1), "required")
+        return BeaconError("body", _plain(reason) or "not a JSON object")
+    field = re.match(r"\.?(\w*)", path).group(1) or "body"  # type: ignore[union-attr]
+    return BeaconError(field, _plain(reason))
+
+
+def _plain(reason: str) -> str:
+    """msgspec's message without its backticks, in lower case first."""
+    text = reason.replace("`", "")
+    return text[:1].lower() + text[1:]
+
+
+def check_semantics(beacon: Beacon) -> None:
+    """What the types cannot say. :raise BeaconError: naming the field."""
+    _check_url("url", beacon.url)
+    if beacon.referrer:
+        _check_url("referrer", beacon.referrer)
+    for field, value in (("site", beacon.site), ("title", beacon.title), ("name", beacon.name)):
+        if value and "\x00" in value:
+            raise BeaconError(field, "contains a NUL character")
+    if beacon.type == "event" and beacon.name is None:
+        raise BeaconError("name", "required for type event")
+    if beacon.type == "engagement" and beacon.engaged_ms is None:
+        raise BeaconError("engaged_ms", "required for type engagement")
+    for key, value in (beacon.props or {}).items():
+        if not key or len(key) > 64 or "\x00" in key:
+            raise BeaconError("props", f"key {key[:64]!r} must be 1 to 64 characters")
+        if isinstance(value, str) and "\x00" in value:
+            raise BeaconError(f"props.{key}", "contains a NUL character")
+        if isinstance(value, float) and value != value:  # NaN cannot come from JSON, but inf can
+            raise BeaconError(f"props.{key}", "not a finite number")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            raise BeaconError(f"props.{key}", "number too large")
+
+
+def _check_url(field: str, value: str) -> None:
+    if "\x00" in value or any(ord(ch) < 32 for ch in value):
+        raise BeaconError(field, "contains control characters")
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        raise BeaconError(field, "not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise BeaconError(field, "must be an absolute http(s) URL")

@@ -1,0 +1,144 @@
+"""The collector's steps, from a checked beacon to a record for the sink.
+
+    beacon → bot filter → resolve → classify → anonymise → record
+
+The client address `ip` is a local of `process()`: it reaches the resolver and
+the visitor hash, and nothing that leaves this function holds it. Traffic
+that does not become an account (bots, homes, phones, data centres) leaves as
+a `TrafficCountDelta`, without a page or a visitor id.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from enrich.connection import ConnectionClass
+from enrich.resolver import Resolution, Resolver
+from server.collect.agents import AgentClassifier
+from server.collect.anonymise import (
+    clean_page_url,
+    clean_props,
+    clean_referrer,
+    redact,
+    visitor_hash,
+)
+from server.collect.beacon import Beacon
+from server.collect.sites import SiteInfo
+from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
+from server.storage.salts import salt_for
+
+COMPANY_NETWORK_PREFIX = {4: 24, 6: 48}
+"""Prefix kept of a company's network for reverse DNS (never the address itself)."""
+
+
+class SaltCache:
+    """Today's salt, read (or created) once a day per process."""
+
+    def __init__(self, open_session: Callable[[], Session]) -> None:
+        self.open_session = open_session
+        self._salts: dict[date, bytes] = {}
+        self._lock = threading.Lock()
+
+    def salt(self, day: date) -> bytes:
+        salt = self._salts.get(day)
+        if salt is None:
+            with self._lock:
+                session = self.open_session()
+                try:
+                    salt = salt_for(session, day)
+                    session.commit()
+                finally:
+                    session.close()
+                self._salts = {day: salt}
+        return salt
+
+
+@dataclass
+class Collector:
+    """The collector's parts, built once per app."""
+
+    agents: AgentClassifier
+    resolver: Resolver
+    salts: SaltCache
+    drops: Counter[str] = field(default_factory=Counter)
+
+    def process(
+        self, beacon: Beacon, site: SiteInfo, ip: str, user_agent: str, now: datetime
+    ) -> Record:
+        """The record to store for this beacon: an event, or a count of what it was."""
+        agent = self.agents.classify(user_agent)
+        if agent.bot:
+            return self._count(site, now, "bot")
+        resolution = self.resolver.resolve(ip)
+        if not counts_as_account(resolution, site):
+            return self._count(site, now, resolution.connection.value)
+        visitor = visitor_hash(self.salts.salt(now.date()), site.key, ip, user_agent)
+        page = clean_page_url(beacon.url, site.query_allowlist)
+        referrer_host, referrer_path = clean_referrer(beacon.referrer)
+        return CollectedEvent(
+            event_id=uuid.uuid4().hex,
+            site_id=site.id,
+            org_id=site.org_id,
+            occurred_at=now,
+            type=beacon.type,
+            name=beacon.name,
+            path=page.path,
+            title=redact(beacon.title),
+            referrer_host=referrer_host,
+            referrer_path=referrer_path,
+            utm=dict(page.utm),
+            props=clean_props(beacon.props),
+            engaged_ms=beacon.engaged_ms,
+            visitor_hash=visitor,
+            country=resolution.country,
+            connection_class=resolution.connection.value,
+            device_class=agent.device_class,
+            browser_family=agent.browser_family,
+            company=company_facts(resolution, ip),
+        )
+
+    def _count(self, site: SiteInfo, now: datetime, kind: str) -> TrafficCountDelta:
+        self.drops[kind] += 1
+        return TrafficCountDelta(site_id=site.id, day=now.date(), kind=kind)
+
+
+def counts_as_account(resolution: Resolution, site: SiteInfo) -> bool:
+    """Business visits count; education and government ones if the site says so."""
+    if resolution.company is None:
+        return False
+    connection = resolution.connection
+    return (
+        connection is ConnectionClass.BUSINESS
+        or (connection is ConnectionClass.EDUCATION and site.count_education)
+        or (connection is ConnectionClass.GOVERNMENT and site.count_government)
+    )
+
+
+def company_facts(resolution: Resolution, ip: str) -> CompanyFacts | None:
+    company = resolution.company
+    if company is None:
+        return None
+    address = ipaddress.ip_address(ip.strip())
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    network = ipaddress.ip_network(
+        f"{address}/{COMPANY_NETWORK_PREFIX[address.version]}", strict=False
+    )
+    return CompanyFacts(
+        key=company.key,
+        name=company.name,
+        domain=company.domain,
+        industry=company.industry,
+        employees=company.employees,
+        country=company.country or resolution.country,
+        city=resolution.city,
+        network=str(network),
+    )

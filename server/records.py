@@ -1,0 +1,73 @@
+"""What the collector hands to a sink: an anonymised event, or a count.
+
+The contract between `server/collect`, the sinks and `server/storage/ingest.py`.
+
+These are the only things that leave the request. They hold no IP address
+and no user agent, so they may go to Redis and be logged without harm.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+
+class CompanyFacts(msgspec.Struct, frozen=True):
+    """The company resolution found, as the account starts from it."""
+
+    key: str
+    name: str
+    domain: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    country: str | None = None
+    city: str | None = None
+    network: str | None = None  # /24 or /48 of the company, for reverse DNS
+
+
+class CollectedEvent(msgspec.Struct, frozen=True, tag="event", tag_field="record"):
+    event_id: str
+    site_id: int
+    org_id: int
+    occurred_at: datetime
+    type: str
+    path: str
+    visitor_hash: str
+    connection_class: str
+    device_class: str
+    browser_family: str
+    name: str | None = None
+    title: str | None = None
+    referrer_host: str | None = None
+    referrer_path: str | None = None
+    utm: dict[str, str] = {}
+    props: dict[str, Any] = {}
+    engaged_ms: int | None = None
+    country: str | None = None
+    company: CompanyFacts | None = None
+
+
+class TrafficCountDelta(msgspec.Struct, frozen=True, tag="count", tag_field="record"):
+    """One visit not kept as an event: a bot, a home, a phone, a data centre…"""
+
+    site_id: int
+    day: date
+    kind: str
+    count: int = 1
+
+
+Record = CollectedEvent | TrafficCountDelta
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Record)
+
+
+def encode(record: Record) -> bytes:
+    return _encoder.encode(record)
+
+
+def decode(data: bytes) -> Record:
+    """:raise msgspec.DecodeError: for bytes that are not a record."""
+    return _decoder.decode(data)

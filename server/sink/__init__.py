@@ -1,0 +1,27 @@
+"""Sinks: where collected records go.
+
+* `DirectSink` (embedded): written to the database within the request.
+* `RedisStreamSink` (scale mode): appended to a Redis Stream that `vigie ingest`
+  consumers bulk-insert; if Redis fails, the record is written directly.
+
+Both end in `server.storage.ingest.ingest`, which enqueues enrichment of new
+accounts and tells the scoring hook which accounts were touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from server.records import Record
+
+
+class SinkError(RuntimeError):
+    """No sink could store the records; the collector answers 503."""
+
+
+class Sink(Protocol):
+    def store(self, records: Sequence[Record]) -> None:
+        """Store `records` durably or raise `SinkError`."""
+
+    def is_healthy(self) -> bool: ...

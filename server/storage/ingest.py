@@ -1,0 +1,298 @@
+"""Storing collected events: sessionisation, account upsert, aggregates, counts.
+
+`ingest(session, records)` is the one write path, used by the embedded sink
+(in the request) and by `vigie ingest` (batches from the Redis Stream). It is
+idempotent by event id, so a batch delivered twice stores nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
+from server.storage.models import Account, Event, TrafficCount, Visit
+
+VISIT_GAP = timedelta(minutes=30)
+"""Inactivity that ends a visit."""
+
+AGGREGATE_WINDOW = timedelta(days=30)
+"""Visits and active days are counted over this window."""
+
+TOP_PAGES = 5
+"""Paths kept in an account's `top_pages`."""
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    duplicates: int = 0
+    new_account_ids: list[int] = field(default_factory=list)
+    touched_account_ids: list[int] = field(default_factory=list)
+
+
+def ingest(session: Session, records: Iterable[Record], now: datetime) -> IngestResult:
+    """Store `records` in the session's transaction; the caller commits."""
+    records = list(records)
+    events = [r for r in records if isinstance(r, CollectedEvent)]
+    counts = [r for r in records if isinstance(r, TrafficCountDelta)]
+    result = IngestResult()
+    add_counts(session, counts)
+    fresh = _without_duplicates(session, events)
+    result.duplicates = len(events) - len(fresh)
+    if not fresh:
+        return result
+    accounts, created = _upsert_accounts(session, fresh)
+    result.new_account_ids = [accounts[key].id for key in created]
+    visits = _sessionise(session, fresh, accounts)
+    for event in fresh:
+        account = accounts.get(_account_key(event))
+        session.add(_event_row(event, visits[event.event_id].id, account.id if account else None))
+    session.flush()
+    touched = sorted({account.id for account in accounts.values()})
+    refresh_aggregates(session, touched, now)
+    result.stored = len(fresh)
+    result.touched_account_ids = touched
+    return result
+
+
+def _account_key(event: CollectedEvent) -> tuple[int, str] | None:
+    return (event.org_id, event.company.key) if event.company else None
+
+
+def _without_duplicates(session: Session, events: Sequence[CollectedEvent]) -> list[CollectedEvent]:
+    unique = list({event.event_id: event for event in events}.values())
+    ids = [event.event_id for event in unique]
+    known = (
+        set(session.scalars(select(Event.event_id).where(Event.event_id.in_(ids))))
+        if ids
+        else set()
+    )
+    return sorted((e for e in unique if e.event_id not in known), key=lambda e: e.occurred_at)
+
+
+def _upsert_accounts(
+    session: Session, events: Sequence[CollectedEvent]
+) -> tuple[dict[tuple[int, str], Account], list[tuple[int, str]]]:
+    wanted: dict[tuple[int, str], CompanyFacts] = {}
+    seen: dict[tuple[int, str], list[datetime]] = defaultdict(list)
+    for event in events:
+        key = _account_key(event)
+        if key and event.company:
+            wanted.setdefault(key, event.company)
+            seen[key].append(event.occurred_at)
+    accounts: dict[tuple[int, str], Account] = {}
+    for org_id, keys in _group_by_org(wanted):
+        rows = session.scalars(
+            select(Account).where(Account.org_id == org_id, Account.key.in_(keys))
+        )
+        accounts.update({(org_id, row.key): row for row in rows})
+    created = []
+    for key, company in wanted.items():
+        account = accounts.get(key)
+        if account is None:
+            account = _new_account(key[0], company)
+            session.add(account)
+            accounts[key] = account
+            created.append(key)
+        _touch(account, company, seen[key])
+    session.flush()
+    return accounts, created
+
+
+def _group_by_org(wanted: dict[tuple[int, str], CompanyFacts]) -> list[tuple[int, list[str]]]:
+    groups: dict[int, list[str]] = defaultdict(list)
+    for org_id, key in wanted:
+        groups[org_id].append(key)
+    return list(groups.items())
+
+
+def _new_account(org_id: int, company: CompanyFacts) -> Account:
+    return Account(
+        org_id=org_id,
+        key=company.key,
+        name=company.name,
+        domain=company.domain,
+        industry=company.industry,
+        employees=company.employees,
+        country=company.country,
+        city=company.city,
+        network=company.network,
+        firmographics={},
+        top_pages=[],
+        explanation=[],
+        visits_30d=0,
+        active_days_30d=0,
+        pageviews_total=0,
+    )
+
+
+def _touch(account: Account, company: CompanyFacts, times: list[datetime]) -> None:
+    first, last = min(times), max(times)
+    if account.first_seen is None or first < account.first_seen:
+        account.first_seen = first
+    if account.last_seen is None or last > account.last_seen:
+        account.last_seen = last
+    if account.network is None and company.network:
+        account.network = company.network
+
+
+def _sessionise(
+    session: Session, events: Sequence[CollectedEvent], accounts: dict[tuple[int, str], Account]
+) -> dict[str, Visit]:
+    """Attach each event to its visit: the visitor's last one if it is younger
+    than the gap, else a new one."""
+    open_visits: dict[tuple[int, str], Visit] = {}
+    firsts: dict[tuple[int, str], datetime] = {}
+    for event in events:
+        firsts.setdefault((event.site_id, event.visitor_hash), event.occurred_at)
+    for (site_id, visitor), first in firsts.items():
+        earliest = first - VISIT_GAP
+        latest = session.scalar(
+            select(Visit)
+            .where(
+                Visit.site_id == site_id,
+                Visit.visitor_hash == visitor,
+                Visit.last_event_at >= earliest,
+            )
+            .order_by(Visit.last_event_at.desc())
+            .limit(1)
+        )
+        if latest is not None:
+            open_visits[(site_id, visitor)] = latest
+    by_event: dict[str, Visit] = {}
+    for event in events:
+        slot = (event.site_id, event.visitor_hash)
+        visit = open_visits.get(slot)
+        if visit is None or event.occurred_at - visit.last_event_at > VISIT_GAP:
+            account = accounts.get(_account_key(event))
+            visit = _new_visit(event, account.id if account else None)
+            session.add(visit)
+            open_visits[slot] = visit
+        _count_in(visit, event)
+        by_event[event.event_id] = visit
+    session.flush()
+    return by_event
+
+
+def _new_visit(event: CollectedEvent, account_id: int | None) -> Visit:
+    return Visit(
+        site_id=event.site_id,
+        account_id=account_id,
+        visitor_hash=event.visitor_hash,
+        started_at=event.occurred_at,
+        last_event_at=event.occurred_at,
+        pageviews=0,
+        events_count=0,
+        engaged_ms=0,
+        entry_path=event.path,
+        referrer_host=event.referrer_host,
+        utm_source=event.utm.get("utm_source"),
+        utm_medium=event.utm.get("utm_medium"),
+        utm_campaign=event.utm.get("utm_campaign"),
+        country=event.country,
+        connection_class=event.connection_class,
+        device_class=event.device_class,
+        browser_family=event.browser_family,
+    )
+
+
+def _count_in(visit: Visit, event: CollectedEvent) -> None:
+    visit.last_event_at = max(visit.last_event_at, event.occurred_at)
+    visit.events_count += 1
+    if event.type == "pageview":
+        visit.pageviews += 1
+    if event.engaged_ms:
+        visit.engaged_ms += event.engaged_ms
+
+
+def _event_row(event: CollectedEvent, visit_id: int, account_id: int | None) -> Event:
+    return Event(
+        event_id=event.event_id,
+        site_id=event.site_id,
+        visit_id=visit_id,
+        account_id=account_id,
+        occurred_at=event.occurred_at,
+        type=event.type,
+        name=event.name,
+        path=event.path,
+        title=event.title,
+        referrer_host=event.referrer_host,
+        referrer_path=event.referrer_path,
+        utm_source=event.utm.get("utm_source"),
+        utm_medium=event.utm.get("utm_medium"),
+        utm_campaign=event.utm.get("utm_campaign"),
+        utm_term=event.utm.get("utm_term"),
+        utm_content=event.utm.get("utm_content"),
+        props=dict(event.props),
+        engaged_ms=event.engaged_ms,
+        visitor_hash=event.visitor_hash,
+        country=event.country,
+        connection_class=event.connection_class,
+        device_class=event.device_class,
+        browser_family=event.browser_family,
+    )
+
+
+def refresh_aggregates(session: Session, account_ids: Sequence[int], now: datetime) -> None:
+    """Recompute the dashboard aggregates of `account_ids` from their visits and events."""
+    if not account_ids:
+        return
+    since = now - AGGREGATE_WINDOW
+    visits = dict(
+        session.execute(
+            select(Visit.account_id, func.count())
+            .where(Visit.account_id.in_(account_ids), Visit.started_at >= since)
+            .group_by(Visit.account_id)
+        ).all()
+    )
+    starts = session.execute(
+        select(Visit.account_id, Visit.started_at).where(
+            Visit.account_id.in_(account_ids), Visit.started_at >= since
+        )
+    ).all()
+    days: dict[int, set[date]] = defaultdict(set)
+    for account_id, started in starts:
+        days[account_id].add(started.date())
+    pageviews = dict(
+        session.execute(
+            select(Event.account_id, func.count())
+            .where(Event.account_id.in_(account_ids), Event.type == "pageview")
+            .group_by(Event.account_id)
+        ).all()
+    )
+    pages = session.execute(
+        select(Event.account_id, Event.path, func.count())
+        .where(
+            Event.account_id.in_(account_ids), Event.type == "pageview", Event.occurred_at >= since
+        )
+        .group_by(Event.account_id, Event.path)
+    ).all()
+    top: dict[int, Counter] = defaultdict(Counter)
+    for account_id, path, count in pages:
+        top[account_id][path] = count
+    for account in session.scalars(select(Account).where(Account.id.in_(account_ids))):
+        account.visits_30d = visits.get(account.id, 0)
+        account.active_days_30d = len(days.get(account.id, ()))
+        account.pageviews_total = pageviews.get(account.id, 0)
+        ranked = sorted(top[account.id].items(), key=lambda item: (-item[1], item[0]))
+        account.top_pages = [path for path, _ in ranked[:TOP_PAGES]]
+
+
+def add_counts(session: Session, counts: Sequence[TrafficCountDelta]) -> None:
+    """Add traffic counts, merging those of one site, day and kind."""
+    totals: Counter = Counter()
+    for count in counts:
+        totals[(count.site_id, count.day, count.kind)] += count.count
+    for (site_id, day, kind), number in totals.items():
+        row = session.get(TrafficCount, (site_id, day, kind))
+        if row is None:
+            session.add(TrafficCount(site_id=site_id, day=day, kind=kind, count=number))
+        else:
+            row.count += number
+    session.flush()
