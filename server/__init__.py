@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from server import collect, health, jobs, resolution, storage
+from server import collect, health, jobs, resolution, storage, tracker
 from server.config import load_config
 from server.logs import configure_logging
 
@@ -37,4 +37,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     app.register_blueprint(health.bp)
     collect.init_app(app)
+    tracker.init_app(app)
     return app

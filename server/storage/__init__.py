@@ -14,7 +14,7 @@ from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.storage.engine import build_engine
+from server.storage.engine import SQLITE_BEGIN, build_engine
 
 EXTENSION = "vigie.storage"
 
@@ -69,8 +69,11 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """Yield the context's session; commit on success, roll back on error."""
+    """Yield the context's session for a unit of work that writes; commit on
+    success, roll back on error. On SQLite the write lock is taken up front."""
     session = get_session()
+    if not session.in_transaction():
+        session.connection(execution_options={SQLITE_BEGIN: "immediate"})
     try:
         yield session
         session.commit()

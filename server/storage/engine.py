@@ -12,6 +12,9 @@ from sqlalchemy.engine import make_url
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another one before giving up."""
 
+SQLITE_BEGIN = "vigie_sqlite_begin"
+"""Execution option: `"immediate"` makes a SQLite transaction take the write lock first."""
+
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
@@ -52,7 +55,11 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    connection.exec_driver_sql("BEGIN")
+    # A unit of work that will write takes the write lock at once (IMMEDIATE):
+    # a deferred transaction that reads, then writes, fails at once with
+    # "database is locked" when another writer went first, instead of waiting.
+    immediate = connection.get_execution_options().get(SQLITE_BEGIN) == "immediate"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _forget_pools_in_child() -> None:
