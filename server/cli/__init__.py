@@ -14,7 +14,7 @@ from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
 from server.cli.ipdb import ipdb
 from server.cli.privacy import erase, purge
-from server.cli.run import cron, demo, jobs, serve, worker
+from server.cli.run import cron, demo, ingest, jobs, serve, worker
 from server.cli.setup import init, sites, tokens, users
 
 
@@ -25,7 +25,7 @@ def main() -> None:
 
 
 COMMANDS = (
-    init, users, sites, tokens, serve, worker, cron, jobs, demo,
+    init, users, sites, tokens, serve, worker, ingest, cron, jobs, demo,
     companydb, ipdb, enrichment, erase, purge,
 )  # fmt: skip
 for command in COMMANDS:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
+import socket
 
 import click
 from rich.console import Console
@@ -15,6 +18,7 @@ from server.jobs import jobs_of
 from server.jobs.defaults import QUEUES
 from server.jobs.redisqueue import VigieWorker
 from server.jobs.schedule import build_cron_scheduler
+from server.sink.stream import BATCH_SIZE, BLOCK_MS, CLAIM_IDLE_MS, StreamConsumer
 from server.snippet import script_tag
 from server.storage import session_scope
 from server.storage.demo import DEMO_ADMIN, ensure_demo_tenant
@@ -110,3 +114,47 @@ def demo(host: str, port: int) -> None:
     click.echo(f"  demo site snippet: {script_tag(url, site_key)}")
     click.echo(f"  readiness: {url}readyz")
     run_server(app, host, port)
+
+
+@click.command()
+@click.option("--name", help="Consumer name (default: host and process id).")
+@click.option(
+    "--batch",
+    default=BATCH_SIZE,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Entries stored per transaction at most.",
+)
+@click.option(
+    "--block-ms",
+    default=BLOCK_MS,
+    show_default=True,
+    type=click.IntRange(1, 60_000),
+    help="Longest wait for entries before a smaller batch is stored.",
+)
+@click.option(
+    "--claim-idle-ms",
+    default=CLAIM_IDLE_MS,
+    show_default=True,
+    type=click.IntRange(0, 3_600_000),
+    help="Take over entries left pending this long.",
+)
+@click.option("--burst", is_flag=True, help="Stop when the stream has nothing left to store.")
+@fail_cleanly
+def ingest(name: str | None, batch: int, block_ms: int, claim_idle_ms: int, burst: bool) -> None:
+    """Store events from the Redis Stream into the database (scale mode)."""
+    app = load_app()
+    check_database(app)
+    check_redis(app, required=True)
+    consumer_name = name or f"{socket.gethostname()}-{os.getpid()}"
+    consumer = StreamConsumer(jobs_of(app).redis, consumer_name, batch, block_ms, claim_idle_ms)
+    signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
+    with app.app_context():
+        try:
+            stats = consumer.run(burst=burst)
+        except KeyboardInterrupt:
+            stats = consumer.stats
+    click.echo(
+        f"{consumer_name}: {stats.stored} event(s) stored in {stats.batches} batch(es), "
+        f"{stats.duplicates} duplicate(s) skipped, {stats.dead} undecodable."
+    )

@@ -18,9 +18,11 @@ from server.collect.client import client_address
 from server.collect.pipeline import Collector, SaltCache
 from server.collect.sites import SiteCache
 from server.collect.views import bp
+from server.jobs import jobs_of
 from server.resolution import resolver
 from server.sink import Sink
 from server.sink.direct import DirectSink
+from server.sink.stream import RedisStreamSink
 from server.storage import storage
 
 EXTENSION = "vigie.collect"
@@ -45,15 +47,24 @@ def init_app(app: Flask) -> None:
         storage_uri=app.config["REDIS_URL"] or "memory://",
         strategy="moving-window",
         headers_enabled=False,
+        # Redis down must not cost events: limit in memory meanwhile.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
     )
     limiter.limit(lambda: current_app.config.get("COLLECT_RATE_LIMIT", RATE_LIMIT))(bp)
     app.extensions[EXTENSION] = CollectParts(
         sites=SiteCache(sessions),
         pipeline=Collector(AgentClassifier(), resolver(app), SaltCache(sessions)),
-        sink=DirectSink(),
+        sink=choose_sink(app),
         limiter=limiter,
     )
     app.register_blueprint(bp)
+
+
+def choose_sink(app: Flask) -> Sink:
+    """The Redis Stream in scale mode, the database directly otherwise."""
+    redis = jobs_of(app).redis
+    return RedisStreamSink(redis) if redis is not None else DirectSink()
 
 
 def rate_limit_key() -> str:

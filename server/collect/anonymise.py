@@ -5,8 +5,8 @@
   compute it again once the day's salt is deleted.
 * Query strings are dropped except `utm_*` (kept apart) and the site's
   allow-list; fragments are dropped except hash routes (`#/…`).
-* E-mail addresses are redacted from the path, kept query values, title,
-  referrer and props.
+* E-mail and IP addresses are redacted from the path, kept query values,
+  title, referrer and props.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from server.logs import redact_addresses
 
 VISITOR_HASH_BYTES = 16
 """Length of the visitor id (32 hex characters)."""
@@ -35,10 +37,11 @@ def visitor_hash(salt: bytes, site_key: str, ip: str, user_agent: str) -> str:
 
 
 def redact(text: str | None) -> str | None:
-    """`text` with every e-mail address (also URL-encoded) replaced by `[email]`."""
+    """`text` with every e-mail address (also URL-encoded) replaced by `[email]`,
+    and every IP address by `[ip]` (a page may show visitors their own)."""
     if not text:
         return text
-    return _EMAIL.sub(REDACTED_EMAIL, text)
+    return redact_addresses(_EMAIL.sub(REDACTED_EMAIL, text))
 
 
 @dataclass(frozen=True)

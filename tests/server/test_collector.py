@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 from pathlib import Path
@@ -10,84 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from enrich.companydb import build_company_db, read_networks
 from server.jobs import drain
 from server.storage import session_scope
-from server.storage.models import Account, Event, Organisation, Site, TrafficCount, Visit
-from tests.support.mmdb import write_mmdb
-
-CHROME = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
-)
-ACME_IP = "81.2.69.77"
-ORANGE_IP = "90.12.34.56"
-AWS_IP = "52.1.2.3"
-SITE_KEY = "acmesitekey1"
-
-
-@pytest.fixture
-def mmdb(tmp_path):
-    companies = tmp_path / "companies.mmdb"
-    build_company_db(
-        read_networks(
-            io.StringIO(
-                "network,name,domain,industry,employees,country\n"
-                "81.2.69.0/24,Acme SAS,acme.fr,Software,120,FR\n"
-                "2a01:e0a:100::/48,Beta GmbH,beta.de,Retail,900,DE\n"
-            )
-        ),
-        companies,
-    )
-    asn = write_mmdb(
-        tmp_path / "asn.mmdb",
-        "GeoLite2-ASN",
-        {
-            "90.0.0.0/9": {
-                "autonomous_system_number": 3215,
-                "autonomous_system_organization": "Orange",
-            },
-            "52.0.0.0/11": {
-                "autonomous_system_number": 16509,
-                "autonomous_system_organization": "AMAZON-02",
-            },
-        },
-    )
-    return [str(companies), str(asn)]
-
-
-@pytest.fixture
-def collector_app(make_app, db_url, mmdb):
-    app = make_app(db_url, MMDB=mmdb, TRUSTED_PROXIES=0)
-    with app.app_context(), session_scope() as session:
-        organisation = Organisation(name="Org", settings={})
-        session.add(organisation)
-        session.flush()
-        session.add(
-            Site(
-                org_id=organisation.id,
-                name="shop",
-                public_key=SITE_KEY,
-                domains=["shop.example"],
-                query_allowlist=["plan"],
-            )
-        )
-    return app
-
-
-def send(app, body, ip=ACME_IP, user_agent=CHROME, headers=None, raw=None):
-    data = raw if raw is not None else json.dumps(body)
-    return app.test_client().post(
-        "/e",
-        data=data,
-        content_type="text/plain",
-        headers={"User-Agent": user_agent, **(headers or {})},
-        environ_base={"REMOTE_ADDR": ip},
-    )
-
-
-def pageview(**fields):
-    return {"site": SITE_KEY, "type": "pageview", "url": "https://shop.example/pricing", **fields}
+from server.storage.models import Account, Event, Organisation, TrafficCount, Visit
+from tests.support.collector import ACME_IP, AWS_IP, CHROME, ORANGE_IP, SITE_KEY, pageview, send
 
 
 def rows(app, model):

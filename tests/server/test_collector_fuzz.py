@@ -8,7 +8,7 @@ import logging
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.server.test_collector import SITE_KEY, collector_app, mmdb, send  # noqa: F401
+from tests.support.collector import SITE_KEY, send
 
 ALLOWED = {202, 400, 403, 413}
 
@@ -43,7 +43,7 @@ FUZZ = settings(
 
 @FUZZ
 @given(body=st.binary(max_size=300))
-def test_random_bytes_never_fail(collector_app, body, caplog):  # noqa: F811
+def test_random_bytes_never_fail(collector_app, body, caplog):
     response = send(collector_app, None, raw=body)
     assert response.status_code in ALLOWED
     assert "collector failure" not in caplog.text
@@ -51,7 +51,7 @@ def test_random_bytes_never_fail(collector_app, body, caplog):  # noqa: F811
 
 @FUZZ
 @given(beacon=beacons)
-def test_random_beacons_never_fail(collector_app, beacon, caplog):  # noqa: F811
+def test_random_beacons_never_fail(collector_app, beacon, caplog):
     caplog.set_level(logging.ERROR)
     response = send(collector_app, None, raw=json.dumps(beacon))
     assert response.status_code in ALLOWED, (beacon, response.json)

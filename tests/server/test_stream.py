@@ -1,0 +1,168 @@
+"""Scale mode: the Redis Stream sink and `vigie ingest`, on a real Redis and database."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from server.records import CollectedEvent, CompanyFacts, encode
+from server.sink.stream import DEAD_LETTERS, FIELD, GROUP, STREAM, StreamConsumer
+from server.storage import session_scope
+from server.storage.models import Account, Event
+from server.storage.types import utcnow
+from tests.server.test_ingest import setup_site
+from tests.support.collector import ACME_IP, SITE_KEY, pageview, send
+from tests.support.processes import VIGIE
+
+SECRET = {"SECRET_KEY": "test-secret"}
+
+
+@pytest.fixture
+def scale_app(make_app, db_url, redis_url, mmdb):
+    from server.storage.models import Organisation, Site
+
+    app = make_app(db_url, REDIS_URL=redis_url, MMDB=mmdb, **SECRET)
+    with app.app_context(), session_scope() as session:
+        organisation = Organisation(name="Org", settings={})
+        session.add(organisation)
+        session.flush()
+        session.add(
+            Site(org_id=organisation.id, name="shop", public_key=SITE_KEY, domains=["shop.example"])
+        )
+    return app
+
+
+def stored_events(app):
+    with app.app_context(), session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Event))
+
+
+def consume(app, redis_conn, name="c1", claim_idle_ms=0, batch=100):
+    with app.app_context():
+        return StreamConsumer(
+            redis_conn, name, batch_size=batch, block_ms=50, claim_idle_ms=claim_idle_ms
+        ).run(burst=True)
+
+
+def fill_stream(app, redis_conn, count):
+    ids = setup_site(app)
+    now = utcnow()
+    company = CompanyFacts(key="acme.fr", name="Acme", domain="acme.fr")
+    with redis_conn.pipeline(transaction=False) as pipe:
+        for number in range(count):
+            record = CollectedEvent(
+                event_id=f"ev{number:06d}",
+                site_id=ids[1],
+                org_id=ids[0],
+                occurred_at=now - timedelta(seconds=count - number),
+                type="pageview",
+                path=f"/p{number % 7}",
+                visitor_hash=f"v{number % 13}",
+                connection_class="business",
+                device_class="desktop",
+                browser_family="Chrome",
+                company=company,
+            )
+            pipe.xadd(STREAM, {FIELD: encode(record)})
+        pipe.execute()
+
+
+def test_collector_appends_to_the_stream_and_ingest_stores(scale_app, redis_conn):
+    assert send(scale_app, pageview()).status_code == 202
+    assert redis_conn.xlen(STREAM) == 1 and stored_events(scale_app) == 0
+    stats = consume(scale_app, redis_conn)
+    assert stats.stored == 1 and stored_events(scale_app) == 1
+    with scale_app.app_context(), session_scope() as session:
+        assert session.scalar(select(Account.name)) == "Acme SAS"
+    raw = b"".join(fields[FIELD] for _, fields in redis_conn.xrange(STREAM))
+    assert ACME_IP.encode() not in raw
+
+
+def test_redis_down_means_a_direct_write(make_app, db_url, mmdb):
+    from server.storage.models import Organisation, Site
+
+    app = make_app(db_url, REDIS_URL="redis://127.0.0.1:1/0", MMDB=mmdb, **SECRET)
+    with app.app_context(), session_scope() as session:
+        organisation = Organisation(name="Org", settings={})
+        session.add(organisation)
+        session.flush()
+        session.add(
+            Site(org_id=organisation.id, name="shop", public_key=SITE_KEY, domains=["shop.example"])
+        )
+    assert send(app, pageview()).status_code == 202
+    assert stored_events(app) == 1
+
+
+def test_entries_of_a_dead_consumer_are_claimed_and_stored_once(
+    make_app, db_url, redis_url, redis_conn
+):
+    app = make_app(db_url, REDIS_URL=redis_url, **SECRET)
+    fill_stream(app, redis_conn, 300)
+    StreamConsumer(redis_conn, "dead").ensure_group()
+    taken = redis_conn.xreadgroup(GROUP, "dead", {STREAM: ">"}, count=200)[0][1]
+    # It had committed its first 100 before it died, without acknowledging them.
+    from server.records import decode
+    from server.sink.direct import store_records
+
+    with app.app_context():
+        store_records([decode(fields[FIELD]) for _, fields in taken[:100]])
+    assert stored_events(app) == 100
+    stats = consume(app, redis_conn, name="heir")
+    assert stored_events(app) == 300
+    assert stats.duplicates == 100
+    assert redis_conn.xpending(STREAM, GROUP)["pending"] == 0
+
+
+def test_undecodable_entry_goes_to_dead_letters(make_app, db_url, redis_url, redis_conn):
+    app = make_app(db_url, REDIS_URL=redis_url, **SECRET)
+    fill_stream(app, redis_conn, 3)
+    redis_conn.xadd(STREAM, {FIELD: b"{not a record"})
+    stats = consume(app, redis_conn)
+    assert (stats.stored, stats.dead) == (3, 1)
+    [(_, fields)] = redis_conn.xrange(DEAD_LETTERS)
+    assert fields[b"reason"] == b"DecodeError"
+    assert redis_conn.xpending(STREAM, GROUP)["pending"] == 0
+
+
+def test_killing_ingest_mid_batch_loses_nothing(make_app, db_url, redis_url, redis_conn, tmp_path):
+    """SIGKILL a real `vigie ingest` while it works; a second one finishes: exactly once."""
+    app = make_app(db_url, REDIS_URL=redis_url, **SECRET)
+    fill_stream(app, redis_conn, 2000)
+    env = {
+        "VIGIE_DATABASE_URL": db_url,
+        "VIGIE_REDIS_URL": redis_url,
+        "VIGIE_SECRET_KEY": "test-secret",
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+    }
+    import os
+    import time
+
+    first = subprocess.Popen(
+        [*VIGIE, "ingest", "--name", "victim", "--batch", "25", "--block-ms", "50"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while stored_events(app) < 200 and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.02)  # polling the database while the consumer works
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    assert 0 < stored_events(app) < 2000
+    heir = subprocess.run(
+        [*VIGIE, "ingest", "--name", "heir", "--burst", "--claim-idle-ms", "0", "--block-ms", "50"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert heir.returncode == 0, heir.stderr
+    assert stored_events(app) == 2000
+    with app.app_context(), session_scope() as session:
+        distinct = session.scalar(select(func.count(func.distinct(Event.event_id))))
+    assert distinct == 2000
+    assert redis_conn.xpending(STREAM, GROUP)["pending"] == 0
