@@ -7,17 +7,24 @@ RQ's cron in scale mode and on the embedded scheduler thread otherwise.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from server.jobs.task import task
 from server.storage import session_scope
+from server.storage.ingest import AGGREGATE_WINDOW, refresh_aggregates
+from server.storage.models import Account
 from server.storage.retention import purge_before, retention_cutoff
 from server.storage.salts import rotate_salts
 from server.storage.snapshots import record_snapshots
 from server.storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+AGGREGATE_BATCH = 1_000
+"""Accounts whose aggregates are recomputed per statement group."""
 
 
 @task(queue="maintenance")
@@ -41,12 +48,21 @@ def purge_expired_events() -> tuple[int, int]:
 
 @task(queue="score")
 def record_daily_scores() -> int:
-    """The daily score pass: today's snapshot of every account's score.
+    """The daily pass: 30-day aggregates slide by a day, then today's snapshot
+    of every account's score.
 
     This is where decayed scores are recomputed before the snapshot, once the
     scoring engine is plugged in (`server.scoring`).
     """
+    now = utcnow()
     with session_scope() as session:
-        written = record_snapshots(session, utcnow().date())
-    log.info("daily score snapshots: %d account(s)", written)
+        recent = session.scalars(
+            select(Account.id).where(
+                Account.last_seen >= now - AGGREGATE_WINDOW - timedelta(days=1)
+            )
+        ).all()
+        for start in range(0, len(recent), AGGREGATE_BATCH):
+            refresh_aggregates(session, recent[start : start + AGGREGATE_BATCH], now)
+        written = record_snapshots(session, now.date())
+    log.info("daily pass: %d aggregate(s) refreshed, %d snapshot(s)", len(recent), written)
     return written

@@ -49,13 +49,22 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
         return result
     accounts, created = _upsert_accounts(session, fresh)
     result.new_account_ids = [accounts[key].id for key in created]
+    visits_before = {id(v) for v in session.identity_map.values() if isinstance(v, Visit)}
     visits = _sessionise(session, fresh, accounts)
+    pageviews: Counter[int] = Counter()
     for event in fresh:
         account = accounts.get(_account_key(event))
         session.add(_event_row(event, visits[event.event_id].id, account.id if account else None))
+        if account is not None and event.type == "pageview":
+            pageviews[account.id] += 1
+    for account in accounts.values():
+        account.pageviews_total = (account.pageviews_total or 0) + pageviews[account.id]
     session.flush()
     touched = sorted({account.id for account in accounts.values()})
-    refresh_aggregates(session, touched, now)
+    new_visits = {v.account_id for v in visits.values() if id(v) not in visits_before}
+    # Visits, active days and top pages change when a visit starts; recounting
+    # them on every event would read the account's whole history each time.
+    refresh_aggregates(session, sorted(a for a in new_visits if a is not None), now)
     result.stored = len(fresh)
     result.touched_account_ids = touched
     return result
@@ -240,7 +249,7 @@ def _event_row(event: CollectedEvent, visit_id: int, account_id: int | None) -> 
 
 
 def refresh_aggregates(session: Session, account_ids: Sequence[int], now: datetime) -> None:
-    """Recompute the dashboard aggregates of `account_ids` from their visits and events."""
+    """Recompute visits and active days over 30 days, and the top pages, of `account_ids`."""
     if not account_ids:
         return
     since = now - AGGREGATE_WINDOW
@@ -259,13 +268,6 @@ def refresh_aggregates(session: Session, account_ids: Sequence[int], now: dateti
     days: dict[int, set[date]] = defaultdict(set)
     for account_id, started in starts:
         days[account_id].add(started.date())
-    pageviews = dict(
-        session.execute(
-            select(Event.account_id, func.count())
-            .where(Event.account_id.in_(account_ids), Event.type == "pageview")
-            .group_by(Event.account_id)
-        ).all()
-    )
     pages = session.execute(
         select(Event.account_id, Event.path, func.count())
         .where(
@@ -279,7 +281,6 @@ def refresh_aggregates(session: Session, account_ids: Sequence[int], now: dateti
     for account in session.scalars(select(Account).where(Account.id.in_(account_ids))):
         account.visits_30d = visits.get(account.id, 0)
         account.active_days_30d = len(days.get(account.id, ()))
-        account.pageviews_total = pageviews.get(account.id, 0)
         ranked = sorted(top[account.id].items(), key=lambda item: (-item[1], item[0]))
         account.top_pages = [path for path, _ in ranked[:TOP_PAGES]]
 
