@@ -21,7 +21,7 @@ from server.collect.views import bp
 from server.jobs import jobs_of
 from server.resolution import resolver
 from server.sink import Sink
-from server.sink.direct import DirectSink
+from server.sink.batching import GroupCommitSink
 from server.sink.stream import RedisStreamSink
 from server.storage import storage
 
@@ -64,7 +64,8 @@ def init_app(app: Flask) -> None:
 def choose_sink(app: Flask) -> Sink:
     """The Redis Stream in scale mode, the database directly otherwise."""
     redis = jobs_of(app).redis
-    return RedisStreamSink(redis) if redis is not None else DirectSink()
+    direct = GroupCommitSink(app)
+    return RedisStreamSink(redis, fallback=direct) if redis is not None else direct
 
 
 def rate_limit_key() -> str:

@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.records import Record, decode, encode
-from server.sink import SinkError
+from server.sink import Sink, SinkError
 from server.sink.direct import DirectSink, store_records
 from server.storage import close_session
 
@@ -46,7 +46,7 @@ RETRY_PAUSE = 1.0
 class RedisStreamSink:
     """Append records to the stream; write them directly if Redis fails."""
 
-    def __init__(self, redis: Redis, fallback: DirectSink | None = None) -> None:
+    def __init__(self, redis: Redis, fallback: Sink | None = None) -> None:
         self.redis = redis
         self.fallback = fallback or DirectSink()
 
