@@ -49,8 +49,7 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
         return result
     accounts, created = _upsert_accounts(session, fresh)
     result.new_account_ids = [accounts[key].id for key in created]
-    visits_before = {id(v) for v in session.identity_map.values() if isinstance(v, Visit)}
-    visits = _sessionise(session, fresh, accounts)
+    visits, started = _sessionise(session, fresh, accounts)
     pageviews: Counter[int] = Counter()
     for event in fresh:
         account = accounts.get(_account_key(event))
@@ -61,7 +60,7 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
         account.pageviews_total = (account.pageviews_total or 0) + pageviews[account.id]
     session.flush()
     touched = sorted({account.id for account in accounts.values()})
-    new_visits = {v.account_id for v in visits.values() if id(v) not in visits_before}
+    new_visits = {visit.account_id for visit in started}
     # Visits, active days and top pages change when a visit starts; recounting
     # them on every event would read the account's whole history each time.
     refresh_aggregates(session, sorted(a for a in new_visits if a is not None), now)
@@ -153,27 +152,13 @@ def _touch(account: Account, company: CompanyFacts, times: list[datetime]) -> No
 
 def _sessionise(
     session: Session, events: Sequence[CollectedEvent], accounts: dict[tuple[int, str], Account]
-) -> dict[str, Visit]:
+) -> tuple[dict[str, Visit], list[Visit]]:
     """Attach each event to its visit: the visitor's last one if it is younger
-    than the gap, else a new one."""
+    than the gap, else a new one. Returns the visit of each event id, and the
+    visits started."""
     open_visits: dict[tuple[int, str], Visit] = {}
-    firsts: dict[tuple[int, str], datetime] = {}
-    for event in events:
-        firsts.setdefault((event.site_id, event.visitor_hash), event.occurred_at)
-    for (site_id, visitor), first in firsts.items():
-        earliest = first - VISIT_GAP
-        latest = session.scalar(
-            select(Visit)
-            .where(
-                Visit.site_id == site_id,
-                Visit.visitor_hash == visitor,
-                Visit.last_event_at >= earliest,
-            )
-            .order_by(Visit.last_event_at.desc())
-            .limit(1)
-        )
-        if latest is not None:
-            open_visits[(site_id, visitor)] = latest
+    open_visits = _open_visits(session, events)
+    started: list[Visit] = []
     by_event: dict[str, Visit] = {}
     for event in events:
         slot = (event.site_id, event.visitor_hash)
@@ -183,10 +168,32 @@ def _sessionise(
             visit = _new_visit(event, account.id if account else None)
             session.add(visit)
             open_visits[slot] = visit
+            started.append(visit)
         _count_in(visit, event)
         by_event[event.event_id] = visit
     session.flush()
-    return by_event
+    return by_event, started
+
+
+def _open_visits(
+    session: Session, events: Sequence[CollectedEvent]
+) -> dict[tuple[int, str], Visit]:
+    """Each visitor's latest visit that may still be going on, in one query."""
+    earliest = min(event.occurred_at for event in events) - VISIT_GAP
+    latest: dict[tuple[int, str], Visit] = {}
+    for site_id in {event.site_id for event in events}:
+        visitors = {event.visitor_hash for event in events if event.site_id == site_id}
+        query = select(Visit).where(
+            Visit.site_id == site_id,
+            Visit.visitor_hash.in_(visitors),
+            Visit.last_event_at >= earliest,
+        )
+        with session.no_autoflush:
+            for visit in session.scalars(query):
+                slot = (site_id, visit.visitor_hash)
+                if slot not in latest or visit.last_event_at > latest[slot].last_event_at:
+                    latest[slot] = visit
+    return latest
 
 
 def _new_visit(event: CollectedEvent, account_id: int | None) -> Visit:
