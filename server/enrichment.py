@@ -29,6 +29,7 @@ from enrich.providers import FIRMOGRAPHIC_FIELDS, Firmographics, Provider, Provi
 from enrich.providers.http import HttpJsonProvider, HttpProviderConfig
 from enrich.providers.localfile import LocalFileProvider
 from enrich.providers.rdns import ReverseDnsProvider
+from server.hooks import accounts_touched
 from server.storage.models import Account, Contact, Enrichment, Organisation
 
 STALE_AFTER = timedelta(days=30)
@@ -100,7 +101,8 @@ def enrich(
         if answer:
             found.append(answer)
             keep_decision_makers(session, account.id, provider.name, answer, roles, now)
-    merge(account, reversed(found))
+    if merge(account, reversed(found)):
+        accounts_touched([account.id])  # new firmographics may change the fit score
     return errors
 
 

@@ -275,3 +275,17 @@ def test_erase_removes_the_account_and_everything_about_it(app, api, tmp_path, d
     with app.app_context(), session_scope() as session:
         for model in (Account, Visit, Event, Contact, Outcome):
             assert session.scalars(select(model)).all() == [], model.__name__
+
+
+def test_a_change_of_firmographics_asks_for_a_rescore(app, api):
+    from server.hooks import on_accounts_touched
+
+    rescored = []
+    on_accounts_touched(app, rescored.extend)
+    api.on("/c/acme.fr", Answer(body=ANSWER))
+    account_id = make_account(app, settings(api))
+    with app.app_context():
+        enqueue(enrich_account, account_id)
+        enqueue(enrich_account, account_id)  # the same answer again changes nothing
+    assert drain(app, timeout=20)
+    assert rescored == [account_id]
