@@ -7,9 +7,8 @@ import io
 import pytest
 
 from enrich.companydb import build_company_db, read_networks
-from server.storage import session_scope
-from server.storage.models import Organisation, Site
 from tests.support.collector import SITE_KEY
+from tests.support.factories import make_site
 from tests.support.mmdb import write_mmdb
 
 
@@ -45,18 +44,7 @@ def mmdb(tmp_path):
 
 @pytest.fixture
 def collector_app(make_app, db_url, mmdb):
+    """A collector on `db_url` with the test `.mmdb` files and one site."""
     app = make_app(db_url, MMDB=mmdb, TRUSTED_PROXIES=0)
-    with app.app_context(), session_scope() as session:
-        organisation = Organisation(name="Org", settings={})
-        session.add(organisation)
-        session.flush()
-        session.add(
-            Site(
-                org_id=organisation.id,
-                name="shop",
-                public_key=SITE_KEY,
-                domains=["shop.example"],
-                query_allowlist=["plan"],
-            )
-        )
+    make_site(app, SITE_KEY, query_allowlist=["plan"])
     return app

@@ -9,21 +9,15 @@ from sqlalchemy import select
 from server.records import CollectedEvent, CompanyFacts, TrafficCountDelta
 from server.storage import session_scope
 from server.storage.ingest import ingest
-from server.storage.models import Account, Event, Organisation, Site, TrafficCount, Visit
+from server.storage.models import Account, Event, TrafficCount, Visit
+from tests.support.factories import make_site
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ACME = CompanyFacts(key="acme.fr", name="Acme", domain="acme.fr", network="81.2.69.0/24")
 
 
 def setup_site(app):
-    with app.app_context(), session_scope() as session:
-        organisation = Organisation(name="Org", settings={})
-        session.add(organisation)
-        session.flush()
-        site = Site(org_id=organisation.id, name="s", public_key="k", domains=["s.fr"])
-        session.add(site)
-        session.flush()
-        return organisation.id, site.id
+    return make_site(app, "k", domains=("s.fr",))
 
 
 def event(ids, number, minutes, path="/", visitor="v1", company=ACME, **fields):

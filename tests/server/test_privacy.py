@@ -20,8 +20,9 @@ from server.jobs import drain
 from server.jobs.defaults import QUEUES
 from server.sink.stream import StreamConsumer
 from server.storage import session_scope
-from server.storage.models import Account, Event, Organisation, Site
+from server.storage.models import Account, Event
 from tests.support.collector import SITE_KEY, pageview, send
+from tests.support.factories import make_site
 
 CLIENTS = ["81.2.69.77", "81.2.69.201", "90.12.34.56", "52.1.2.3", "2a01:e0a:100:7::1234"]
 
@@ -37,16 +38,11 @@ def needles():
 def make_tenant(app, tmp_path):
     firmographics = tmp_path / "firmo.csv"
     firmographics.write_text("domain,industry\nacme.fr,Software\n")
-    with app.app_context(), session_scope() as session:
-        organisation = Organisation(
-            name="Org",
-            settings={"enrichment": {"providers": [{"type": "file", "path": str(firmographics)}]}},
-        )
-        session.add(organisation)
-        session.flush()
-        session.add(
-            Site(org_id=organisation.id, name="shop", public_key=SITE_KEY, domains=["shop.example"])
-        )
+    make_site(
+        app,
+        SITE_KEY,
+        settings={"enrichment": {"providers": [{"type": "file", "path": str(firmographics)}]}},
+    )
 
 
 def send_from_everyone(app):

@@ -14,8 +14,8 @@ from server.sink.stream import DEAD_LETTERS, FIELD, GROUP, STREAM, StreamConsume
 from server.storage import session_scope
 from server.storage.models import Account, Event
 from server.storage.types import utcnow
-from tests.server.test_ingest import setup_site
 from tests.support.collector import ACME_IP, SITE_KEY, pageview, send
+from tests.support.factories import make_site
 from tests.support.processes import VIGIE
 
 SECRET = {"SECRET_KEY": "test-secret"}
@@ -23,16 +23,8 @@ SECRET = {"SECRET_KEY": "test-secret"}
 
 @pytest.fixture
 def scale_app(make_app, db_url, redis_url, mmdb):
-    from server.storage.models import Organisation, Site
-
     app = make_app(db_url, REDIS_URL=redis_url, MMDB=mmdb, **SECRET)
-    with app.app_context(), session_scope() as session:
-        organisation = Organisation(name="Org", settings={})
-        session.add(organisation)
-        session.flush()
-        session.add(
-            Site(org_id=organisation.id, name="shop", public_key=SITE_KEY, domains=["shop.example"])
-        )
+    make_site(app, SITE_KEY)
     return app
 
 
@@ -49,7 +41,7 @@ def consume(app, redis_conn, name="c1", claim_idle_ms=0, batch=100):
 
 
 def fill_stream(app, redis_conn, count):
-    ids = setup_site(app)
+    ids = make_site(app)
     now = utcnow()
     company = CompanyFacts(key="acme.fr", name="Acme", domain="acme.fr")
     with redis_conn.pipeline(transaction=False) as pipe:
@@ -83,16 +75,8 @@ def test_collector_appends_to_the_stream_and_ingest_stores(scale_app, redis_conn
 
 
 def test_redis_down_means_a_direct_write(make_app, db_url, mmdb):
-    from server.storage.models import Organisation, Site
-
     app = make_app(db_url, REDIS_URL="redis://127.0.0.1:1/0", MMDB=mmdb, **SECRET)
-    with app.app_context(), session_scope() as session:
-        organisation = Organisation(name="Org", settings={})
-        session.add(organisation)
-        session.flush()
-        session.add(
-            Site(org_id=organisation.id, name="shop", public_key=SITE_KEY, domains=["shop.example"])
-        )
+    make_site(app, SITE_KEY)
     assert send(app, pageview()).status_code == 202
     assert stored_events(app) == 1
 
@@ -131,7 +115,7 @@ def test_undecodable_entry_goes_to_dead_letters(make_app, db_url, redis_url, red
 def test_killing_ingest_mid_batch_loses_nothing(make_app, db_url, redis_url, redis_conn, tmp_path):
     """SIGKILL a real `vigie ingest` while it works; a second one finishes: exactly once."""
     app = make_app(db_url, REDIS_URL=redis_url, **SECRET)
-    fill_stream(app, redis_conn, 2000)
+    fill_stream(app, redis_conn, 4000)
     env = {
         "VIGIE_DATABASE_URL": db_url,
         "VIGIE_REDIS_URL": redis_url,
@@ -142,17 +126,17 @@ def test_killing_ingest_mid_batch_loses_nothing(make_app, db_url, redis_url, red
     import time
 
     first = subprocess.Popen(
-        [*VIGIE, "ingest", "--name", "victim", "--batch", "25", "--block-ms", "50"],
+        [*VIGIE, "ingest", "--name", "victim", "--batch", "5", "--block-ms", "50"],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while stored_events(app) < 200 and time.monotonic() < deadline and first.poll() is None:
+    while stored_events(app) < 50 and time.monotonic() < deadline and first.poll() is None:
         time.sleep(0.02)  # polling the database while the consumer works
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
-    assert 0 < stored_events(app) < 2000
+    assert 0 < stored_events(app) < 4000
     heir = subprocess.run(
         [*VIGIE, "ingest", "--name", "heir", "--burst", "--claim-idle-ms", "0", "--block-ms", "50"],
         env={**os.environ, **env},
@@ -161,8 +145,8 @@ def test_killing_ingest_mid_batch_loses_nothing(make_app, db_url, redis_url, red
         timeout=120,
     )
     assert heir.returncode == 0, heir.stderr
-    assert stored_events(app) == 2000
+    assert stored_events(app) == 4000
     with app.app_context(), session_scope() as session:
         distinct = session.scalar(select(func.count(func.distinct(Event.event_id))))
-    assert distinct == 2000
+    assert distinct == 4000
     assert redis_conn.xpending(STREAM, GROUP)["pending"] == 0
