@@ -107,7 +107,7 @@ class GroupCommitSink:
             except SQLAlchemyError as problem:
                 error = f"database write failed ({type(problem).__name__})"
                 log.error("batch of %d record(s) not stored: %s", len(records), error)
-            except Exception as problem:  # noqa: BLE001 - the writer must outlive any batch
+            except Exception as problem:  # the writer must outlive any batch: 503, not a hang
                 error = f"unexpected {type(problem).__name__}"
                 log.exception("batch of %d record(s) not stored: %s", len(records), error)
             finally:
