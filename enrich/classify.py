@@ -154,6 +154,19 @@ def load_network_list(path: Path | None = None) -> NetworkList:
         raise NetworkListError(f"{source}: {error}") from None
 
 
+def read_network_entries(path: Path) -> list[dict[str, Any]]:
+    """The raw `[[network]]` tables of a file, checked (for storing as site settings).
+
+    :raise NetworkListError: naming the file, the entry and the field at fault.
+    """
+    try:
+        raw = tomllib.loads(Path(path).read_text("utf-8")).get("network", [])
+        parse_entries(raw)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, NetworkListError) as error:
+        raise NetworkListError(f"{path}: {error}") from None
+    return raw
+
+
 def parse_entries(raw_entries: Iterable[Mapping[str, Any]]) -> list[NetworkEntry]:
     """Check and convert `[[network]]` tables (also used for site extensions)."""
     entries = []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 
+from enrich.classify import NetworkListError, read_network_entries
 from server.cli.context import (
     CommandError,
     check_database,
@@ -24,6 +26,7 @@ from server.storage.tenancy import (
     create_site,
     create_user,
     find_organisation,
+    find_site_by_key,
     find_user,
     get_organisation,
     list_sites,
@@ -226,3 +229,25 @@ def tokens_create(org_name: str, name: str) -> None:
         organisation = get_organisation(session, org_name)
         token = create_api_token(session, organisation.id, normalise_name(name))
     click.echo(token)
+
+
+@sites.command("networks")
+@click.option("--site", "site_key", required=True, help="The site key.")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@fail_cleanly
+def sites_networks(site_key: str, source: Path) -> None:
+    """Set the operators (ISP, mobile, hosting) this site never counts as companies,
+    from SOURCE: [[network]] tables as in enrich/data/networks.toml. An empty file clears them."""
+    try:
+        entries = read_network_entries(source)
+    except NetworkListError as error:
+        raise CommandError(str(error)) from None
+    with database_session() as session:
+        site = find_site_by_key(session, site_key)
+        if site is None:
+            raise CommandError(f"--site: no site with key {site_key!r}")
+        site.extra_networks = entries
+        name = site.name
+    click.echo(
+        f'Site "{name}": {len(entries)} extra network(s). Collectors apply them within 30 s.'
+    )

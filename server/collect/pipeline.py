@@ -80,6 +80,9 @@ class Collector:
         resolution = self.resolver.resolve(ip)
         if not counts_as_account(resolution, site):
             return self._count(site, now, resolution.connection.value)
+        operator = site_operator(resolution, site)
+        if operator is not None:
+            return self._count(site, now, operator.value)
         visitor = visitor_hash(self.salts.salt(now.date()), site.key, ip, user_agent)
         page = clean_page_url(beacon.url, site.query_allowlist)
         referrer_host, referrer_path = clean_referrer(beacon.referrer)
@@ -120,6 +123,19 @@ def counts_as_account(resolution: Resolution, site: SiteInfo) -> bool:
         or (connection is ConnectionClass.EDUCATION and site.count_education)
         or (connection is ConnectionClass.GOVERNMENT and site.count_government)
     )
+
+
+def site_operator(resolution: Resolution, site: SiteInfo) -> ConnectionClass | None:
+    """The class of an operator the site listed itself (`sites.extra_networks`), if any."""
+    if site.networks is None:
+        return None
+    names = (
+        resolution.asn_organisation,
+        resolution.isp,
+        resolution.company and resolution.company.name,
+    )
+    entry = site.networks.find(resolution.asn, names)
+    return entry.connection if entry else None
 
 
 def company_facts(resolution: Resolution, ip: str) -> CompanyFacts | None:

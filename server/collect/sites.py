@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from enrich.classify import NetworkList, parse_entries
 from server.storage.models import Site
 
 SITE_CACHE_SECONDS = 30.0
@@ -33,6 +34,7 @@ class SiteInfo:
     query_allowlist: frozenset[str]
     count_education: bool
     count_government: bool
+    networks: NetworkList | None = None  # operators this site adds to the shipped list
 
     def owns_host(self, host: str | None) -> bool:
         return host_within(host, self.domains)
@@ -104,4 +106,7 @@ def _info(site: Site) -> SiteInfo:
         query_allowlist=frozenset(site.query_allowlist),
         count_education=site.count_education,
         count_government=site.count_government,
+        networks=NetworkList.of(parse_entries(site.extra_networks))
+        if site.extra_networks
+        else None,
     )

@@ -109,6 +109,9 @@ class Site(Base):
     query_allowlist: Mapped[list[str]] = mapped_column(default=list)
     count_education: Mapped[bool] = mapped_column(Boolean, default=False)
     count_government: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Operators this site never counts as companies, in the shape of
+    # enrich/data/networks.toml's [[network]] entries.
+    extra_networks: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_event_at: Mapped[datetime | None]
 

@@ -247,3 +247,45 @@ def test_no_client_address_is_stored(collector_app, db_url):
             assert ip.encode() not in data
             family = socket.AF_INET6 if ":" in ip else socket.AF_INET
             assert socket.inet_pton(family, ip) not in data
+
+
+def test_a_site_can_list_operators_it_never_counts(collector_app, tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    networks = tmp_path / "networks.toml"
+    networks.write_text('[[network]]\nclass = "isp"\nname = "Acme as ISP"\nmatch = ["acme*"]\n')
+    env = {
+        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+    }
+    result = CliRunner().invoke(
+        main, ["sites", "networks", "--site", SITE_KEY, str(networks)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 extra network(s)" in result.output
+    collector_app.extensions["vigie.collect"].sites.ttl = 0  # no 30 s wait in a test
+    assert send(collector_app, pageview()).status_code == 202
+    assert rows(collector_app, Account) == []
+    assert [(c.kind, c.count) for c in rows(collector_app, TrafficCount)] == [("isp", 1)]
+
+
+def test_bad_site_networks_file_names_the_line(collector_app, tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    networks = tmp_path / "networks.toml"
+    networks.write_text('[[network]]\nclass = "business"\nasn = [1]\n')
+    env = {
+        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+    }
+    result = CliRunner().invoke(
+        main, ["sites", "networks", "--site", SITE_KEY, str(networks)], env=env
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"Error: {networks}: network[0].class: must be isp, mobile or hosting"
+    )
