@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
 from server.collect.agents import AgentClassifier
 from server.collect.client import client_address
+from server.collect.parts import EXTENSION, CollectParts
 from server.collect.pipeline import Collector, SaltCache
 from server.collect.sites import SiteCache
 from server.collect.views import bp
@@ -25,18 +25,8 @@ from server.sink.batching import GroupCommitSink
 from server.sink.stream import RedisStreamSink
 from server.storage import storage
 
-EXTENSION = "vigie.collect"
-
 RATE_LIMIT = "300 per minute"
 """Beacons accepted per client address per minute (a busy reader sends a few)."""
-
-
-@dataclass
-class CollectParts:
-    sites: SiteCache
-    pipeline: Collector
-    sink: Sink
-    limiter: Limiter
 
 
 def init_app(app: Flask) -> None:

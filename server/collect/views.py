@@ -14,8 +14,15 @@ import logging
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from server.collect.beacon import MAX_BODY_BYTES, BeaconError, beacon_from_fields, parse_beacon
+from server.collect.beacon import (
+    MAX_BODY_BYTES,
+    Beacon,
+    BeaconError,
+    beacon_from_fields,
+    parse_beacon,
+)
 from server.collect.client import client_address
+from server.collect.parts import collect_parts
 from server.sink import SinkError
 from server.storage.types import utcnow
 
@@ -39,10 +46,6 @@ def accepted() -> Response:
     return Response(status=202)
 
 
-def parts():  # type: ignore[no-untyped-def]
-    return current_app.extensions["vigie.collect"]
-
-
 @bp.post("/e", provide_automatic_options=False)
 def collect_event() -> Response:
     if (request.content_length or 0) > MAX_BODY_BYTES:
@@ -54,13 +57,13 @@ def collect_event() -> Response:
         beacon = parse_beacon(body)
     except BeaconError as problem:
         return error(400, problem.field, problem.reason)
-    response = handle(beacon.site, beacon)
-    return with_cors(response, beacon.site)
+    return with_cors(handle(beacon), beacon.site)
 
 
-def handle(site_key: str, beacon) -> Response:  # type: ignore[no-untyped-def]
-    collect = parts()
-    site = collect.sites.get(site_key)
+def handle(beacon: Beacon) -> Response:
+    """Check the beacon's site, origin and page, then collect it."""
+    collect = collect_parts()
+    site = collect.sites.get(beacon.site)
     if site is None:
         return error(403, "site", "unknown site key")
     origin = request.headers.get("Origin")
@@ -82,7 +85,7 @@ def handle(site_key: str, beacon) -> Response:  # type: ignore[no-untyped-def]
 
 def with_cors(response: Response, site_key: str | None) -> Response:
     origin = request.headers.get("Origin")
-    site = parts().sites.get(site_key) if site_key else None
+    site = collect_parts().sites.get(site_key) if site_key else None
     if origin and site is not None and site.owns_url(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Vary"] = "Origin"
@@ -92,7 +95,7 @@ def with_cors(response: Response, site_key: str | None) -> Response:
 @bp.route("/e", methods=["OPTIONS"], provide_automatic_options=False)
 def preflight() -> Response:
     origin = request.headers.get("Origin")
-    if not parts().sites.any_owns_origin(origin):
+    if not collect_parts().sites.any_owns_origin(origin):
         return Response(status=403)
     response = Response(status=204)
     response.headers.update(
@@ -119,7 +122,7 @@ def pixel() -> Response:
     except BeaconError:
         beacon = None  # an image either way: the pixel never says what was wrong
     if beacon is not None:
-        handle(beacon.site, beacon)
+        handle(beacon)
     response = Response(PIXEL, mimetype="image/gif")
     response.headers["Cache-Control"] = "no-store"
     return response

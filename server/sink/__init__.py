@@ -1,10 +1,11 @@
 """Sinks: where collected records go.
 
-* `DirectSink` (embedded): written to the database within the request.
-* `RedisStreamSink` (scale mode): appended to a Redis Stream that `vigie ingest`
-  consumers bulk-insert; if Redis fails, the record is written directly.
+* `GroupCommitSink` (embedded, `batching.py`): written to the database before
+  the request answers, many requests per transaction.
+* `RedisStreamSink` (scale mode, `stream.py`): appended to a Redis Stream that
+  `vigie ingest` consumers bulk-insert; if Redis fails, written directly.
 
-Both end in `server.storage.ingest.ingest`, which enqueues enrichment of new
+Both end in `direct.store_records` → `server.storage.ingest.ingest`, which enqueues enrichment of new
 accounts and tells the scoring hook which accounts were touched.
 """
 

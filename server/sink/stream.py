@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.records import Record, decode, encode
 from server.sink import Sink, SinkError
-from server.sink.direct import DirectSink, store_records
+from server.sink.direct import store_records
 from server.storage import close_session
 
 log = logging.getLogger(__name__)
@@ -46,9 +46,9 @@ RETRY_PAUSE = 1.0
 class RedisStreamSink:
     """Append records to the stream; write them directly if Redis fails."""
 
-    def __init__(self, redis: Redis, fallback: Sink | None = None) -> None:
+    def __init__(self, redis: Redis, fallback: Sink) -> None:
         self.redis = redis
-        self.fallback = fallback or DirectSink()
+        self.fallback = fallback
 
     def store(self, records: Sequence[Record]) -> None:
         try:
