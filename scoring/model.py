@@ -98,6 +98,13 @@ class Model:
     roles: tuple[str, ...] = field(default=())
 
 
+def default_model_text() -> str:
+    """The shipped default model, as TOML."""
+    from importlib import resources
+
+    return resources.files("scoring").joinpath("default_model.toml").read_text("utf-8")
+
+
 def parse_model(text: str) -> Model:
     """Read and check a model. :raise ModelError: with every problem found."""
     try:

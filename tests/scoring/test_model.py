@@ -71,3 +71,11 @@ def test_persona_roles_are_gathered():
         '  [[persona.when]]\n  field = "industry"\n  equals = "Software"\n'
     )
     assert parse_model(text).roles == ("CTO", "CEO")
+
+
+def test_the_shipped_default_model_is_valid():
+    from scoring.model import default_model_text
+
+    parsed = parse_model(default_model_text())
+    assert parsed.hot > parsed.warm and parsed.personas and parsed.fits
+    assert "CTO" in parsed.roles
