@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from server import collect, health, jobs, resolution, storage, tracker
+from server import collect, health, jobs, resolution, scoring, storage, tracker
 from server.config import load_config
 from server.logs import configure_logging
 
@@ -35,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     storage.init_app(app)
     resolution.init_app(app)
     jobs.init_app(app)
+    scoring.init_app(app)
     app.register_blueprint(health.bp)
     collect.init_app(app)
     tracker.init_app(app)

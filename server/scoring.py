@@ -1,0 +1,98 @@
+"""Scoring in the server: the model in force, and rescoring of touched accounts.
+
+The model is `VIGIE_SCORING_MODEL` or the shipped default, read once at start
+(a broken file stops the start, naming its first problem). Ingestion and
+enrichment call the rescoring hook with the accounts they touched; the hook
+enqueues `rescore_accounts`, which runs `scoring.engine.score` on each
+account's visits and events in the model's window and stores the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoring.engine import EventFacts, ScoreResult, VisitFacts, score
+from scoring.model import Model, ModelError, default_model_text, parse_model
+from scoring.tiers import Tier
+from server.config import ConfigError
+from server.hooks import on_accounts_touched
+from server.jobs import enqueue, task
+from server.storage import session_scope
+from server.storage.models import Account, Event, Visit
+from server.storage.types import utcnow
+
+EXTENSION = "vigie.scoring_model"
+FIRMOGRAPHIC_FIELDS = ("industry", "employees", "revenue_band", "country", "city", "domain", "name")
+
+
+def init_app(app: Flask) -> None:
+    path = app.config["SCORING_MODEL"]
+    text = Path(path).read_text("utf-8") if path else default_model_text()
+    try:
+        app.extensions[EXTENSION] = parse_model(text)
+    except ModelError as error:
+        line, message = error.problems[0]
+        where = f"line {line}: " if line else ""
+        raise ConfigError("SCORING_MODEL", f"{path}: {where}{message}") from None
+    on_accounts_touched(app, _enqueue_rescore)
+
+
+def current_model() -> Model:
+    return current_app.extensions[EXTENSION]
+
+
+def _enqueue_rescore(account_ids: Sequence[int]) -> None:
+    enqueue(rescore_accounts, *account_ids)
+
+
+@task(queue="score")
+def rescore_accounts(*account_ids: int) -> int:
+    """Rescore the given accounts now; returns how many were scored."""
+    with session_scope() as session:
+        return rescore(session, current_model(), account_ids, utcnow())
+
+
+def rescore(session: Session, model: Model, account_ids: Sequence[int], now: datetime) -> int:
+    since = now - timedelta(
+        days=max(model.window_days, model.frequency.window_days if model.frequency else 0)
+    )
+    accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
+    for account in accounts:
+        visits = [
+            VisitFacts(
+                v.id, v.started_at, v.utm_source, v.utm_medium, v.utm_campaign, v.referrer_host
+            )
+            for v in session.scalars(
+                select(Visit).where(Visit.account_id == account.id, Visit.started_at >= since)
+            )
+        ]
+        events = [
+            EventFacts(e.visit_id or 0, e.occurred_at, e.type, e.path, e.name)
+            for e in session.scalars(
+                select(Event).where(Event.account_id == account.id, Event.occurred_at >= since)
+            )
+        ]
+        facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
+        facts.update(account.firmographics or {})
+        store_result(account, score(model, facts, visits, events, now), now)
+    return len(accounts)
+
+
+def store_result(account: Account, result: ScoreResult, now: datetime) -> None:
+    """Write a score onto the account; `hot_since` marks when it crossed into hot."""
+    if result.tier is Tier.HOT and account.tier != Tier.HOT.value:
+        account.hot_since = now
+    elif result.tier is not Tier.HOT:
+        account.hot_since = None
+    account.score = result.score
+    account.fit = result.fit
+    account.engagement = result.engagement
+    account.tier = result.tier.value
+    account.explanation = [{"label": c.label, "points": c.points} for c in result.contributions]
+    account.scored_at = now

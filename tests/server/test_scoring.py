@@ -1,0 +1,60 @@
+"""Accounts are rescored as events arrive, with the model in force."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from server.config import ConfigError
+from server.jobs import drain
+from server.storage import session_scope
+from server.storage.models import Account
+from tests.support.collector import pageview, send
+
+
+def account_row(app):
+    with app.app_context(), session_scope() as session:
+        account = session.scalar(select(Account))
+        session.expunge_all()
+        return account
+
+
+def test_touched_account_is_scored_with_its_explanation(collector_app):
+    send(collector_app, pageview(url="https://shop.example/pricing"))
+    send(collector_app, pageview(url="https://shop.example/careers"))
+    assert drain(collector_app, timeout=20)
+    account = account_row(collector_app)
+    labels = {item["label"]: item["points"] for item in account.explanation}
+    assert labels["Pricing page"] == 10 and labels["Careers page (job seeker?)"] == -15
+    assert account.scored_at is not None
+    assert account.score == round(account.fit + account.engagement)
+    # Acme (Software, 120 employees, FR) fits the default persona fully: 30.
+    # One visit: 2 + frequency 3 + pricing 10 - careers 15 = 0 engagement.
+    assert account.fit == 30 and round(account.engagement) == 0
+    assert (account.score, account.tier) == (30, "warm")
+
+
+def test_crossing_into_hot_sets_hot_since(make_app, db_url, mmdb, tmp_path):
+    from tests.support.collector import SITE_KEY
+    from tests.support.factories import make_site
+
+    model = tmp_path / "model.toml"
+    model.write_text('[tiers]\nwarm = 5\nhot = 10\n[[page]]\nmatch = "/pricing*"\npoints = 10\n')
+    app = make_app(db_url, MMDB=mmdb, SCORING_MODEL=str(model))
+    make_site(app, SITE_KEY)
+    send(app, pageview(url="https://shop.example/"))
+    assert drain(app, timeout=20)
+    assert account_row(app).tier == "cold" and account_row(app).hot_since is None
+    send(app, pageview(url="https://shop.example/pricing"))
+    assert drain(app, timeout=20)
+    account = account_row(app)
+    assert (account.tier, account.score) == ("hot", 10) and account.hot_since is not None
+
+
+def test_a_broken_model_file_stops_the_start(make_app, db_url, tmp_path):
+    model = tmp_path / "model.toml"
+    model.write_text('[tiers]\nwarm = 30\nhot = 60\n[[page]]\nmatch = "/x"\npoints = "ten"\n')
+    with pytest.raises(
+        ConfigError, match=r"VIGIE_SCORING_MODEL: .*line 6: page\[1\]\.points: must be a number"
+    ):
+        make_app(db_url, SCORING_MODEL=str(model))
