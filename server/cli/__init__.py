@@ -13,7 +13,7 @@ import click
 from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
 from server.cli.ipdb import ipdb
-from server.cli.model import model
+from server.cli.model import model, rescore
 from server.cli.privacy import erase, purge
 from server.cli.run import cron, demo, ingest, jobs, serve, worker
 from server.cli.setup import init, sites, tokens, users
@@ -27,7 +27,7 @@ def main() -> None:
 
 COMMANDS = (
     init, users, sites, tokens, serve, worker, ingest, cron, jobs, demo,
-    companydb, ipdb, enrichment, model, erase, purge,
+    companydb, ipdb, enrichment, model, rescore, erase, purge,
 )  # fmt: skip
 for command in COMMANDS:
     main.add_command(command)

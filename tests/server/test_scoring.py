@@ -58,3 +58,21 @@ def test_a_broken_model_file_stops_the_start(make_app, db_url, tmp_path):
         ConfigError, match=r"VIGIE_SCORING_MODEL: .*line 6: page\[1\]\.points: must be a number"
     ):
         make_app(db_url, SCORING_MODEL=str(model))
+
+
+def test_vigie_rescore_rescores_everything(collector_app, tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    send(collector_app, pageview(url="https://shop.example/pricing"))
+    assert drain(collector_app, timeout=20)
+    with collector_app.app_context(), session_scope() as session:
+        session.scalar(select(Account)).score = 999  # as if the model had changed
+    env = {
+        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+    }
+    result = CliRunner().invoke(main, ["rescore"], env=env)
+    assert result.exit_code == 0 and "1 account(s) rescored." in result.output
+    assert account_row(collector_app).score != 999
