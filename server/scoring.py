@@ -58,10 +58,16 @@ def rescore_accounts(*account_ids: int) -> int:
         return rescore(session, current_model(), account_ids, utcnow())
 
 
+def active_window(model: Model) -> timedelta:
+    """How far back an account's activity still counts (engagement and frequency
+    windows, at least the 30 days of the aggregates), plus a day."""
+    frequency = model.frequency.window_days if model.frequency else 0
+    return timedelta(days=max(model.window_days, frequency, 30) + 1)
+
+
 def rescore(session: Session, model: Model, account_ids: Sequence[int], now: datetime) -> int:
-    since = now - timedelta(
-        days=max(model.window_days, model.frequency.window_days if model.frequency else 0)
-    )
+    """Score `account_ids` from their visits and events in the model's windows."""
+    since = now - active_window(model)
     accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
     for account in accounts:
         visits = [

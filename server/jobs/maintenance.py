@@ -7,14 +7,14 @@ RQ's cron in scale mode and on the embedded scheduler thread otherwise.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from server.jobs.task import task
+from server.scoring import active_window, current_model, rescore
 from server.storage import session_scope
-from server.storage.ingest import AGGREGATE_WINDOW, refresh_aggregates
+from server.storage.ingest import refresh_aggregates
 from server.storage.models import Account
 from server.storage.retention import purge_before, retention_cutoff
 from server.storage.salts import rotate_salts
@@ -48,21 +48,20 @@ def purge_expired_events() -> tuple[int, int]:
 
 @task(queue="score")
 def record_daily_scores() -> int:
-    """The daily pass: 30-day aggregates slide by a day, then today's snapshot
-    of every account's score.
-
-    This is where decayed scores are recomputed before the snapshot, once the
-    scoring engine is plugged in (`server.scoring`).
+    """The daily pass: accounts active within the scoring window get their 30-day
+    aggregates slid and their decayed score recomputed, then every account's
+    score is snapshotted for the day.
     """
     now = utcnow()
+    model = current_model()
     with session_scope() as session:
         recent = session.scalars(
-            select(Account.id).where(
-                Account.last_seen >= now - AGGREGATE_WINDOW - timedelta(days=1)
-            )
+            select(Account.id).where(Account.last_seen >= now - active_window(model))
         ).all()
         for start in range(0, len(recent), AGGREGATE_BATCH):
-            refresh_aggregates(session, recent[start : start + AGGREGATE_BATCH], now)
+            chunk = recent[start : start + AGGREGATE_BATCH]
+            refresh_aggregates(session, chunk, now)
+            rescore(session, model, chunk, now)  # engagement decays with age
         written = record_snapshots(session, now.date())
-    log.info("daily pass: %d aggregate(s) refreshed, %d snapshot(s)", len(recent), written)
+    log.info("daily pass: %d account(s) rescored, %d snapshot(s)", len(recent), written)
     return written

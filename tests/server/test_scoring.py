@@ -76,3 +76,50 @@ def test_vigie_rescore_rescores_everything(collector_app, tmp_path):
     result = CliRunner().invoke(main, ["rescore"], env=env)
     assert result.exit_code == 0 and "1 account(s) rescored." in result.output
     assert account_row(collector_app).score != 999
+
+
+def test_the_daily_pass_decays_scores_and_snapshots_them(make_app, db_url, tmp_path):
+    from datetime import timedelta
+
+    from server.jobs.maintenance import record_daily_scores
+    from server.records import CollectedEvent, CompanyFacts
+    from server.storage.ingest import ingest
+    from server.storage.models import ScoreSnapshot
+    from server.storage.types import utcnow
+    from tests.support.factories import make_site
+
+    model = tmp_path / "model.toml"
+    model.write_text(
+        "[tiers]\nwarm = 5\nhot = 10\n[engagement]\nhalf_life_days = 10\n"
+        '[[page]]\nmatch = "/pricing*"\npoints = 40\n'
+    )
+    app = make_app(db_url, SCORING_MODEL=str(model))
+    org_id, site_id = make_site(app)
+    seen = utcnow() - timedelta(days=20)
+    with app.app_context(), session_scope() as session:
+        ingest(
+            session,
+            [
+                CollectedEvent(
+                    event_id="e1",
+                    site_id=site_id,
+                    org_id=org_id,
+                    occurred_at=seen,
+                    type="pageview",
+                    path="/pricing",
+                    visitor_hash="v",
+                    connection_class="business",
+                    device_class="desktop",
+                    browser_family="Chrome",
+                    company=CompanyFacts(key="acme.fr", name="Acme"),
+                )
+            ],
+            utcnow(),
+        )
+    with app.app_context():
+        assert record_daily_scores() == 1
+    account = account_row(app)
+    assert account.score == 10 and account.tier == "hot"  # 40 halved twice in 20 days
+    with app.app_context(), session_scope() as session:
+        snapshot = session.scalar(select(ScoreSnapshot))
+        assert (snapshot.score, snapshot.tier) == (10, "hot")
