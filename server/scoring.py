@@ -4,7 +4,8 @@ The model is `VIGIE_SCORING_MODEL` or the shipped default, read once at start
 (a broken file stops the start, naming its first problem). Ingestion and
 enrichment call the rescoring hook with the accounts they touched; the hook
 enqueues `rescore_accounts`, which runs `scoring.engine.score` on each
-account's visits and events in the model's window and stores the result.
+account's visits and events in the model's window and stores the result. An
+account crossing into hot enqueues one `alert_hot_account` job.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from scoring.tiers import Tier
 from server.config import ConfigError
 from server.hooks import on_accounts_touched
 from server.jobs import enqueue, task
+from server.jobs.alerts import alert_hot_account
 from server.storage import session_scope
 from server.storage.models import Account, Event, Visit
 from server.storage.types import utcnow
@@ -86,13 +88,16 @@ def rescore(session: Session, model: Model, account_ids: Sequence[int], now: dat
         ]
         facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
         facts.update(account.firmographics or {})
-        store_result(account, score(model, facts, visits, events, now), now)
+        if store_result(account, score(model, facts, visits, events, now), now):
+            enqueue(alert_hot_account, account.id)  # sent once the scores are committed
     return len(accounts)
 
 
-def store_result(account: Account, result: ScoreResult, now: datetime) -> None:
-    """Write a score onto the account; `hot_since` marks when it crossed into hot."""
-    if result.tier is Tier.HOT and account.tier != Tier.HOT.value:
+def store_result(account: Account, result: ScoreResult, now: datetime) -> bool:
+    """Write a score onto the account; True when it has just crossed into hot
+    (`hot_since` marks when)."""
+    crossed = result.tier is Tier.HOT and account.tier != Tier.HOT.value
+    if crossed:
         account.hot_since = now
     elif result.tier is not Tier.HOT:
         account.hot_since = None
@@ -102,3 +107,4 @@ def store_result(account: Account, result: ScoreResult, now: datetime) -> None:
     account.tier = result.tier.value
     account.explanation = [{"label": c.label, "points": c.points} for c in result.contributions]
     account.scored_at = now
+    return crossed

@@ -123,3 +123,63 @@ def test_the_daily_pass_decays_scores_and_snapshots_them(make_app, db_url, tmp_p
     with app.app_context(), session_scope() as session:
         snapshot = session.scalar(select(ScoreSnapshot))
         assert (snapshot.score, snapshot.tier) == (10, "hot")
+
+
+def _hot_model(tmp_path):
+    model = tmp_path / "model.toml"
+    model.write_text('[tiers]\nwarm = 5\nhot = 10\n[[page]]\nmatch = "/pricing*"\npoints = 10\n')
+    return str(model)
+
+
+def test_crossing_into_hot_posts_one_alert_in_process(make_app, db_url, mmdb, tmp_path):
+    from tests.support.collector import SITE_KEY
+    from tests.support.factories import make_site
+    from tests.support.httpserver import Answer, ScriptedServer
+
+    with ScriptedServer() as hook:
+        hook.on("/hook", Answer(500), Answer(200, body={"ok": True}))
+        app = make_app(db_url, MMDB=mmdb, SCORING_MODEL=_hot_model(tmp_path))
+        make_site(app, SITE_KEY, settings={"webhook_url": hook.url + "/hook"})
+        for path in ("/pricing", "/pricing", "/"):
+            send(app, pageview(url=f"https://shop.example{path}"))
+        assert drain(app, timeout=30)
+        posted = [h for p, h in hook.requests if p == "/hook"]
+        body = hook.bodies[-1]
+    assert len(posted) == 2  # one crossing: a failed attempt, then its retry
+    assert account_row(app).tier == "hot"
+    import json
+
+    alert = json.loads(body)
+    assert alert["text"].startswith("🔥 Acme SAS (acme.fr) is now hot: score 10. Why: ")
+    assert alert["account"]["tier"] == "hot"
+
+
+def test_crossing_into_hot_alerts_once_on_rq(
+    make_app, db_url, mmdb, redis_url, rq_worker, tmp_path
+):
+    from server.sink.stream import StreamConsumer
+    from tests.support.collector import SITE_KEY
+    from tests.support.factories import make_site
+    from tests.support.httpserver import Answer, ScriptedServer
+
+    with ScriptedServer() as hook:
+        hook.on("/hook", Answer(200, body={"ok": True}))
+        app = make_app(
+            db_url,
+            MMDB=mmdb,
+            SCORING_MODEL=_hot_model(tmp_path),
+            REDIS_URL=redis_url,
+            SECRET_KEY="s",
+        )
+        make_site(app, SITE_KEY, settings={"webhook_url": hook.url + "/hook"})
+        from redis import Redis
+
+        for round_number in range(2):
+            send(app, pageview(url="https://shop.example/pricing"))
+            with app.app_context():
+                StreamConsumer(
+                    Redis.from_url(redis_url), f"c{round_number}", block_ms=50, claim_idle_ms=0
+                ).run(burst=True)
+            rq_worker(app)
+        texts = [p for p, _ in hook.requests if p == "/hook"]
+    assert len(texts) == 1

@@ -26,9 +26,15 @@ class ScriptedServer:
     def __init__(self) -> None:
         self.script: dict[str, deque[Answer]] = defaultdict(deque)
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.bodies: list[bytes] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                server.bodies.append(self.rfile.read(length))
+                self.do_GET()
+
             def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 queue = server.script.get(self.path)
