@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from server.cli.alerts import alerts
 from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
 from server.cli.ipdb import ipdb
@@ -27,7 +28,7 @@ def main() -> None:
 
 COMMANDS = (
     init, users, sites, tokens, serve, worker, ingest, cron, jobs, demo,
-    companydb, ipdb, enrichment, model, rescore, erase, purge,
+    companydb, ipdb, enrichment, model, rescore, alerts, erase, purge,
 )  # fmt: skip
 for command in COMMANDS:
     main.add_command(command)

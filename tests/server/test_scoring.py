@@ -183,3 +183,24 @@ def test_crossing_into_hot_alerts_once_on_rq(
             rq_worker(app)
         texts = [p for p, _ in hook.requests if p == "/hook"]
     assert len(texts) == 1
+
+
+def test_webhook_is_set_and_tested_from_the_cli(collector_app, tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+    from tests.support.httpserver import Answer, ScriptedServer
+
+    env = {
+        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+    }
+    with ScriptedServer() as hook:
+        hook.on("/hook", Answer(200, body={}))
+        result = CliRunner().invoke(
+            main, ["alerts", "webhook", "--org", "Org", "--test", hook.url + "/hook"], env=env
+        )
+        assert result.exit_code == 0, result.output
+        assert "Test message delivered." in result.output and len(hook.bodies) == 1
+    bad = CliRunner().invoke(main, ["alerts", "webhook", "--org", "Org", "ftp://x"], env=env)
+    assert bad.exit_code == 2 and "url: 'ftp://x' is not an http(s) URL" in bad.output
