@@ -1,7 +1,9 @@
-"""Scoring in the server: the model in force, and rescoring of touched accounts.
+"""Scoring in the server: the models in force, and rescoring of touched accounts.
 
-The model is `VIGIE_SCORING_MODEL` or the shipped default, read once at start
-(a broken file stops the start, naming its first problem). Ingestion and
+Each organisation scores with the newest of its stored models
+(`vigie model set`), else with the default: `VIGIE_SCORING_MODEL` or the
+shipped model, read once at start (a broken file stops the start, naming its
+first problem). Ingestion and
 enrichment call the rescoring hook with the accounts they touched; the hook
 enqueues `rescore_accounts`, which runs `scoring.engine.score` on each
 account's visits and events in the model's window and stores the result. An
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoring.engine import EventFacts, ScoreResult, VisitFacts, score
@@ -26,10 +28,11 @@ from server.hooks import on_accounts_touched
 from server.jobs import enqueue, task
 from server.jobs.alerts import alert_hot_account
 from server.storage import session_scope
-from server.storage.models import Account, Event, Visit
+from server.storage.models import Account, Event, ScoringModel, Visit
 from server.storage.types import utcnow
 
 EXTENSION = "vigie.scoring_model"
+MODELS_CACHE = "vigie.scoring_models"
 FIRMOGRAPHIC_FIELDS = ("industry", "employees", "revenue_band", "country", "city", "domain", "name")
 
 
@@ -38,6 +41,7 @@ def init_app(app: Flask) -> None:
     text = Path(path).read_text("utf-8") if path else default_model_text()
     try:
         app.extensions[EXTENSION] = parse_model(text)
+        app.extensions[MODELS_CACHE] = {}
     except ModelError as error:
         line, message = error.problems[0]
         where = f"line {line}: " if line else ""
@@ -45,8 +49,42 @@ def init_app(app: Flask) -> None:
     on_accounts_touched(app, _enqueue_rescore)
 
 
-def current_model() -> Model:
+def default_model() -> Model:
+    """The model of organisations that have not stored one."""
     return current_app.extensions[EXTENSION]
+
+
+def model_for(session: Session, org_id: int) -> Model:
+    """The organisation's newest stored model, else the default (parsed once per version)."""
+    newest = session.execute(
+        select(ScoringModel.id, ScoringModel.text)
+        .where(ScoringModel.org_id == org_id)
+        .order_by(ScoringModel.version.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return default_model()
+    cache: dict[int, Model] = current_app.extensions[MODELS_CACHE]
+    if newest.id not in cache:
+        cache[newest.id] = parse_model(newest.text)
+    return cache[newest.id]
+
+
+def store_model(session: Session, org_id: int, text: str, changed_by: str) -> ScoringModel:
+    """Check `text` and keep it as the organisation's newest model version.
+
+    :raise ModelError: and nothing is stored, when the model has a problem.
+    """
+    parse_model(text)
+    version = session.scalar(
+        select(func.coalesce(func.max(ScoringModel.version), 0)).where(
+            ScoringModel.org_id == org_id
+        )
+    )
+    row = ScoringModel(org_id=org_id, version=version + 1, text=text, changed_by=changed_by)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _enqueue_rescore(account_ids: Sequence[int]) -> None:
@@ -57,7 +95,7 @@ def _enqueue_rescore(account_ids: Sequence[int]) -> None:
 def rescore_accounts(*account_ids: int) -> int:
     """Rescore the given accounts now; returns how many were scored."""
     with session_scope() as session:
-        return rescore(session, current_model(), account_ids, utcnow())
+        return rescore(session, account_ids, utcnow())
 
 
 def active_window(model: Model) -> timedelta:
@@ -67,11 +105,20 @@ def active_window(model: Model) -> timedelta:
     return timedelta(days=max(model.window_days, frequency, 30) + 1)
 
 
-def rescore(session: Session, model: Model, account_ids: Sequence[int], now: datetime) -> int:
-    """Score `account_ids` from their visits and events in the model's windows."""
-    since = now - active_window(model)
+def widest_window(session: Session) -> timedelta:
+    """The longest activity window of the models in force (the daily pass covers it)."""
+    org_ids = session.scalars(select(ScoringModel.org_id).distinct()).all()
+    models = [default_model(), *(model_for(session, org_id) for org_id in org_ids)]
+    return max(active_window(model) for model in models)
+
+
+def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
+    """Score `account_ids`, each with its organisation's model, from their visits
+    and events in the model's windows."""
     accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
     for account in accounts:
+        model = model_for(session, account.org_id)
+        since = now - active_window(model)
         visits = [
             VisitFacts(
                 v.id, v.started_at, v.utm_source, v.utm_medium, v.utm_campaign, v.referrer_host

@@ -5,15 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
-from scoring.model import ModelError, parse_model
-from server.cli.context import USAGE_ERROR, check_database, fail_cleanly, load_app
-from server.scoring import current_model
+from scoring.model import ModelError, default_model_text, parse_model
+from server.cli.context import (
+    USAGE_ERROR,
+    check_database,
+    database_session,
+    fail_cleanly,
+    load_app,
+)
 from server.scoring import rescore as rescore_accounts_now
+from server.scoring import store_model
 from server.storage import close_session, session_scope
-from server.storage.models import Account
+from server.storage.models import Account, ScoringModel
 from server.storage.tenancy import get_organisation
 from server.storage.types import utcnow
 
@@ -54,25 +61,97 @@ def rescore(org_name: str | None) -> None:
     app = load_app()
     check_database(app)
     with app.app_context():
-        with session_scope() as session:
-            query = select(Account.id).order_by(Account.id)
-            if org_name:
-                query = query.where(Account.org_id == get_organisation(session, org_name).id)
-            account_ids = list(session.scalars(query))
-        model_in_force = current_model()
-        now = utcnow()
-        with Progress(
-            TextColumn("Rescoring"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            transient=True,
-        ) as progress:
-            bar = progress.add_task("accounts", total=len(account_ids))
-            for start in range(0, len(account_ids), RESCORE_BATCH):
-                chunk = account_ids[start : start + RESCORE_BATCH]
-                with session_scope() as session:
-                    rescore_accounts_now(session, model_in_force, chunk, now)
-                close_session()
-                progress.update(bar, advance=len(chunk))
-    click.echo(f"{len(account_ids)} account(s) rescored.")
+        org_id = None
+        if org_name:
+            with session_scope() as session:
+                org_id = get_organisation(session, org_name).id
+        count = rescore_with_progress(org_id)
+    click.echo(f"{count} account(s) rescored.")
+
+
+def rescore_with_progress(org_id: int | None) -> int:
+    """Rescore an organisation's accounts (or all), in batches, showing progress."""
+    with session_scope() as session:
+        query = select(Account.id).order_by(Account.id)
+        if org_id is not None:
+            query = query.where(Account.org_id == org_id)
+        account_ids = list(session.scalars(query))
+    now = utcnow()
+    columns = (TextColumn("Rescoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as progress:
+        bar = progress.add_task("accounts", total=len(account_ids))
+        for start in range(0, len(account_ids), RESCORE_BATCH):
+            chunk = account_ids[start : start + RESCORE_BATCH]
+            with session_scope() as session:
+                rescore_accounts_now(session, chunk, now)
+            close_session()
+            progress.update(bar, advance=len(chunk))
+    return len(account_ids)
+
+
+@model.command("set")
+@click.option("--org", "org_name", required=True, help="Organisation name.")
+@click.option("--by", "changed_by", default="cli", show_default=True, help="Who makes the change.")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@fail_cleanly
+def set_model(org_name: str, changed_by: str, source: Path) -> None:
+    """Check SOURCE, keep it as the organisation's new model version, rescore its accounts.
+
+    A model with a problem is refused and the model in force stays."""
+    text = source.read_text("utf-8")
+    app = load_app()
+    check_database(app)
+    with app.app_context():
+        try:
+            with session_scope() as session:
+                organisation = get_organisation(session, org_name)
+                row = store_model(session, organisation.id, text, changed_by)
+                org_id, version = organisation.id, row.version
+        except ModelError as error:
+            for line, message in error.problems:
+                click.echo(
+                    f"{source}:{line}: {message}" if line else f"{source}: {message}", err=True
+                )
+            raise SystemExit(USAGE_ERROR) from None
+        count = rescore_with_progress(org_id)
+    click.echo(f'Model version {version} of "{org_name}" in force; {count} account(s) rescored.')
+
+
+@model.command("history")
+@click.option("--org", "org_name", required=True, help="Organisation name.")
+@fail_cleanly
+def history(org_name: str) -> None:
+    """List the organisation's model versions, newest first."""
+    with database_session() as session:
+        organisation = get_organisation(session, org_name)
+        rows = session.scalars(
+            select(ScoringModel)
+            .where(ScoringModel.org_id == organisation.id)
+            .order_by(ScoringModel.version.desc())
+        ).all()
+        for row in rows:
+            click.echo(f"v{row.version}\t{row.created_at:%Y-%m-%d %H:%M} UTC\t{row.changed_by}")
+    if not rows:
+        click.echo("No stored model: the default model is in force.")
+
+
+@model.command("show")
+@click.option("--org", "org_name", required=True, help="Organisation name.")
+@fail_cleanly
+def show(org_name: str) -> None:
+    """Print the organisation's model in force (TOML)."""
+    with database_session() as session:
+        organisation = get_organisation(session, org_name)
+        text = session.scalar(
+            select(ScoringModel.text)
+            .where(ScoringModel.org_id == organisation.id)
+            .order_by(ScoringModel.version.desc())
+            .limit(1)
+        )
+        click.echo(text if text is not None else default_model_source(), nl=False)
+
+
+def default_model_source() -> str:
+    """The default model's text: `VIGIE_SCORING_MODEL` or the shipped one."""
+    path = current_app.config["SCORING_MODEL"]
+    return Path(path).read_text("utf-8") if path else default_model_text()

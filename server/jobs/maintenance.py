@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.jobs.task import task
-from server.scoring import active_window, current_model, rescore
+from server.scoring import rescore, widest_window
 from server.storage import session_scope
 from server.storage.ingest import refresh_aggregates
 from server.storage.models import Account
@@ -53,15 +53,14 @@ def record_daily_scores() -> int:
     score is snapshotted for the day.
     """
     now = utcnow()
-    model = current_model()
     with session_scope() as session:
         recent = session.scalars(
-            select(Account.id).where(Account.last_seen >= now - active_window(model))
+            select(Account.id).where(Account.last_seen >= now - widest_window(session))
         ).all()
         for start in range(0, len(recent), AGGREGATE_BATCH):
             chunk = recent[start : start + AGGREGATE_BATCH]
             refresh_aggregates(session, chunk, now)
-            rescore(session, model, chunk, now)  # engagement decays with age
+            rescore(session, chunk, now)  # engagement decays with age
         written = record_snapshots(session, now.date())
     log.info("daily pass: %d account(s) rescored, %d snapshot(s)", len(recent), written)
     return written

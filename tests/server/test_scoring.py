@@ -204,3 +204,38 @@ def test_webhook_is_set_and_tested_from_the_cli(collector_app, tmp_path):
         assert "Test message delivered." in result.output and len(hook.bodies) == 1
     bad = CliRunner().invoke(main, ["alerts", "webhook", "--org", "Org", "ftp://x"], env=env)
     assert bad.exit_code == 2 and "url: 'ftp://x' is not an http(s) URL" in bad.output
+
+
+def test_model_set_keeps_history_and_rescores(collector_app, tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    send(collector_app, pageview(url="https://shop.example/pricing"))
+    assert drain(collector_app, timeout=20)
+    env = {
+        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+    }
+    runner = CliRunner()
+    good = tmp_path / "good.toml"
+    good.write_text('[tiers]\nwarm = 5\nhot = 10\n[[page]]\nmatch = "/pricing*"\npoints = 77\n')
+    result = runner.invoke(
+        main, ["model", "set", "--org", "Org", "--by", "ann@org.fr", str(good)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert 'Model version 1 of "Org" in force; 1 account(s) rescored.' in result.output
+    assert account_row(collector_app).score == 77
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[tiers]\nwarm = 5\nhot = 10\n[[page]]\nmatch = "/pricing*"\npoints = "lots"\n')
+    refused = runner.invoke(main, ["model", "set", "--org", "Org", str(bad)], env=env)
+    assert refused.exit_code == 2
+    assert f"{bad}:6: page[1].points: must be a number" in refused.output
+    assert (
+        runner.invoke(main, ["model", "show", "--org", "Org"], env=env).output == good.read_text()
+    )
+    listing = runner.invoke(main, ["model", "history", "--org", "Org"], env=env).output
+    assert listing.startswith("v1\t") and "ann@org.fr" in listing
+    send(collector_app, pageview(url="https://shop.example/pricing/enterprise"))
+    assert drain(collector_app, timeout=20)
+    assert account_row(collector_app).score == 77  # new events use the stored model too
