@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from server.cli.alerts import alerts
+from server.cli.backtest import backtest_command
 from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
 from server.cli.ipdb import ipdb
@@ -28,7 +29,7 @@ def main() -> None:
 
 COMMANDS = (
     init, users, sites, tokens, serve, worker, ingest, cron, jobs, demo,
-    companydb, ipdb, enrichment, model, rescore, alerts, erase, purge,
+    companydb, ipdb, enrichment, model, rescore, backtest_command, alerts, erase, purge,
 )  # fmt: skip
 for command in COMMANDS:
     main.add_command(command)

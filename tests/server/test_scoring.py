@@ -239,3 +239,25 @@ def test_model_set_keeps_history_and_rescores(collector_app, tmp_path):
     send(collector_app, pageview(url="https://shop.example/pricing/enterprise"))
     assert drain(collector_app, timeout=20)
     assert account_row(collector_app).score == 77  # new events use the stored model too
+
+
+def test_backtest_command(collector_app, tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    send(collector_app, pageview(url="https://shop.example/pricing"))
+    assert drain(collector_app, timeout=20)
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_text("domain,outcome\nacme.fr,won\nghost.io,lost\n")
+    env = {
+        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+    }
+    result = CliRunner().invoke(main, ["backtest", "--outcomes", str(outcomes)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Accounts: 1 won, 0 lost. AUC of the score: n/a" in result.output
+    assert "Pricing page" in result.output and "Unknown domains (1): ghost.io" in result.output
+    outcomes.write_text("domain,outcome\nacme.fr,maybe\n")
+    bad = CliRunner().invoke(main, ["backtest", "--outcomes", str(outcomes)], env=env)
+    assert bad.exit_code == 2 and "line 2: outcome: 'maybe' is not won or lost" in bad.output
