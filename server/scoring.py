@@ -12,6 +12,7 @@ account crossing into hot enqueues one `alert_hot_account` job.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -114,28 +115,42 @@ def widest_window(session: Session) -> timedelta:
 
 def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
     """Score `account_ids`, each with its organisation's model, from their visits
-    and events in the model's windows."""
+    and events in the model's windows: three queries for the whole batch."""
     accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
+    if not accounts:
+        return 0
+    models = {org_id: model_for(session, org_id) for org_id in {a.org_id for a in accounts}}
+    since = now - max(active_window(model) for model in models.values())
+    ids = [account.id for account in accounts]
+    visits: dict[int, list[VisitFacts]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            Visit.account_id,
+            Visit.id,
+            Visit.started_at,
+            Visit.utm_source,
+            Visit.utm_medium,
+            Visit.utm_campaign,
+            Visit.referrer_host,
+        ).where(Visit.account_id.in_(ids), Visit.started_at >= since)
+    ):
+        visits[row[0]].append(VisitFacts(*row[1:]))
+    events: dict[int, list[EventFacts]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            Event.account_id, Event.visit_id, Event.occurred_at, Event.type, Event.path, Event.name
+        ).where(
+            Event.account_id.in_(ids),
+            Event.occurred_at >= since,
+            Event.type.in_(("pageview", "event")),
+        )
+    ):
+        events[row[0]].append(EventFacts(row[1] or 0, *row[2:]))
     for account in accounts:
-        model = model_for(session, account.org_id)
-        since = now - active_window(model)
-        visits = [
-            VisitFacts(
-                v.id, v.started_at, v.utm_source, v.utm_medium, v.utm_campaign, v.referrer_host
-            )
-            for v in session.scalars(
-                select(Visit).where(Visit.account_id == account.id, Visit.started_at >= since)
-            )
-        ]
-        events = [
-            EventFacts(e.visit_id or 0, e.occurred_at, e.type, e.path, e.name)
-            for e in session.scalars(
-                select(Event).where(Event.account_id == account.id, Event.occurred_at >= since)
-            )
-        ]
         facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
         facts.update(account.firmographics or {})
-        if store_result(account, score(model, facts, visits, events, now), now):
+        result = score(models[account.org_id], facts, visits[account.id], events[account.id], now)
+        if store_result(account, result, now):
             enqueue(alert_hot_account, account.id)  # sent once the scores are committed
     return len(accounts)
 
