@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from server.jobs import drain
 from server.storage import session_scope
 from server.storage.models import Account, Event, Organisation, TrafficCount, Visit
+from tests.support.cli import cli_for
 from tests.support.collector import ACME_IP, AWS_IP, CHROME, ORANGE_IP, SITE_KEY, pageview, send
 
 
@@ -250,19 +251,10 @@ def test_no_client_address_is_stored(collector_app, db_url):
 
 
 def test_a_site_can_list_operators_it_never_counts(collector_app, tmp_path):
-    from click.testing import CliRunner
-
-    from server.cli import main
-
     networks = tmp_path / "networks.toml"
     networks.write_text('[[network]]\nclass = "isp"\nname = "Acme as ISP"\nmatch = ["acme*"]\n')
-    env = {
-        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
-    }
-    result = CliRunner().invoke(
-        main, ["sites", "networks", "--site", SITE_KEY, str(networks)], env=env
-    )
+    vigie = cli_for(collector_app, tmp_path)
+    result = vigie("sites", "networks", "--site", SITE_KEY, str(networks))
     assert result.exit_code == 0, result.output
     assert "1 extra network(s)" in result.output
     collector_app.extensions["vigie.collect"].sites.ttl = 0  # no 30 s wait in a test
@@ -272,19 +264,10 @@ def test_a_site_can_list_operators_it_never_counts(collector_app, tmp_path):
 
 
 def test_bad_site_networks_file_names_the_line(collector_app, tmp_path):
-    from click.testing import CliRunner
-
-    from server.cli import main
-
     networks = tmp_path / "networks.toml"
     networks.write_text('[[network]]\nclass = "business"\nasn = [1]\n')
-    env = {
-        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
-    }
-    result = CliRunner().invoke(
-        main, ["sites", "networks", "--site", SITE_KEY, str(networks)], env=env
-    )
+    vigie = cli_for(collector_app, tmp_path)
+    result = vigie("sites", "networks", "--site", SITE_KEY, str(networks))
     assert result.exit_code == 2
     assert result.output.strip() == (
         f"Error: {networks}: network[0].class: must be isp, mobile or hosting"

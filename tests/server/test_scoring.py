@@ -9,6 +9,7 @@ from server.config import ConfigError
 from server.jobs import drain
 from server.storage import session_scope
 from server.storage.models import Account
+from tests.support.cli import cli_for
 from tests.support.collector import pageview, send
 
 
@@ -61,19 +62,12 @@ def test_a_broken_model_file_stops_the_start(make_app, db_url, tmp_path):
 
 
 def test_vigie_rescore_rescores_everything(collector_app, tmp_path):
-    from click.testing import CliRunner
-
-    from server.cli import main
-
     send(collector_app, pageview(url="https://shop.example/pricing"))
     assert drain(collector_app, timeout=20)
     with collector_app.app_context(), session_scope() as session:
         session.scalar(select(Account)).score = 999  # as if the model had changed
-    env = {
-        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
-    }
-    result = CliRunner().invoke(main, ["rescore"], env=env)
+    vigie = cli_for(collector_app, tmp_path)
+    result = vigie("rescore")
     assert result.exit_code == 0 and "1 account(s) rescored." in result.output
     assert account_row(collector_app).score != 999
 
@@ -186,55 +180,35 @@ def test_crossing_into_hot_alerts_once_on_rq(
 
 
 def test_webhook_is_set_and_tested_from_the_cli(collector_app, tmp_path):
-    from click.testing import CliRunner
-
-    from server.cli import main
     from tests.support.httpserver import Answer, ScriptedServer
 
-    env = {
-        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
-    }
+    vigie = cli_for(collector_app, tmp_path)
     with ScriptedServer() as hook:
         hook.on("/hook", Answer(200, body={}))
-        result = CliRunner().invoke(
-            main, ["alerts", "webhook", "--org", "Org", "--test", hook.url + "/hook"], env=env
-        )
+        result = vigie("alerts", "webhook", "--org", "Org", "--test", hook.url + "/hook")
         assert result.exit_code == 0, result.output
         assert "Test message delivered." in result.output and len(hook.bodies) == 1
-    bad = CliRunner().invoke(main, ["alerts", "webhook", "--org", "Org", "ftp://x"], env=env)
+    bad = vigie("alerts", "webhook", "--org", "Org", "ftp://x")
     assert bad.exit_code == 2 and "url: 'ftp://x' is not an http(s) URL" in bad.output
 
 
 def test_model_set_keeps_history_and_rescores(collector_app, tmp_path):
-    from click.testing import CliRunner
-
-    from server.cli import main
-
     send(collector_app, pageview(url="https://shop.example/pricing"))
     assert drain(collector_app, timeout=20)
-    env = {
-        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
-    }
-    runner = CliRunner()
+    vigie = cli_for(collector_app, tmp_path)
     good = tmp_path / "good.toml"
     good.write_text('[tiers]\nwarm = 5\nhot = 10\n[[page]]\nmatch = "/pricing*"\npoints = 77\n')
-    result = runner.invoke(
-        main, ["model", "set", "--org", "Org", "--by", "ann@org.fr", str(good)], env=env
-    )
+    result = vigie("model", "set", "--org", "Org", "--by", "ann@org.fr", str(good))
     assert result.exit_code == 0, result.output
     assert 'Model version 1 of "Org" in force; 1 account(s) rescored.' in result.output
     assert account_row(collector_app).score == 77
     bad = tmp_path / "bad.toml"
     bad.write_text('[tiers]\nwarm = 5\nhot = 10\n[[page]]\nmatch = "/pricing*"\npoints = "lots"\n')
-    refused = runner.invoke(main, ["model", "set", "--org", "Org", str(bad)], env=env)
+    refused = vigie("model", "set", "--org", "Org", str(bad))
     assert refused.exit_code == 2
     assert f"{bad}:6: page[1].points: must be a number" in refused.output
-    assert (
-        runner.invoke(main, ["model", "show", "--org", "Org"], env=env).output == good.read_text()
-    )
-    listing = runner.invoke(main, ["model", "history", "--org", "Org"], env=env).output
+    assert vigie("model", "show", "--org", "Org").output == good.read_text()
+    listing = vigie("model", "history", "--org", "Org").output
     assert listing.startswith("v1\t") and "ann@org.fr" in listing
     send(collector_app, pageview(url="https://shop.example/pricing/enterprise"))
     assert drain(collector_app, timeout=20)
@@ -242,22 +216,15 @@ def test_model_set_keeps_history_and_rescores(collector_app, tmp_path):
 
 
 def test_backtest_command(collector_app, tmp_path):
-    from click.testing import CliRunner
-
-    from server.cli import main
-
     send(collector_app, pageview(url="https://shop.example/pricing"))
     assert drain(collector_app, timeout=20)
     outcomes = tmp_path / "outcomes.csv"
     outcomes.write_text("domain,outcome\nacme.fr,won\nghost.io,lost\n")
-    env = {
-        "VIGIE_DATABASE_URL": collector_app.config["DATABASE_URL"],
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
-    }
-    result = CliRunner().invoke(main, ["backtest", "--outcomes", str(outcomes)], env=env)
+    vigie = cli_for(collector_app, tmp_path)
+    result = vigie("backtest", "--outcomes", str(outcomes))
     assert result.exit_code == 0, result.output
     assert "Accounts: 1 won, 0 lost. AUC of the score: n/a" in result.output
     assert "Pricing page" in result.output and "Unknown domains (1): ghost.io" in result.output
     outcomes.write_text("domain,outcome\nacme.fr,maybe\n")
-    bad = CliRunner().invoke(main, ["backtest", "--outcomes", str(outcomes)], env=env)
+    bad = vigie("backtest", "--outcomes", str(outcomes))
     assert bad.exit_code == 2 and "line 2: outcome: 'maybe' is not won or lost" in bad.output
