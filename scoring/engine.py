@@ -138,8 +138,12 @@ def _engagement(
         key=lambda e: e.occurred_at,
         reverse=True,
     )
+    rules: dict[tuple[str, str, str | None], Any] = {}  # an account's pages repeat
     for event in recent_first:
-        rule = _rule_for(model, event)
+        slot = (event.type, event.path, event.name)
+        if slot not in rules:
+            rules[slot] = _rule_for(model, event)
+        rule = rules[slot]
         if rule is None:
             continue
         kind, index, points, per, label = rule
