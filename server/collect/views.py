@@ -22,7 +22,8 @@ from server.collect.beacon import (
     parse_beacon,
 )
 from server.collect.client import client_address
-from server.collect.parts import collect_parts
+from server.collect.parts import CollectParts, collect_parts
+from server.collect.sites import SiteInfo
 from server.sink import SinkError
 from server.storage.types import utcnow
 
@@ -57,11 +58,14 @@ def collect_event() -> Response:
         beacon = parse_beacon(body)
     except BeaconError as problem:
         return error(400, problem.field, problem.reason)
-    return with_cors(handle(beacon), beacon.site)
+    return handle(beacon)
 
 
 def handle(beacon: Beacon) -> Response:
-    """Check the beacon's site, origin and page, then collect it."""
+    """Check the beacon's site, origin and page, then collect it.
+
+    Answers from here on carry CORS headers for the site's own origins.
+    """
     collect = collect_parts()
     site = collect.sites.get(beacon.site)
     if site is None:
@@ -69,6 +73,14 @@ def handle(beacon: Beacon) -> Response:
     origin = request.headers.get("Origin")
     if origin and not site.owns_url(origin):
         return error(403, "origin", "not a domain of this site")
+    response = _collect(collect, site, beacon)
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Vary"] = "Origin"
+    return response
+
+
+def _collect(collect: CollectParts, site: SiteInfo, beacon: Beacon) -> Response:
     if not site.owns_url(beacon.url):
         return error(403, "url", "not a domain of this site")
     if request.headers.get("Sec-GPC") == "1" or request.headers.get("DNT") == "1":
@@ -81,15 +93,6 @@ def handle(beacon: Beacon) -> Response:
         log.error("event not stored: %s", problem)
         return error(503, "storage", "temporarily unavailable")
     return accepted()
-
-
-def with_cors(response: Response, site_key: str | None) -> Response:
-    origin = request.headers.get("Origin")
-    site = collect_parts().sites.get(site_key) if site_key else None
-    if origin and site is not None and site.owns_url(origin):
-        response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Vary"] = "Origin"
-    return response
 
 
 @bp.route("/e", methods=["OPTIONS"], provide_automatic_options=False)
