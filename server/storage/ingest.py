@@ -260,20 +260,15 @@ def refresh_aggregates(session: Session, account_ids: Sequence[int], now: dateti
     if not account_ids:
         return
     since = now - AGGREGATE_WINDOW
-    visits = dict(
-        session.execute(
-            select(Visit.account_id, func.count())
-            .where(Visit.account_id.in_(account_ids), Visit.started_at >= since)
-            .group_by(Visit.account_id)
-        ).all()
-    )
     starts = session.execute(
         select(Visit.account_id, Visit.started_at).where(
             Visit.account_id.in_(account_ids), Visit.started_at >= since
         )
     ).all()
+    visits: Counter[int] = Counter()
     days: dict[int, set[date]] = defaultdict(set)
     for account_id, started in starts:
+        visits[account_id] += 1
         days[account_id].add(started.date())
     pages = session.execute(
         select(Event.account_id, Event.path, func.count())
@@ -286,7 +281,7 @@ def refresh_aggregates(session: Session, account_ids: Sequence[int], now: dateti
     for account_id, path, count in pages:
         top[account_id][path] = count
     for account in session.scalars(select(Account).where(Account.id.in_(account_ids))):
-        account.visits_30d = visits.get(account.id, 0)
+        account.visits_30d = visits[account.id]
         account.active_days_30d = len(days.get(account.id, ()))
         ranked = sorted(top[account.id].items(), key=lambda item: (-item[1], item[0]))
         account.top_pages = [path for path, _ in ranked[:TOP_PAGES]]
