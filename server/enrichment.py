@@ -124,14 +124,6 @@ def keep_decision_makers(
         )
 
 
-def persona_roles(settings: Mapping[str, Any]) -> list[str]:
-    """The job roles the organisation's personas target (`settings["personas"]`)."""
-    personas = settings.get("personas", [])
-    return [
-        role for persona in personas for role in persona.get("roles", []) if isinstance(role, str)
-    ]
-
-
 def record_failure(session: Session, account_id: int, error: ProviderError, now: datetime) -> None:
     state = enrichment_state(session, account_id, error.provider)
     state.status, state.last_error = "error", str(error)

@@ -14,12 +14,12 @@ from server.enrichment import (
     build_providers,
     enrich,
     organisation_settings,
-    persona_roles,
     record_failure,
     stale_account_ids,
 )
 from server.jobs.queue import enqueue
 from server.jobs.task import task
+from server.scoring import model_for
 from server.storage import session_scope
 from server.storage.models import Account
 from server.storage.types import utcnow
@@ -45,7 +45,8 @@ def enrich_account(account_id: int) -> int:
         except ProviderError as error:
             record_failure(session, account_id, error, now)
             return 1
-        errors = enrich(session, account, providers, now, persona_roles(settings))
+        roles = model_for(session, account.org_id).roles  # its personas' decision makers
+        errors = enrich(session, account, providers, now, roles)
     retryable = [error for error in errors if error.retryable]
     if retryable:
         raise EnrichmentFailed("; ".join(str(error) for error in retryable))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from server.enrichment import STALE_AFTER, stale_account_ids
 from server.jobs import drain, enqueue, jobs_of
 from server.jobs.enrichment import enrich_account
+from server.scoring import store_model
 from server.storage import session_scope
 from server.storage.models import Account, Contact, Enrichment, Organisation
 from server.storage.types import utcnow
@@ -200,6 +201,20 @@ def test_cli_sets_providers_and_runs_them(db_url, tmp_path, api):
     app.extensions["vigie.storage"].engine.dispose()
 
 
+PERSONA_MODEL = """
+[tiers]
+warm = 30
+hot = 60
+[[persona]]
+name = "Mid-market"
+points = 30
+roles = ["Head of Sales", "CTO"]
+  [[persona.when]]
+  field = "industry"
+  equals = "Software"
+"""
+
+
 def test_decision_makers_matching_persona_roles_are_kept(app, api):
     api.on(
         "/c/acme.fr",
@@ -218,8 +233,10 @@ def test_decision_makers_matching_persona_roles_are_kept(app, api):
         "path": "people",
         "fields": {"name": "full_name", "title": "job", "email": "mail"},
     }
-    org_settings["personas"] = [{"name": "Mid-market", "roles": ["Head of Sales", "CTO"]}]
     account_id = make_account(app, org_settings)
+    with app.app_context(), session_scope() as session:
+        org_id = session.get(Account, account_id).org_id
+        store_model(session, org_id, PERSONA_MODEL, "test")
     with app.app_context():
         enqueue(enrich_account, account_id)
         enqueue(enrich_account, account_id)
