@@ -55,14 +55,21 @@ def default_model() -> Model:
     return current_app.extensions[EXTENSION]
 
 
+def model_versions(session: Session, org_id: int) -> Sequence[ScoringModel]:
+    """The organisation's stored model versions, newest (the one in force) first."""
+    query = select(ScoringModel).where(ScoringModel.org_id == org_id)
+    return session.scalars(query.order_by(ScoringModel.version.desc())).all()
+
+
+def newest_model(session: Session, org_id: int) -> ScoringModel | None:
+    """The organisation's model version in force, if it stored one."""
+    query = select(ScoringModel).where(ScoringModel.org_id == org_id)
+    return session.scalars(query.order_by(ScoringModel.version.desc()).limit(1)).first()
+
+
 def model_for(session: Session, org_id: int) -> Model:
     """The organisation's newest stored model, else the default (parsed once per version)."""
-    newest = session.execute(
-        select(ScoringModel.id, ScoringModel.text)
-        .where(ScoringModel.org_id == org_id)
-        .order_by(ScoringModel.version.desc())
-        .limit(1)
-    ).first()
+    newest = newest_model(session, org_id)
     if newest is None:
         return default_model()
     cache: dict[int, Model] = current_app.extensions[MODELS_CACHE]

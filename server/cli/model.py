@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -17,10 +18,10 @@ from server.cli.context import (
     fail_cleanly,
     load_app,
 )
+from server.scoring import model_versions, newest_model, store_model
 from server.scoring import rescore as rescore_accounts_now
-from server.scoring import store_model
 from server.storage import close_session, session_scope
-from server.storage.models import Account, ScoringModel
+from server.storage.models import Account
 from server.storage.tenancy import get_organisation
 from server.storage.types import utcnow
 
@@ -40,9 +41,7 @@ def check(source: Path) -> None:
     try:
         parsed = parse_model(source.read_text("utf-8"))
     except ModelError as error:
-        for line, message in error.problems:
-            click.echo(f"{source}:{line}: {message}" if line else f"{source}: {message}", err=True)
-        raise SystemExit(USAGE_ERROR) from None
+        refuse(source, error)
     except UnicodeDecodeError:
         click.echo(f"{source}: not a UTF-8 text file", err=True)
         raise SystemExit(USAGE_ERROR) from None
@@ -108,11 +107,7 @@ def set_model(org_name: str, changed_by: str, source: Path) -> None:
                 row = store_model(session, organisation.id, text, changed_by)
                 org_id, version = organisation.id, row.version
         except ModelError as error:
-            for line, message in error.problems:
-                click.echo(
-                    f"{source}:{line}: {message}" if line else f"{source}: {message}", err=True
-                )
-            raise SystemExit(USAGE_ERROR) from None
+            refuse(source, error)
         count = rescore_with_progress(org_id)
     click.echo(f'Model version {version} of "{org_name}" in force; {count} account(s) rescored.')
 
@@ -124,11 +119,7 @@ def history(org_name: str) -> None:
     """List the organisation's model versions, newest first."""
     with database_session() as session:
         organisation = get_organisation(session, org_name)
-        rows = session.scalars(
-            select(ScoringModel)
-            .where(ScoringModel.org_id == organisation.id)
-            .order_by(ScoringModel.version.desc())
-        ).all()
+        rows = model_versions(session, organisation.id)
         for row in rows:
             click.echo(f"v{row.version}\t{row.created_at:%Y-%m-%d %H:%M} UTC\t{row.changed_by}")
     if not rows:
@@ -142,16 +133,18 @@ def show(org_name: str) -> None:
     """Print the organisation's model in force (TOML)."""
     with database_session() as session:
         organisation = get_organisation(session, org_name)
-        text = session.scalar(
-            select(ScoringModel.text)
-            .where(ScoringModel.org_id == organisation.id)
-            .order_by(ScoringModel.version.desc())
-            .limit(1)
-        )
-        click.echo(text if text is not None else default_model_source(), nl=False)
+        newest = newest_model(session, organisation.id)
+        click.echo(newest.text if newest else default_model_source(), nl=False)
 
 
 def default_model_source() -> str:
     """The default model's text: `VIGIE_SCORING_MODEL` or the shipped one."""
     path = current_app.config["SCORING_MODEL"]
     return Path(path).read_text("utf-8") if path else default_model_text()
+
+
+def refuse(source: Path, error: ModelError) -> NoReturn:
+    """Print every problem of a model as `file:line: message` and exit 2."""
+    for line, message in error.problems:
+        click.echo(f"{source}:{line}: {message}" if line else f"{source}: {message}", err=True)
+    raise SystemExit(USAGE_ERROR)
