@@ -24,5 +24,3 @@ class SinkError(RuntimeError):
 class Sink(Protocol):
     def store(self, records: Sequence[Record]) -> None:
         """Store `records` durably or raise `SinkError`."""
-
-    def is_healthy(self) -> bool: ...

@@ -64,9 +64,6 @@ class GroupCommitSink:
         if ticket.error:
             raise SinkError(ticket.error)
 
-    def is_healthy(self) -> bool:
-        return self._thread is None or self._thread.is_alive()
-
     def _ensure_writer(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return

@@ -64,12 +64,6 @@ class RedisStreamSink:
             )
             self.fallback.store(records)
 
-    def is_healthy(self) -> bool:
-        try:
-            return bool(self.redis.ping())
-        except RedisError:
-            return False
-
 
 @dataclass
 class ConsumerStats:

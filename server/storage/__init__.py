@@ -23,13 +23,8 @@ class Storage:
     """The engine and session factory of one app."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
         self.engine: Engine = build_engine(url)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
-
-    @property
-    def backend(self) -> str:
-        return self.engine.dialect.name
 
     def ping(self) -> None:
         """Run a trivial query; raise the driver's error when the database is down."""
