@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -196,25 +197,32 @@ def _open_visits(
     return latest
 
 
+def _shared_fields(event: CollectedEvent) -> dict[str, Any]:
+    """What a visit takes from its first event and every event row carries."""
+    return {
+        "site_id": event.site_id,
+        "visitor_hash": event.visitor_hash,
+        "referrer_host": event.referrer_host,
+        "utm_source": event.utm.get("utm_source"),
+        "utm_medium": event.utm.get("utm_medium"),
+        "utm_campaign": event.utm.get("utm_campaign"),
+        "country": event.country,
+        "connection_class": event.connection_class,
+        "device_class": event.device_class,
+        "browser_family": event.browser_family,
+    }
+
+
 def _new_visit(event: CollectedEvent, account_id: int | None) -> Visit:
     return Visit(
-        site_id=event.site_id,
+        **_shared_fields(event),
         account_id=account_id,
-        visitor_hash=event.visitor_hash,
         started_at=event.occurred_at,
         last_event_at=event.occurred_at,
         pageviews=0,
         events_count=0,
         engaged_ms=0,
         entry_path=event.path,
-        referrer_host=event.referrer_host,
-        utm_source=event.utm.get("utm_source"),
-        utm_medium=event.utm.get("utm_medium"),
-        utm_campaign=event.utm.get("utm_campaign"),
-        country=event.country,
-        connection_class=event.connection_class,
-        device_class=event.device_class,
-        browser_family=event.browser_family,
     )
 
 
@@ -229,8 +237,8 @@ def _count_in(visit: Visit, event: CollectedEvent) -> None:
 
 def _event_row(event: CollectedEvent, visit_id: int, account_id: int | None) -> Event:
     return Event(
+        **_shared_fields(event),
         event_id=event.event_id,
-        site_id=event.site_id,
         visit_id=visit_id,
         account_id=account_id,
         occurred_at=event.occurred_at,
@@ -238,20 +246,11 @@ def _event_row(event: CollectedEvent, visit_id: int, account_id: int | None) -> 
         name=event.name,
         path=event.path,
         title=event.title,
-        referrer_host=event.referrer_host,
         referrer_path=event.referrer_path,
-        utm_source=event.utm.get("utm_source"),
-        utm_medium=event.utm.get("utm_medium"),
-        utm_campaign=event.utm.get("utm_campaign"),
         utm_term=event.utm.get("utm_term"),
         utm_content=event.utm.get("utm_content"),
         props=dict(event.props),
         engaged_ms=event.engaged_ms,
-        visitor_hash=event.visitor_hash,
-        country=event.country,
-        connection_class=event.connection_class,
-        device_class=event.device_class,
-        browser_family=event.browser_family,
     )
 
 
