@@ -50,6 +50,12 @@ def checksum_answer(archive: bytes) -> Answer:
     )
 
 
+def publish(server, archive: bytes) -> None:
+    """Serve `archive` as the GeoLite2-ASN download, with its true checksum."""
+    server.on(ASN_PATH, Answer(raw=archive))
+    server.on(ASN_PATH + ".sha256", checksum_answer(archive))
+
+
 @pytest.fixture
 def server():
     with ScriptedServer() as running:
@@ -63,8 +69,7 @@ def geolite(server, tmp_path):
 
 def test_geolite_download_with_basic_auth_and_checksum(server, tmp_path):
     archive = tar_gz(asn_database(tmp_path, "First Org"))
-    server.on(ASN_PATH, Answer(raw=archive))
-    server.on(ASN_PATH + ".sha256", checksum_answer(archive))
+    publish(server, archive)
     download = geolite(server, tmp_path)
     outcome = fetch(download, requests.Session())
     assert outcome.status == "updated", outcome.detail
@@ -75,8 +80,7 @@ def test_geolite_download_with_basic_auth_and_checksum(server, tmp_path):
 
 def test_unchanged_checksum_is_not_downloaded_again(server, tmp_path):
     archive = tar_gz(asn_database(tmp_path, "First Org"))
-    server.on(ASN_PATH, Answer(raw=archive))
-    server.on(ASN_PATH + ".sha256", checksum_answer(archive))
+    publish(server, archive)
     download = geolite(server, tmp_path)
     fetch(download, requests.Session())
     outcome = fetch(download, requests.Session())
@@ -86,8 +90,7 @@ def test_unchanged_checksum_is_not_downloaded_again(server, tmp_path):
 
 def test_wrong_checksum_keeps_the_old_file(server, tmp_path):
     old = tar_gz(asn_database(tmp_path, "Old Org"))
-    server.on(ASN_PATH, Answer(raw=old))
-    server.on(ASN_PATH + ".sha256", checksum_answer(old))
+    publish(server, old)
     download = geolite(server, tmp_path)
     assert fetch(download, requests.Session()).status == "updated"
     resolver = Resolver([download.target], reload_check_seconds=0)
@@ -105,8 +108,7 @@ def test_wrong_checksum_keeps_the_old_file(server, tmp_path):
 
 def test_truncated_download_keeps_the_old_file(server, tmp_path):
     old = tar_gz(asn_database(tmp_path, "Old Org"))
-    server.on(ASN_PATH, Answer(raw=old))
-    server.on(ASN_PATH + ".sha256", checksum_answer(old))
+    publish(server, old)
     download = geolite(server, tmp_path)
     fetch(download, requests.Session())
     new = tar_gz(asn_database(tmp_path, "New Org"))
@@ -120,15 +122,13 @@ def test_truncated_download_keeps_the_old_file(server, tmp_path):
 
 def test_new_file_reaches_a_running_resolver(server, tmp_path):
     first = tar_gz(asn_database(tmp_path, "Old Org"))
-    server.on(ASN_PATH, Answer(raw=first))
-    server.on(ASN_PATH + ".sha256", checksum_answer(first))
+    publish(server, first)
     download = geolite(server, tmp_path)
     fetch(download, requests.Session())
     resolver = Resolver([download.target], reload_check_seconds=0)
     assert resolver.resolve("193.0.0.1").asn_organisation == "Old Org"
     second = tar_gz(asn_database(tmp_path, "New Org"))
-    server.on(ASN_PATH, Answer(raw=second))
-    server.on(ASN_PATH + ".sha256", checksum_answer(second))
+    publish(server, second)
     assert fetch(download, requests.Session()).status == "updated"
     assert resolver.resolve("193.0.0.1").asn_organisation == "New Org"
 
@@ -143,8 +143,7 @@ def test_refused_licence_key_is_explained(server, tmp_path):
 
 def test_archive_of_the_wrong_type_is_refused(server, tmp_path):
     archive = tar_gz(asn_database(tmp_path, "X", database_type="GeoLite2-City"))
-    server.on(ASN_PATH, Answer(raw=archive))
-    server.on(ASN_PATH + ".sha256", checksum_answer(archive))
+    publish(server, archive)
     outcome = fetch(geolite(server, tmp_path), requests.Session())
     assert outcome.status == "failed" and "expected 'GeoLite2-ASN'" in outcome.detail
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.enrich.test_ipdb import ASN_PATH, asn_database, checksum_answer, tar_gz
+from tests.enrich.test_ipdb import ASN_PATH, asn_database, publish, tar_gz
 from tests.support.httpserver import Answer, ScriptedServer
 from tests.support.processes import vigie
 
@@ -17,8 +17,7 @@ def server():
 
 def test_download_then_refresh_from_cron(server, tmp_path):
     archive = tar_gz(asn_database(tmp_path, "Org"))
-    server.on(ASN_PATH, Answer(raw=archive))
-    server.on(ASN_PATH + ".sha256", checksum_answer(archive))
+    publish(server, archive)
     args = (
         "ipdb",
         "download",
