@@ -33,6 +33,7 @@ from server.collect.anonymise import (
 from server.collect.beacon import Beacon
 from server.collect.sites import SiteInfo
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
+from server.storage import begin_write
 from server.storage.salts import salt_for
 
 COMPANY_NETWORK_PREFIX = {4: 24, 6: 48}
@@ -51,7 +52,7 @@ class SaltCache:
         salt = self._salts.get(day)
         if salt is None:
             with self._lock:
-                session = self.open_session()
+                session = begin_write(self.open_session())
                 try:
                     salt = salt_for(session, day)
                     session.commit()

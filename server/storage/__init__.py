@@ -62,13 +62,20 @@ def close_session(_exc: BaseException | None = None) -> None:
         session.close()
 
 
+def begin_write(session: Session) -> Session:
+    """Start `session`'s transaction as a writer: on SQLite it takes the write lock
+    at once, so that it waits for other writers instead of failing when a read
+    turns into a write after another writer committed. No-op if already begun."""
+    if not session.in_transaction():
+        session.connection(execution_options={SQLITE_BEGIN: "immediate"})
+    return session
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """Yield the context's session for a unit of work that writes; commit on
     success, roll back on error. On SQLite the write lock is taken up front."""
-    session = get_session()
-    if not session.in_transaction():
-        session.connection(execution_options={SQLITE_BEGIN: "immediate"})
+    session = begin_write(get_session())
     try:
         yield session
         session.commit()
