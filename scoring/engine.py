@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from scoring.model import Condition, Model, Persona
 from scoring.tiers import Tier
@@ -27,8 +27,7 @@ from scoring.tiers import Tier
 SECONDS_PER_DAY = 86_400.0
 
 
-@dataclass(frozen=True)
-class VisitFacts:
+class VisitFacts(NamedTuple):
     visit_id: int
     started_at: datetime
     utm_source: str | None = None
@@ -37,8 +36,7 @@ class VisitFacts:
     referrer_host: str | None = None
 
 
-@dataclass(frozen=True)
-class EventFacts:
+class EventFacts(NamedTuple):
     visit_id: int
     occurred_at: datetime
     type: str
@@ -60,14 +58,6 @@ class ScoreResult:
     tier: Tier
     contributions: tuple[Contribution, ...]
     persona: str | None = None
-
-
-def decay(points: float, occurred_at: datetime, now: datetime, half_life_days: float) -> float:
-    """`points` halved for every `half_life_days` of age (no decay when 0)."""
-    if half_life_days <= 0:
-        return points
-    age_days = max(0.0, (now - occurred_at).total_seconds() / SECONDS_PER_DAY)
-    return points * 0.5 ** (age_days / half_life_days)
 
 
 def score(
@@ -113,37 +103,27 @@ def _engagement(
     parts: dict[str, float],
 ) -> float:
     since = now - timedelta(days=model.window_days)
+    weight = _decay_weight(now, model.half_life_days)
     total = 0.0
     for visit in visits:
         if not since <= visit.started_at <= now:
             continue
         if model.visit_points:
-            total += _add(
-                parts,
-                "Visits",
-                decay(model.visit_points, visit.started_at, now, model.half_life_days),
-            )
+            total += _add(parts, "Visits", model.visit_points * weight(visit.started_at))
         source = next(
             (rule for rule in model.sources if _source_matches(rule.patterns, visit)), None
         )
         if source is not None:
-            total += _add(
-                parts,
-                source.label,
-                decay(source.points, visit.started_at, now, model.half_life_days),
-            )
+            total += _add(parts, source.label, source.points * weight(visit.started_at))
     awarded: set[tuple[str, int, Any]] = set()
-    recent_first = sorted(
-        (e for e in events if since <= e.occurred_at <= now),
-        key=lambda e: e.occurred_at,
-        reverse=True,
-    )
+    in_window = [e for e in events if since <= e.occurred_at <= now]
+    in_window.sort(key=_occurred_at, reverse=True)  # the most recent occurrence counts
     rules: dict[tuple[str, str, str | None], Any] = {}  # an account's pages repeat
-    for event in recent_first:
+    for event in in_window:
         slot = (event.type, event.path, event.name)
-        if slot not in rules:
-            rules[slot] = _rule_for(model, event)
-        rule = rules[slot]
+        rule = rules.get(slot, _UNSEEN)
+        if rule is _UNSEEN:
+            rule = rules[slot] = _rule_for(model, event)
         if rule is None:
             continue
         kind, index, points, per, label = rule
@@ -151,7 +131,7 @@ def _engagement(
         if key in awarded:
             continue
         awarded.add(key)
-        total += _add(parts, label, decay(points, event.occurred_at, now, model.half_life_days))
+        total += _add(parts, label, points * weight(event.occurred_at))
     if model.frequency is not None:
         frequency = model.frequency
         days = {
@@ -162,6 +142,26 @@ def _engagement(
         points = min(frequency.points_per_day * len(days), frequency.max)
         total += _add(parts, f"Came back on {len(days)} day(s)", points)
     return total
+
+
+_UNSEEN = object()
+
+
+def _occurred_at(event: EventFacts) -> datetime:
+    return event.occurred_at
+
+
+def _decay_weight(now: datetime, half_life_days: float):  # type: ignore[no-untyped-def]
+    """The factor `decay` applies to one point at a given time, as a function."""
+    if half_life_days <= 0:
+        return lambda _when: 1.0
+    halvings_per_second = 1.0 / (half_life_days * SECONDS_PER_DAY)
+
+    def weight(when: datetime) -> float:
+        age = (now - when).total_seconds()
+        return 0.5 ** (age * halvings_per_second) if age > 0 else 1.0
+
+    return weight
 
 
 def _rule_for(model: Model, event: EventFacts) -> tuple[str, int, float, str, str] | None:

@@ -16,9 +16,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from scoring.engine import EventFacts, ScoreResult, VisitFacts, score
@@ -35,6 +36,10 @@ from server.storage.types import utcnow
 EXTENSION = "vigie.scoring_model"
 MODELS_CACHE = "vigie.scoring_models"
 FIRMOGRAPHIC_FIELDS = ("industry", "employees", "revenue_band", "country", "city", "domain", "name")
+ACCOUNT_COLUMNS = [
+    getattr(Account, name)
+    for name in ("id", "org_id", "tier", "hot_since", "firmographics", *FIRMOGRAPHIC_FIELDS)
+]
 
 
 def init_app(app: Flask) -> None:
@@ -122,15 +127,16 @@ def widest_window(session: Session) -> timedelta:
 
 def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
     """Score `account_ids`, each with its organisation's model, from their visits
-    and events in the model's windows: three queries for the whole batch."""
-    accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
+    and events in the model's windows: three reads and one batched write for the
+    whole batch."""
+    accounts = session.execute(select(*ACCOUNT_COLUMNS).where(Account.id.in_(account_ids))).all()
     if not accounts:
         return 0
     models = {org_id: model_for(session, org_id) for org_id in {a.org_id for a in accounts}}
     since = now - max(active_window(model) for model in models.values())
     ids = [account.id for account in accounts]
     visits: dict[int, list[VisitFacts]] = defaultdict(list)
-    for row in session.execute(
+    for account_id, *fields in session.execute(
         select(
             Visit.account_id,
             Visit.id,
@@ -141,9 +147,9 @@ def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
             Visit.referrer_host,
         ).where(Visit.account_id.in_(ids), Visit.started_at >= since)
     ):
-        visits[row[0]].append(VisitFacts(*row[1:]))
+        visits[account_id].append(VisitFacts._make(fields))
     events: dict[int, list[EventFacts]] = defaultdict(list)
-    for row in session.execute(
+    for account_id, visit_id, *fields in session.execute(
         select(
             Event.account_id, Event.visit_id, Event.occurred_at, Event.type, Event.path, Event.name
         ).where(
@@ -152,28 +158,38 @@ def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
             Event.type.in_(("pageview", "event")),
         )
     ):
-        events[row[0]].append(EventFacts(row[1] or 0, *row[2:]))
+        events[account_id].append(EventFacts(visit_id or 0, *fields))
+    changes, crossed = [], []
     for account in accounts:
         facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
         facts.update(account.firmographics or {})
         result = score(models[account.org_id], facts, visits[account.id], events[account.id], now)
-        if store_result(account, result, now):
-            enqueue(alert_hot_account, account.id)  # sent once the scores are committed
+        change = score_change(account, result, now)
+        changes.append(change)
+        if change["hot_since"] == now:
+            crossed.append(account.id)
+    session.execute(update(Account), changes)
+    for account_id in crossed:
+        enqueue(alert_hot_account, account_id)  # sent once the scores are committed
     return len(accounts)
 
 
-def store_result(account: Account, result: ScoreResult, now: datetime) -> bool:
-    """Write a score onto the account; True when it has just crossed into hot
-    (`hot_since` marks when)."""
-    crossed = result.tier is Tier.HOT and account.tier != Tier.HOT.value
-    if crossed:
-        account.hot_since = now
-    elif result.tier is not Tier.HOT:
-        account.hot_since = None
-    account.score = result.score
-    account.fit = result.fit
-    account.engagement = result.engagement
-    account.tier = result.tier.value
-    account.explanation = [{"label": c.label, "points": c.points} for c in result.contributions]
-    account.scored_at = now
-    return crossed
+def score_change(account: Row[Any], result: ScoreResult, now: datetime) -> dict[str, Any]:
+    """The account's columns to write for a new score. `hot_since` marks when it
+    last crossed into hot: `now` when it just did, kept while it stays hot."""
+    if result.tier is not Tier.HOT:
+        hot_since = None
+    elif account.tier != Tier.HOT.value:
+        hot_since = now
+    else:
+        hot_since = account.hot_since
+    return {
+        "id": account.id,
+        "score": result.score,
+        "fit": result.fit,
+        "engagement": result.engagement,
+        "tier": result.tier.value,
+        "hot_since": hot_since,
+        "explanation": [{"label": c.label, "points": c.points} for c in result.contributions],
+        "scored_at": now,
+    }
