@@ -14,7 +14,19 @@ from typing import Any
 
 from flask import Flask
 
-from server import collect, health, jobs, resolution, scoring, storage, tracker
+from server import (
+    auth,
+    collect,
+    health,
+    i18n,
+    jobs,
+    limits,
+    resolution,
+    scoring,
+    storage,
+    tracker,
+    web,
+)
 from server.config import load_config
 from server.logs import configure_logging
 
@@ -36,7 +48,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     resolution.init_app(app)
     jobs.init_app(app)
     scoring.init_app(app)
+    limits.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
     app.register_blueprint(health.bp)
     collect.init_app(app)
     tracker.init_app(app)
+    web.init_app(app)
     return app

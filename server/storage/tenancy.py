@@ -50,7 +50,12 @@ def create_organisation(session: Session, name: str) -> Organisation:
 
 
 def find_user(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == email))
+    """The user with this e-mail, in any case (e-mails are stored in lower case)."""
+    return session.scalar(select(User).where(User.email == normal_email(email)))
+
+
+def normal_email(email: str) -> str:
+    return email.strip().lower()
 
 
 def create_user(
@@ -67,7 +72,10 @@ def create_user(
         where = "this" if existing.org_id == organisation.id else "another"
         raise InvalidInput("email", f"{email} is already a user of {where} organisation")
     user = User(
-        org_id=organisation.id, email=email, password_hash=hash_password(password), role=role
+        org_id=organisation.id,
+        email=normal_email(email),
+        password_hash=hash_password(password),
+        role=role,
     )
     session.add(user)
     session.flush()

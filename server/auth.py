@@ -1,0 +1,115 @@
+"""Who is asking: a dashboard session (Flask-Login) or an API bearer token.
+
+Every page and API view works for one organisation, `current_org_id()`: the
+signed-in user's, or the token's. Rows of other organisations are looked up
+with that id in the query, so they answer 404 like rows that do not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, g, jsonify, request
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+
+from server.security import hash_api_token, password_matches
+from server.storage import get_session
+from server.storage.models import ApiToken, User
+from server.storage.tenancy import find_user
+from server.storage.types import utcnow
+
+LOGIN_RATE_LIMIT = "10 per minute"
+"""Sign-in attempts per client per minute."""
+
+
+@dataclass(frozen=True)
+class SignedInUser(UserMixin):
+    """The signed-in user, as much of the row as a request needs."""
+
+    id: int
+    org_id: int
+    email: str
+    role: str
+    locale: str | None
+
+    @classmethod
+    def of(cls, user: User) -> SignedInUser:
+        return cls(user.id, user.org_id, user.email, user.role, user.locale)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
+    login = LoginManager(app)
+    login.login_view = "web.login"
+    login.session_protection = "strong"
+    login.user_loader(_load_user)
+    CSRFProtect(app)
+
+
+def _load_user(user_id: str) -> SignedInUser | None:
+    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return SignedInUser.of(user) if user is not None else None
+
+
+def authenticate(email: str, password: str) -> SignedInUser | None:
+    """The user with this e-mail and password, else None (same answer for both)."""
+    user = find_user(get_session(), email)
+    if user is None or not password_matches(user.password_hash, password):
+        return None
+    user.last_login_at = utcnow()
+    get_session().commit()
+    return SignedInUser.of(user)
+
+
+def current_org_id() -> int:
+    """The organisation the request works for (token or signed-in user)."""
+    org_id = g.get("token_org_id")
+    if org_id is not None:
+        return org_id
+    if current_user.is_authenticated:
+        return current_user.org_id
+    abort(401)
+
+
+def token_or_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For API views: a valid `Authorization: Bearer` token or a signed-in
+    session, else 401 in JSON."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            org_id = _token_org(header.removeprefix("Bearer ").strip())
+            if org_id is None:
+                return _unauthorised("invalid or revoked API token")
+            g.token_org_id = org_id
+        elif not current_user.is_authenticated:
+            return _unauthorised("sign in or send an API token (Authorization: Bearer …)")
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def _token_org(token: str) -> int | None:
+    session = get_session()
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now  # at most one write a minute per token
+        session.commit()
+    return row.org_id
+
+
+def _unauthorised(message: str) -> Any:
+    response = jsonify(error=message)
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="vigie"'
+    return response

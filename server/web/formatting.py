@@ -1,0 +1,112 @@
+"""What templates use to show values: dates, labels, and small inline SVG charts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+KIND_LABELS = {
+    "business": _l("Companies"),
+    "isp": _l("Home internet"),
+    "mobile": _l("Mobile"),
+    "hosting": _l("Data centres"),
+    "education": _l("Education"),
+    "government": _l("Government"),
+    "unknown": _l("Unknown"),
+    "bot": _l("Bots"),
+}
+OUTCOME_LABELS = {
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+    "won": _l("Won"),
+    "lost": _l("Lost"),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetime_short"] = datetime_short
+    app.jinja_env.filters["date_short"] = lambda value: (
+        format_date(value, "short") if value else "—"
+    )
+    app.jinja_env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
+    app.jinja_env.globals["outcome_label"] = lambda outcome: OUTCOME_LABELS.get(outcome, outcome)
+    app.jinja_env.globals["sparkline"] = sparkline
+    app.jinja_env.globals["line_chart"] = line_chart
+
+
+def datetime_short(value: datetime | None) -> str:
+    return format_datetime(value, "short") if value else "—"
+
+
+def sparkline(values: Sequence[float], width: int = 90, height: int = 22) -> Markup:
+    """A score trend as an inline SVG polyline (no points: an empty, labelled box)."""
+    if len(values) < 2:
+        return Markup(
+            f'<svg class="spark" width="{width}" height="{height}" role="img" aria-label="no history"></svg>'
+        )
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    step = width / (len(values) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+        for i, v in enumerate(values)
+    )
+    rising = values[-1] >= values[0]
+    colour = "#d8412f" if rising else "#5b6b84"
+    return Markup(
+        f'<svg class="spark" width="{width}" height="{height}" role="img" '
+        f'aria-label="{escape(f"{values[0]:g} → {values[-1]:g}")}">'
+        f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{points}"/></svg>'
+    )
+
+
+def line_chart(
+    days: Sequence[str],
+    values: Sequence[float],
+    marks: Sequence[tuple[float, str]] = (),
+    width: int = 640,
+    height: int = 180,
+) -> Markup:
+    """A score history: a line over the days, with dashed lines at `marks`
+    (value, label), e.g. the warm and hot thresholds."""
+    if not values:
+        return Markup("")
+    pad_left, pad_bottom, pad_top = 34, 20, 8
+    low = min(0.0, *values)
+    high = max([*values, *(value for value, _ in marks), 1.0])
+    span = high - low
+    inner_w, inner_h = width - pad_left - 6, height - pad_bottom - pad_top
+
+    def y(value: float) -> float:
+        return pad_top + inner_h - (value - low) / span * inner_h
+
+    step = inner_w / max(1, len(values) - 1)
+    points = " ".join(f"{pad_left + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))
+    parts = [
+        f'<svg class="history" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="score history">'
+    ]
+    for value, label in marks:
+        parts.append(
+            f'<line x1="{pad_left}" x2="{width - 6}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="#c9cfdb" stroke-dasharray="4 4"/>'
+            f'<text x="{width - 8}" y="{y(value) - 3:.1f}" text-anchor="end" font-size="10" '
+            f'fill="#6b7385">{escape(label)} {value:g}</text>'
+        )
+    for value in (low, high):
+        parts.append(
+            f'<text x="{pad_left - 6}" y="{y(value) + 3:.1f}" text-anchor="end" font-size="10" '
+            f'fill="#6b7385">{value:g}</text>'
+        )
+    parts.append(
+        f'<polyline fill="none" stroke="#3451d1" stroke-width="2" points="{points}"/>'
+        f'<text x="{pad_left}" y="{height - 4}" font-size="10" fill="#6b7385">{escape(days[0])}</text>'
+        f'<text x="{width - 6}" y="{height - 4}" font-size="10" fill="#6b7385" text-anchor="end">'
+        f"{escape(days[-1])}</text></svg>"
+    )
+    return Markup("".join(parts))
