@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from server import create_app
+from server.jobs.queue import drain
 from server.scoring import rescore
 from server.storage import close_session, session_scope, storage
 from server.storage.migrate import upgrade
@@ -179,6 +180,7 @@ def main() -> None:
         f"{args.database}: rescored {args.accounts:,} accounts in {seconds:.1f} s "
         f"(bar 60 s); peak memory {peak:.0f} MiB (before rescoring {rss_before / 1024:.0f} MiB; bar 1,024)"
     )
+    drain(app, timeout=600)  # the alerts of accounts that turned hot, before the schema goes
     if schema:
         with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))

@@ -35,6 +35,8 @@ from server.storage.types import utcnow
 
 EXTENSION = "vigie.scoring_model"
 MODELS_CACHE = "vigie.scoring_models"
+DEFAULT_TEXT = "vigie.scoring_model_text"
+RESCORE_BATCH = 500
 FIRMOGRAPHIC_FIELDS = ("industry", "employees", "revenue_band", "country", "city", "domain", "name")
 ACCOUNT_COLUMNS = [
     getattr(Account, name)
@@ -47,6 +49,7 @@ def init_app(app: Flask) -> None:
     text = Path(path).read_text("utf-8") if path else default_model_text()
     try:
         app.extensions[EXTENSION] = parse_model(text)
+        app.extensions[DEFAULT_TEXT] = text
         app.extensions[MODELS_CACHE] = {}
     except ModelError as error:
         line, message = error.problems[0]
@@ -58,6 +61,12 @@ def init_app(app: Flask) -> None:
 def default_model() -> Model:
     """The model of organisations that have not stored one."""
     return current_app.extensions[EXTENSION]
+
+
+def model_text_for(session: Session, org_id: int) -> str:
+    """The TOML of the model in force for the organisation."""
+    newest = newest_model(session, org_id)
+    return newest.text if newest is not None else current_app.extensions[DEFAULT_TEXT]
 
 
 def model_versions(session: Session, org_id: int) -> Sequence[ScoringModel]:
@@ -111,6 +120,20 @@ def rescore_accounts(*account_ids: int) -> int:
         return rescore(session, account_ids, utcnow())
 
 
+@task(queue="score")
+def rescore_organisation(org_id: int) -> int:
+    """Rescore every account of the organisation, in batches (after a model change)."""
+    with session_scope() as session:
+        ids = session.scalars(
+            select(Account.id).where(Account.org_id == org_id).order_by(Account.id)
+        ).all()
+    now = utcnow()
+    for start in range(0, len(ids), RESCORE_BATCH):
+        with session_scope() as session:
+            rescore(session, ids[start : start + RESCORE_BATCH], now)
+    return len(ids)
+
+
 def active_window(model: Model) -> timedelta:
     """How far back an account's activity still counts (engagement and frequency
     windows, at least the 30 days of the aggregates), plus a day."""
@@ -129,10 +152,32 @@ def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
     """Score `account_ids`, each with its organisation's model, from their visits
     and events in the model's windows: three reads and one batched write for the
     whole batch."""
+    scored = score_accounts(session, account_ids, now)
+    if not scored:
+        return 0
+    changes, crossed = [], []
+    for account, result in scored:
+        change = score_change(account, result, now)
+        changes.append(change)
+        if change["hot_since"] == now:
+            crossed.append(account.id)
+    session.execute(update(Account), changes)
+    for account_id in crossed:
+        enqueue(alert_hot_account, account_id)  # sent once the scores are committed
+    return len(scored)
+
+
+def score_accounts(
+    session: Session, account_ids: Sequence[int], now: datetime, model: Model | None = None
+) -> list[tuple[Row[Any], ScoreResult]]:
+    """Each account's stored columns and its new score (with `model`, else its
+    organisation's), computed and not written."""
     accounts = session.execute(select(*ACCOUNT_COLUMNS).where(Account.id.in_(account_ids))).all()
     if not accounts:
-        return 0
-    models = {org_id: model_for(session, org_id) for org_id in {a.org_id for a in accounts}}
+        return []
+    models = {
+        org_id: model or model_for(session, org_id) for org_id in {a.org_id for a in accounts}
+    }
     since = now - max(active_window(model) for model in models.values())
     ids = [account.id for account in accounts]
     visits: dict[int, list[VisitFacts]] = defaultdict(list)
@@ -159,19 +204,13 @@ def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
         )
     ):
         events[account_id].append(EventFacts(visit_id or 0, *fields))
-    changes, crossed = [], []
+    scored = []
     for account in accounts:
         facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
         facts.update(account.firmographics or {})
         result = score(models[account.org_id], facts, visits[account.id], events[account.id], now)
-        change = score_change(account, result, now)
-        changes.append(change)
-        if change["hot_since"] == now:
-            crossed.append(account.id)
-    session.execute(update(Account), changes)
-    for account_id in crossed:
-        enqueue(alert_hot_account, account_id)  # sent once the scores are committed
-    return len(accounts)
+        scored.append((account, result))
+    return scored
 
 
 def score_change(account: Row[Any], result: ScoreResult, now: datetime) -> dict[str, Any]:

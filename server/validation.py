@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from urllib.parse import urlsplit
 
 MIN_PASSWORD_LENGTH = 10
 """Shortest password accepted for a dashboard user."""
@@ -95,3 +96,11 @@ def _is_ip_address(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def webhook_url(value: str, field: str = "url") -> str:
+    """An http(s) URL, or "" (no webhook)."""
+    url = value.strip()
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
+        raise InvalidInput(field, f"{value!r} is not an http(s) URL")
+    return url

@@ -18,14 +18,13 @@ from server.cli.context import (
     fail_cleanly,
     load_app,
 )
-from server.scoring import model_versions, newest_model, store_model
+from server.scoring import RESCORE_BATCH, model_versions, newest_model, store_model
 from server.scoring import rescore as rescore_accounts_now
 from server.storage import close_session, session_scope
 from server.storage.models import Account
 from server.storage.tenancy import get_organisation
 from server.storage.types import utcnow
 
-RESCORE_BATCH = 500
 """Accounts rescored per transaction."""
 
 

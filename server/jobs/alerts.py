@@ -42,6 +42,20 @@ def alert_hot_account(account_id: int) -> bool:
     return True
 
 
+def send_test_message(url: str, organisation_name: str) -> None:
+    """Post a test alert to `url` now.
+
+    :raise WebhookFailed: naming why it was not delivered.
+    """
+    text = f"Vigie test alert for {organisation_name}: hot accounts will be announced here."
+    try:
+        response = requests.post(url, json={"text": text}, timeout=WEBHOOK_TIMEOUT)
+    except requests.RequestException as error:
+        raise WebhookFailed(f"test message not delivered ({type(error).__name__})") from None
+    if response.status_code >= 300:
+        raise WebhookFailed(f"test message refused ({response.status_code})")
+
+
 def alert_payload(account: Account) -> dict[str, object]:
     reasons = ", ".join(
         f"{item['label']} ({item['points']:+g})" for item in account.explanation[:3]
