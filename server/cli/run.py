@@ -8,11 +8,21 @@ import signal
 import socket
 
 import click
+from flask import Flask
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from server.cli.context import check_database, check_redis, fail_cleanly, load_app
 from server.cli.setup import report_upgrade
+from server.demo import DEMO_ADMIN, DemoSummary, build_demo, create_demo_app
 from server.devserver import serve as run_server
 from server.jobs import jobs_of
 from server.jobs.defaults import QUEUES
@@ -20,8 +30,6 @@ from server.jobs.redisqueue import VigieWorker
 from server.jobs.schedule import build_cron_scheduler
 from server.sink.stream import BATCH_SIZE, BLOCK_MS, CLAIM_IDLE_MS, StreamConsumer
 from server.snippet import script_tag
-from server.storage import session_scope
-from server.storage.demo import DEMO_ADMIN, ensure_demo_tenant
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True)
 port_option = click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -95,25 +103,64 @@ def jobs() -> None:
         console.print(failed)
 
 
+DEMO_STEPS = {
+    "networks": "Demo company and network databases",
+    "days": "Traffic of 90 days, scored day by day",
+    "feedback": "Sales feedback and decision makers",
+}
+"""What each step of the demo build is called on the progress display."""
+
+
 @click.command()
 @host_option
 @port_option
+@click.option("--reset", is_flag=True, help="Wipe the demo organisation's data and build it again.")
 @fail_cleanly
-def demo(host: str, port: int) -> None:
-    """Set up the embedded default with a demo organisation, then serve it."""
-    app = load_app()
+def demo(host: str, port: int, reset: bool) -> None:
+    """Run the embedded default with a demo organisation and 90 days of simulated
+    traffic, scored (built on the first run, reused after), then serve it."""
+    app = create_demo_app()
     check_database(app, need_schema=False)
     check_redis(app)
     report_upgrade(app)
     password = secrets.token_urlsafe(12)
-    with app.app_context(), session_scope() as session:
-        site_key = ensure_demo_tenant(session, password)
+    summary = build_with_progress(app, password, reset)
+    click.echo(describe(summary))
     url = f"http://{host}:{port}/"
     click.echo(f"Vigie demo on {url}")
     click.echo(f"  sign in as {DEMO_ADMIN} with password {password}")
-    click.echo(f"  demo site snippet: {script_tag(url, site_key)}")
+    click.echo(f"  demo site snippet: {script_tag(url, summary.site_key)}")
     click.echo(f"  readiness: {url}readyz")
     run_server(app, host, port)
+
+
+def build_with_progress(app: Flask, password: str, reset: bool) -> DemoSummary:
+    """`build_demo` with a progress bar per step."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    console = Console()
+    disabled = not console.is_terminal  # no bars in a pipe or a log file
+    with Progress(
+        *columns, TimeElapsedColumn(), console=console, transient=True, disable=disabled
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(DEMO_STEPS.get(step, step), total=total)
+            progress.update(tasks[step], completed=done, total=total)
+
+        return build_demo(app, password, reset=reset, progress=report)
+
+
+def describe(summary: DemoSummary) -> str:
+    tiers = ", ".join(f"{count} {tier}" for tier, count in summary.tiers.items())
+    what = (
+        f"{summary.accounts} accounts ({tiers}), {summary.events:,} events "
+        f"in {summary.visits:,} visits over {summary.days} days"
+    )
+    if summary.built:
+        return f"Demo dataset built in {summary.seconds:.1f} s: {what}."
+    return f"Demo dataset reused: {what} (`vigie demo --reset` builds it again)."
 
 
 @click.command()
