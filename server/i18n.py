@@ -7,7 +7,7 @@ preference among the languages Vigie speaks, else English.
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "fr": "Français"}
@@ -16,6 +16,7 @@ LANGUAGES = {"en": "English", "fr": "Français"}
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["get_locale"] = get_locale
 
 
 def select_locale() -> str:

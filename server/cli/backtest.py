@@ -8,10 +8,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from scoring.backtest import OutcomesError, ScoredAccount, backtest, read_outcomes, rule_name
 from server.cli.context import CommandError, database_session, fail_cleanly
-from server.storage.models import Account
+from server.storage.models import Account, Outcome
 from server.storage.tenancy import get_organisation
 
 
@@ -19,25 +20,48 @@ from server.storage.tenancy import get_organisation
 @click.option(
     "--outcomes",
     "source",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV with the header domain,outcome (won or lost).",
+    help="CSV with the header domain,outcome (won or lost); default: the won and lost "
+    "accounts recorded by sales on the dashboard.",
 )
 @click.option("--org", "org_name", help="Only this organisation's accounts (default: all).")
 @fail_cleanly
-def backtest_command(source: Path, org_name: str | None) -> None:
+def backtest_command(source: Path | None, org_name: str | None) -> None:
     """Report AUC, win rate per tier and each rule's trigger rate among won and lost accounts."""
-    try:
-        with source.open(encoding="utf-8-sig", newline="") as handle:
-            outcomes = read_outcomes(handle)
-    except OutcomesError as error:
-        raise CommandError(f"{source}: bad line(s)\n{error}") from None
+    outcomes: dict[str, bool] = {}
+    if source is not None:
+        try:
+            with source.open(encoding="utf-8-sig", newline="") as handle:
+                outcomes = read_outcomes(handle)
+        except OutcomesError as error:
+            raise CommandError(f"{source}: bad line(s)\n{error}") from None
     with database_session() as session:
+        org_id = get_organisation(session, org_name).id if org_name else None
+        if source is None:
+            outcomes = recorded_outcomes(session, org_id)
+            if not outcomes:
+                raise CommandError(
+                    "--outcomes: no account is marked won or lost yet; give a CSV file"
+                )
         query = select(Account).where(Account.domain.in_(list(outcomes)))
-        if org_name:
-            query = query.where(Account.org_id == get_organisation(session, org_name).id)
+        if org_id is not None:
+            query = query.where(Account.org_id == org_id)
         scored = [_scored(account) for account in session.scalars(query)]
     print_report(backtest(scored, outcomes))
+
+
+def recorded_outcomes(session: Session, org_id: int | None) -> dict[str, bool]:
+    """Whether each account was won (else lost), by domain: the latest won/lost
+    outcome sales recorded on the dashboard."""
+    query = (
+        select(Account.domain, Outcome.outcome)
+        .join(Outcome, Outcome.account_id == Account.id)
+        .where(Outcome.outcome.in_(("won", "lost")), Account.domain.is_not(None))
+        .order_by(Outcome.recorded_at, Outcome.id)
+    )
+    if org_id is not None:
+        query = query.where(Account.org_id == org_id)
+    return {domain: outcome == "won" for domain, outcome in session.execute(query)}  # latest wins
 
 
 def _scored(account: Account) -> ScoredAccount:

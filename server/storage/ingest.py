@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
-from server.storage.models import Account, Event, TrafficCount, Visit
+from server.storage.models import Account, Event, Site, TrafficCount, Visit
 
 VISIT_GAP = timedelta(minutes=30)
 """Inactivity that ends a visit."""
@@ -44,6 +44,7 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
     counts = [r for r in records if isinstance(r, TrafficCountDelta)]
     result = IngestResult()
     add_counts(session, counts)
+    mark_sites_receiving(session, events, counts, now)
     fresh = _without_duplicates(session, events)
     result.duplicates = len(events) - len(fresh)
     if not fresh:
@@ -284,6 +285,29 @@ def refresh_aggregates(session: Session, account_ids: Sequence[int], now: dateti
         account.active_days_30d = len(days.get(account.id, ()))
         ranked = sorted(top[account.id].items(), key=lambda item: (-item[1], item[0]))
         account.top_pages = [path for path, _ in ranked[:TOP_PAGES]]
+
+
+def mark_sites_receiving(
+    session: Session,
+    events: Sequence[CollectedEvent],
+    counts: Sequence[TrafficCountDelta],
+    now: datetime,
+) -> None:
+    """Keep each site's `last_event_at`: its snippet works, whoever visited (a
+    beacon counted as home internet or a bot proves it as well as a company's)."""
+    latest: dict[int, datetime] = {}
+    for event in events:
+        latest[event.site_id] = max(event.occurred_at, latest.get(event.site_id, event.occurred_at))
+    for count in counts:
+        end_of_day = datetime.combine(count.day, time.max, tzinfo=UTC)
+        when = min(now, end_of_day)
+        latest[count.site_id] = max(when, latest.get(count.site_id, when))
+    for site_id, when in latest.items():
+        session.execute(
+            update(Site)
+            .where(Site.id == site_id, or_(Site.last_event_at.is_(None), Site.last_event_at < when))
+            .values(last_event_at=when)
+        )
 
 
 def add_counts(session: Session, counts: Sequence[TrafficCountDelta]) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from server.records import CollectedEvent, CompanyFacts, TrafficCountDelta
 from server.storage import session_scope
 from server.storage.ingest import ingest
-from server.storage.models import Account, Event, TrafficCount, Visit
+from server.storage.models import Account, Event, Site, TrafficCount, Visit
 from tests.support.factories import make_site
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -111,3 +111,14 @@ def test_counts_add_up(app):
     store(app, [TrafficCountDelta(ids[1], day, "bot", 5)])
     [count] = all_rows(app, TrafficCount)
     assert count.count == 7
+
+
+def test_a_site_knows_when_its_snippet_last_sent_something(app):
+    ids = setup_site(app)
+    assert all_rows(app, Site)[0].last_event_at is None
+    store(app, [TrafficCountDelta(site_id=ids[1], day=T0.date(), kind="isp")], now=T0)
+    assert all_rows(app, Site)[0].last_event_at == T0  # a home visitor proves the snippet too
+    store(app, [event(ids, 1, 30)])
+    assert all_rows(app, Site)[0].last_event_at == T0 + timedelta(minutes=30)
+    store(app, [event(ids, 2, 5)])  # a late beacon does not move it back
+    assert all_rows(app, Site)[0].last_event_at == T0 + timedelta(minutes=30)

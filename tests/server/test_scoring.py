@@ -8,7 +8,7 @@ from sqlalchemy import select
 from server.config import ConfigError
 from server.jobs import drain
 from server.storage import session_scope
-from server.storage.models import Account
+from server.storage.models import Account, Outcome
 from tests.support.cli import cli_for
 from tests.support.collector import pageview, send
 
@@ -228,3 +228,19 @@ def test_backtest_command(collector_app, tmp_path):
     outcomes.write_text("domain,outcome\nacme.fr,maybe\n")
     bad = vigie("backtest", "--outcomes", str(outcomes))
     assert bad.exit_code == 2 and "line 2: outcome: 'maybe' is not won or lost" in bad.output
+
+
+def test_backtest_uses_the_outcomes_sales_recorded(collector_app, tmp_path):
+    send(collector_app, pageview(url="https://shop.example/pricing"))
+    assert drain(collector_app, timeout=20)
+    vigie = cli_for(collector_app, tmp_path)
+    nothing = vigie("backtest")
+    assert nothing.exit_code == 2 and "no account is marked won or lost yet" in nothing.output
+    account = account_row(collector_app)
+    with collector_app.app_context(), session_scope() as session:
+        session.add(Outcome(org_id=account.org_id, account_id=account.id, outcome="lost"))
+        session.flush()
+        session.add(Outcome(org_id=account.org_id, account_id=account.id, outcome="won"))
+    result = vigie("backtest")
+    assert result.exit_code == 0, result.output
+    assert "Accounts: 1 won, 0 lost." in result.output
