@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "RETENTION_DAYS": DEFAULT_RETENTION_DAYS,
     "SCORING_MODEL": None,
+    "PUBLIC_URL": None,  # where users reach the dashboard: links in alerts
     # Not environment settings: switches for tests and embedded tools.
     "JOBS_START_CRON": True,
 }
@@ -71,7 +72,18 @@ def _normalise(app: Flask) -> None:
     config["TRUSTED_PROXIES"] = non_negative_int("TRUSTED_PROXIES", config["TRUSTED_PROXIES"])
     config["RETENTION_DAYS"] = positive_int("RETENTION_DAYS", config["RETENTION_DAYS"])
     config["SCORING_MODEL"] = optional_file("SCORING_MODEL", config["SCORING_MODEL"])
+    config["PUBLIC_URL"] = public_url(config["PUBLIC_URL"])
     config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], config["REDIS_URL"], app.instance_path)
+
+
+def public_url(value: Any) -> str | None:
+    """The dashboard's address as users reach it (`https://vigie.acme.com`), or None."""
+    if value in (None, ""):
+        return None
+    parts = urlsplit(str(value).strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("PUBLIC_URL", f"not an http(s) URL: {_shown(value)}")
+    return str(value).strip().rstrip("/")
 
 
 def database_url(value: Any, instance_path: str) -> str:

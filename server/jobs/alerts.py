@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import requests
+from flask import current_app
 
 from server.jobs.task import task
 from server.storage import session_scope
@@ -30,7 +31,7 @@ def alert_hot_account(account_id: int) -> bool:
             return False
         organisation = session.get(Organisation, account.org_id)
         url = (organisation.settings if organisation else {}).get("webhook_url")
-        payload = alert_payload(account)
+        payload = alert_payload(account, current_app.config.get("PUBLIC_URL"))
     if not url:
         return False
     try:
@@ -56,13 +57,18 @@ def send_test_message(url: str, organisation_name: str) -> None:
         raise WebhookFailed(f"test message refused ({response.status_code})")
 
 
-def alert_payload(account: Account) -> dict[str, object]:
+def alert_payload(account: Account, public_url: str | None = None) -> dict[str, object]:
+    """The alert: a Slack-compatible `text` (with a link to the account's page
+    when `VIGIE_PUBLIC_URL` is set) and the account's score in JSON."""
+    link = f"{public_url}/accounts/{account.id}" if public_url else None
     reasons = ", ".join(
         f"{item['label']} ({item['points']:+g})" for item in account.explanation[:3]
     )
     name = account.name + (f" ({account.domain})" if account.domain else "")
+    text = f"🔥 {name} is now hot: score {account.score}. Why: {reasons or 'n/a'}"
     return {
-        "text": f"🔥 {name} is now hot: score {account.score}. Why: {reasons or 'n/a'}",
+        "text": f"{text} <{link}|Open in Vigie>" if link else text,
+        "url": link,
         "account": {
             "id": account.id,
             "name": account.name,

@@ -132,7 +132,12 @@ def test_crossing_into_hot_posts_one_alert_in_process(make_app, db_url, mmdb, tm
 
     with ScriptedServer() as hook:
         hook.on("/hook", Answer(500), Answer(200, body={"ok": True}))
-        app = make_app(db_url, MMDB=mmdb, SCORING_MODEL=_hot_model(tmp_path))
+        app = make_app(
+            db_url,
+            MMDB=mmdb,
+            SCORING_MODEL=_hot_model(tmp_path),
+            PUBLIC_URL="https://vigie.acme.example/",
+        )
         make_site(app, SITE_KEY, settings={"webhook_url": hook.url + "/hook"})
         for path in ("/pricing", "/pricing", "/"):
             send(app, pageview(url=f"https://shop.example{path}"))
@@ -146,6 +151,8 @@ def test_crossing_into_hot_posts_one_alert_in_process(make_app, db_url, mmdb, tm
     alert = json.loads(body)
     assert alert["text"].startswith("🔥 Acme SAS (acme.fr) is now hot: score 10. Why: ")
     assert alert["account"]["tier"] == "hot"
+    page = f"https://vigie.acme.example/accounts/{account_row(app).id}"
+    assert alert["url"] == page and alert["text"].endswith(f"<{page}|Open in Vigie>")
 
 
 def test_crossing_into_hot_alerts_once_on_rq(
