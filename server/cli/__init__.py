@@ -14,6 +14,7 @@ from server.cli.alerts import alerts
 from server.cli.backtest import backtest_command
 from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
+from server.cli.import_logs import import_logs_command
 from server.cli.ipdb import ipdb
 from server.cli.model import model, rescore
 from server.cli.privacy import erase, purge
@@ -30,6 +31,7 @@ def main() -> None:
 COMMANDS = (
     init, users, sites, tokens, serve, worker, ingest, cron, jobs, demo,
     companydb, ipdb, enrichment, model, rescore, backtest_command, alerts, erase, purge,
+    import_logs_command,
 )  # fmt: skip
 for command in COMMANDS:
     main.add_command(command)

@@ -42,13 +42,29 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
     records = list(records)
     events = [r for r in records if isinstance(r, CollectedEvent)]
     counts = [r for r in records if isinstance(r, TrafficCountDelta)]
-    result = IngestResult()
     add_counts(session, counts)
     mark_sites_receiving(session, events, counts, now)
+    result, started = store_events(session, events)
+    # Visits, active days and top pages change when a visit starts; recounting
+    # them on every event would read the account's whole history each time.
+    refresh_aggregates(session, started, now)
+    return result
+
+
+def store_events(
+    session: Session, events: Sequence[CollectedEvent]
+) -> tuple[IngestResult, list[int]]:
+    """Store `events` (those not stored yet) with their visits and accounts.
+
+    Returns the result and the accounts that started a visit, whose aggregates
+    (`refresh_aggregates`) are now out of date. Sites are not marked as
+    receiving: `ingest` does that for what the snippet sent.
+    """
+    result = IngestResult()
     fresh = _without_duplicates(session, events)
     result.duplicates = len(events) - len(fresh)
     if not fresh:
-        return result
+        return result, []
     accounts, created = _upsert_accounts(session, fresh)
     result.new_account_ids = [accounts[key].id for key in created]
     visits, started = _sessionise(session, fresh, accounts)
@@ -61,14 +77,10 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
     for account in accounts.values():
         account.pageviews_total = (account.pageviews_total or 0) + pageviews[account.id]
     session.flush()
-    touched = sorted({account.id for account in accounts.values()})
     new_visits = {visit.account_id for visit in started}
-    # Visits, active days and top pages change when a visit starts; recounting
-    # them on every event would read the account's whole history each time.
-    refresh_aggregates(session, sorted(a for a in new_visits if a is not None), now)
     result.stored = len(fresh)
-    result.touched_account_ids = touched
-    return result
+    result.touched_account_ids = sorted({account.id for account in accounts.values()})
+    return result, sorted(a for a in new_visits if a is not None)
 
 
 def _account_key(event: CollectedEvent) -> tuple[int, str] | None:

@@ -331,6 +331,25 @@ class TrafficCount(Base):
     count: Mapped[int] = mapped_column(BigId, default=0)
 
 
+class ImportedLine(Base):
+    """A web server log line `vigie import-logs` stored (as an event or a count).
+
+    Only a keyed hash of the site and the line is kept, never the line (which
+    holds the client address), so importing a file again stores nothing twice.
+    Rows go with the retention period of the line's day.
+    """
+
+    __tablename__ = "imported_lines"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_imported_lines_day", "day"),)
+
+
 class ScoringModel(Base):
     """One version of an organisation's scoring model (TOML); the newest is in force."""
 

@@ -1,0 +1,296 @@
+"""The import: kept log lines through the collector's pipeline into storage.
+
+Per batch of lines (in time order): lines already imported are skipped (by
+line id), each other line becomes the beacon the snippet would have sent and
+goes through `Collector.process` with the line's address, user agent and
+time, and the records are stored in one transaction with the batch's line
+ids (`store_events`, `add_counts`): a checkpoint, so an interrupted import
+run again carries on where it stopped. The rescoring hook is not called per
+batch; at the end the accounts' aggregates are slid, each imported day's
+score history rebuilt and the accounts rescored once, now.
+
+The salts of past days are made for the import and deleted at its end; those
+of today and yesterday stay for the live collector. An interrupted import
+leaves them for its rerun, and the hourly salt rotation deletes them anyway.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import islice
+
+import msgspec
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
+
+from server.collect.beacon import MAX_URL_LENGTH, Beacon, BeaconError, beacon_from_fields
+from server.collect.parts import collect_parts
+from server.collect.pipeline import Collector, SaltCache
+from server.collect.sites import SiteInfo
+from server.importing.filters import Kind, request_target
+from server.importing.history import days_between, rebuild_history
+from server.importing.reader import Entry, LogReader, LogSource
+from server.jobs import enqueue
+from server.jobs.enrichment import enrich_account
+from server.records import CollectedEvent, Record, TrafficCountDelta
+from server.scoring import RESCORE_BATCH, rescore
+from server.storage import close_session, session_scope, storage
+from server.storage.ingest import add_counts, refresh_aggregates, store_events
+from server.storage.models import Account, ImportedLine
+from server.storage.salts import rotate_salts
+
+BATCH_LINES = 2_000
+"""Kept lines per transaction (the checkpoint)."""
+
+Progress = Callable[[int], None]
+"""Told the bytes read so far after each batch."""
+
+
+@dataclass
+class ImportSummary:
+    """What an import did."""
+
+    lines: int = 0
+    pageviews: int = 0
+    downloads: int = 0
+    already_imported: int = 0
+    bots: int = 0
+    too_old: int = 0
+    left_out: Counter[str] = field(default_factory=Counter)  # assets, statuses…
+    networks: Counter[str] = field(default_factory=Counter)  # non-business, by class
+    bad: int = 0
+    bad_examples: list[str] = field(default_factory=list)
+    accounts_created: int = 0
+    accounts_updated: int = 0
+    snapshots: int = 0
+    first_day: date | None = None
+    last_day: date | None = None
+    seconds: float = 0.0
+
+
+class ImportSalts(SaltCache):
+    """The salts of every day an import meets, each read (or created) once."""
+
+    def salt(self, day: date) -> bytes:
+        salt = self._salts.get(day)
+        if salt is None:
+            salt = SaltCache.salt(self, day)
+            self._salts = {**self._salts, day: salt}
+        return salt
+
+
+def import_logs(
+    site_key: str,
+    sources: Sequence[LogSource],
+    reader: LogReader,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import `sources` for the site, in the current app's context.
+
+    :raise LookupError: for an unknown site key.
+    """
+    started = time.perf_counter()
+    parts = collect_parts()
+    site = parts.sites.get(site_key)
+    if site is None:
+        raise LookupError(f"--site: no site with key {site_key}")
+    salts = ImportSalts(storage().sessions)
+    collector = Collector(parts.pipeline.agents, parts.pipeline.resolver, salts)
+    run = _Run(site, collector, now, current_app.config["RETENTION_DAYS"])
+    run.forget_expired_lines()
+    for batch in _batches(reader.entries(sources), BATCH_LINES):
+        run.store(batch)
+        if progress:
+            progress(sum(source.position() for source in sources))
+    run.finish()
+    summary = run.summary
+    summary.lines, summary.bad = reader.stats.lines, reader.stats.bad
+    summary.bad_examples = list(reader.stats.bad_examples)
+    summary.left_out.update(reader.stats.left_out)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _Run:
+    """One import's state: the site, the collector, the accounts touched."""
+
+    def __init__(self, site: SiteInfo, collector: Collector, now: datetime, retention: int) -> None:
+        self.site = site
+        self.collector = collector
+        self.now = now
+        self.oldest = now - timedelta(days=retention)
+        self.summary = ImportSummary()
+        self.touched: set[int] = set()
+        self.created: set[int] = set()
+
+    def forget_expired_lines(self) -> None:
+        """Line ids of days past the retention period go, as their events did."""
+        with session_scope() as session:
+            session.execute(
+                delete(ImportedLine).where(
+                    ImportedLine.site_id == self.site.id, ImportedLine.day < self.oldest.date()
+                )
+            )
+        close_session()
+
+    def store(self, batch: Sequence[Entry]) -> None:
+        fresh = self._fresh(batch)
+        records: list[Record] = []
+        for entry in fresh:
+            record = self._record(entry)
+            if record is not None:
+                records.append(record)
+        events = [r for r in records if isinstance(r, CollectedEvent)]
+        counts = [r for r in records if isinstance(r, TrafficCountDelta)]
+        rows = [
+            {"site_id": self.site.id, "line_id": e.line_id, "day": e.time.date()} for e in fresh
+        ]
+        with session_scope() as session:
+            add_counts(session, counts)
+            result, _ = store_events(session, events)
+            if rows:
+                session.execute(insert(ImportedLine), rows)
+            for account_id in result.new_account_ids:
+                enqueue(enrich_account, account_id)  # sent after the commit
+        close_session()  # a fresh session per batch keeps memory flat
+        self.summary.already_imported += result.duplicates
+        self.touched.update(result.touched_account_ids)
+        self.created.update(result.new_account_ids)
+        self._count(events, counts)
+
+    def _fresh(self, batch: Sequence[Entry]) -> list[Entry]:
+        """The batch's entries not imported yet (nor older than the retention period)."""
+        ids = [entry.line_id for entry in batch]
+        with storage().sessions() as session:
+            known = set(
+                session.scalars(
+                    select(ImportedLine.line_id).where(
+                        ImportedLine.site_id == self.site.id, ImportedLine.line_id.in_(ids)
+                    )
+                )
+            )
+        fresh = []
+        for entry in batch:
+            if entry.line_id in known:
+                self.summary.already_imported += 1
+            elif entry.time < self.oldest:
+                self.summary.too_old += 1
+            else:
+                known.add(entry.line_id)  # the same line twice in one batch (overlapping files)
+                fresh.append(entry)
+        return fresh
+
+    def _record(self, entry: Entry) -> Record | None:
+        try:
+            beacon = beacon_for(entry, self.site)
+        except BeaconError as error:
+            self.summary.bad += 1
+            self.summary.bad_examples.append(f"a line of {entry.time:%Y-%m-%d %H:%M}: {error}")
+            return None
+        line = entry.line
+        record = self.collector.process(beacon, self.site, line.ip, line.user_agent, entry.time)
+        if isinstance(record, CollectedEvent):
+            return msgspec.structs.replace(record, event_id=entry.line_id)
+        return record
+
+    def _count(self, events: Sequence[CollectedEvent], counts: Sequence[TrafficCountDelta]) -> None:
+        for event in events:
+            if event.type == "pageview":
+                self.summary.pageviews += 1
+            else:
+                self.summary.downloads += 1
+            day = event.occurred_at.date()
+            first, last = self.summary.first_day, self.summary.last_day
+            self.summary.first_day = min(first, day) if first else day
+            self.summary.last_day = max(last, day) if last else day
+        for count in counts:
+            if count.kind == "bot":
+                self.summary.bots += count.count
+            else:
+                self.summary.networks[count.kind] += count.count
+
+    def finish(self) -> None:
+        """Forget past salts, slide aggregates, rebuild history, rescore once."""
+        with session_scope() as session:
+            rotate_salts(session, self.now.date())
+        touched = sorted(self.touched)
+        self.summary.accounts_created = len(self.created)
+        self.summary.accounts_updated = len(self.touched - self.created)
+        if not touched:
+            close_session()
+            return
+        first, last = self.summary.first_day, self.summary.last_day
+        days = days_between(first, last) if first and last else []
+        with session_scope() as session:
+            for chunk in _chunks(touched, RESCORE_BATCH):
+                refresh_aggregates(session, chunk, self.now)
+            written, hot_from = rebuild_history(session, self.site.org_id, days, self.now)
+            self.summary.snapshots = written
+        close_session()
+        for chunk in _chunks(touched, RESCORE_BATCH):
+            with session_scope() as session:
+                rescore(session, chunk, self.now)
+                _date_hot_since(session, chunk, hot_from, self.now)
+            close_session()
+
+
+def _date_hot_since(
+    session: object, ids: Sequence[int], hot_from: dict[int, datetime], now: datetime
+) -> None:
+    """Accounts that the import made hot were hot since the history says, not since now."""
+    for account_id in ids:
+        if account_id in hot_from:
+            session.execute(  # type: ignore[attr-defined]
+                update(Account)
+                .where(Account.id == account_id, Account.hot_since == now)
+                .values(hot_since=hot_from[account_id])
+            )
+
+
+def beacon_for(entry: Entry, site: SiteInfo) -> Beacon:
+    """The beacon the snippet would have sent for the logged request.
+
+    A page view is the page's URL on the site's first domain with the logged
+    referrer. A download is a `download` event with the file's URL as its
+    `url` prop, sent from the page that linked it (the referrer, when on the
+    site).
+
+    :raise BeaconError: for a request the collector would refuse.
+    """
+    line = entry.line
+    url = f"https://{site.domains[0]}{request_target(line.path)}"
+    referrer = line.referrer
+    if referrer and (
+        not referrer.startswith(("http://", "https://")) or len(referrer) > MAX_URL_LENGTH
+    ):
+        referrer = None
+    fields: dict[str, object] = {"site": site.key, "type": "pageview", "url": url}
+    if entry.kind is Kind.DOWNLOAD:
+        file_url = url.split("?", 1)[0]
+        from_site = site.owns_url(referrer)
+        fields.update(
+            type="event",
+            name="download",
+            url=referrer if from_site else file_url,
+            props={"url": file_url},
+        )
+        referrer = None if from_site else referrer
+    if referrer:
+        fields["referrer"] = referrer
+    return beacon_from_fields(fields)
+
+
+def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    iterator = iter(entries)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
