@@ -51,6 +51,7 @@ class RequestFilter:
     def __init__(self, collector_paths: Iterable[str] = ()) -> None:
         paths = {*COLLECTOR_PATHS, *(p.rstrip("/") or "/" for p in collector_paths)}
         self.collector_paths = frozenset(paths)
+        self.collector_prefixes = tuple(p + "/" for p in paths if p != "/")
 
     def kind(self, line: LogLine) -> Kind:
         if line.method != "GET":
@@ -60,9 +61,7 @@ class RequestFilter:
         path = page_path(line.path)
         if path is None:
             return Kind.ASSET
-        if path in self.collector_paths or any(
-            path.startswith(p + "/") for p in self.collector_paths if p != "/"
-        ):
+        if path in self.collector_paths or path.startswith(self.collector_prefixes):
             return Kind.COLLECTOR
         if path.startswith("/.well-known/"):
             return Kind.ASSET

@@ -33,7 +33,7 @@ from server.importing.formats import LineError, LogFormat, LogLine
 CHUNK_LINES = 5_000
 """Kept lines of a file sorted together by time."""
 
-OCCURRENCE_GENERATION = 50_000
+OCCURRENCE_GENERATION = 10_000
 """Lines after which the occurrence counts of identical lines are forgotten
 (two generations are kept): identical lines share their second, so they are
 close together, and memory stays flat."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
@@ -69,14 +69,17 @@ def store_events(
     result.new_account_ids = [accounts[key].id for key in created]
     visits, started = _sessionise(session, fresh, accounts)
     pageviews: Counter[int] = Counter()
+    rows = []
     for event in fresh:
         account = accounts.get(_account_key(event))
-        session.add(_event_row(event, visits[event.event_id].id, account.id if account else None))
+        rows.append(_event_row(event, visits[event.event_id].id, account.id if account else None))
         if account is not None and event.type == "pageview":
             pageviews[account.id] += 1
     for account in accounts.values():
         account.pageviews_total = (account.pageviews_total or 0) + pageviews[account.id]
     session.flush()
+    # One executemany: event rows are never read back in the same unit of work.
+    session.execute(insert(Event), rows)
     new_visits = {visit.account_id for visit in started}
     result.stored = len(fresh)
     result.touched_account_ids = sorted({account.id for account in accounts.values()})
@@ -248,8 +251,8 @@ def _count_in(visit: Visit, event: CollectedEvent) -> None:
         visit.engaged_ms += event.engaged_ms
 
 
-def _event_row(event: CollectedEvent, visit_id: int, account_id: int | None) -> Event:
-    return Event(
+def _event_row(event: CollectedEvent, visit_id: int, account_id: int | None) -> dict[str, Any]:
+    return dict(
         **_shared_fields(event),
         event_id=event.event_id,
         visit_id=visit_id,

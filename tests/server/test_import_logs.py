@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from server.importing.filters import RequestFilter
+from server.importing.formats import log_format
 from server.importing.history import day_end
+from server.importing.reader import LogReader, LogSource
+from server.importing.run import import_logs
 from server.jobs import drain
 from server.scoring import rescore, score_accounts
 from server.storage import session_scope
@@ -469,3 +473,31 @@ def test_common_and_vhost_formats(site_app, tmp_path, now):
     result = import_files(site_app, tmp_path, vhost, options=("--format", "vhost_combined"))
     assert result.exit_code == 0, result.output
     assert sorted(e.path for e in rows(site_app, Event)) == ["/demo", "/pricing"]
+
+
+def test_an_interrupted_import_run_again_completes(
+    site_app, make_app, db_url, mmdb, tmp_path, now, monkeypatch
+):
+    """Stopped after its first committed batch, then run again: as if run once."""
+    monkeypatch.setenv("VIGIE_SECRET_KEY", "import-secret")
+    app = make_app(db_url, MMDB=mmdb, SECRET_KEY="import-secret")
+    hits = generate(now)
+    log = write_log(tmp_path / "a.log", hits)
+    monkeypatch.setattr("server.importing.run.BATCH_LINES", 300)
+
+    def stop(done: int) -> None:
+        raise KeyboardInterrupt
+
+    reader = LogReader(log_format("combined"), RequestFilter(["/stats/e"]), "import-secret",
+                       SITE_KEY)  # fmt: skip
+    with app.app_context(), pytest.raises(KeyboardInterrupt):
+        import_logs(SITE_KEY, [LogSource(str(log))], reader, now, progress=stop)
+    assert 0 < len(rows(app, ImportedLine)) < len(hits)
+    result = import_files(site_app, tmp_path, log)
+    assert result.exit_code == 0, result.output
+    assert "Already imported (skipped): 300" in result.output
+    resumed = facts_of(site_app, now)
+    empty_database(db_url)
+    make_site(site_app, SITE_KEY)
+    assert import_files(site_app, tmp_path, log).exit_code == 0
+    assert facts_of(site_app, now) == resumed
