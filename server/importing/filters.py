@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from server.importing.formats import LogLine
+from server.importing.formats import LogLine, Request
 
 DOWNLOAD_EXTENSIONS = frozenset(
     "pdf doc docx xls xlsx ppt pptx csv zip rar 7z gz txt odt ods odp epub dmg exe msi".split()
@@ -53,12 +53,13 @@ class RequestFilter:
         self.collector_paths = frozenset(paths)
         self.collector_prefixes = tuple(p + "/" for p in paths if p != "/")
 
-    def kind(self, line: LogLine) -> Kind:
+    def kind(self, line: LogLine | Request) -> Kind:
+        """What the request was, from its method, status and target."""
         if line.method != "GET":
             return Kind.METHOD
         if line.status is not None and line.status not in SUCCESS:
             return Kind.STATUS
-        path = page_path(line.path)
+        path = page_path(line.path if isinstance(line, LogLine) else line.target)
         if path is None:
             return Kind.ASSET
         if path in self.collector_paths or path.startswith(self.collector_prefixes):

@@ -64,6 +64,16 @@ class LogLine:
     user_agent: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What filtering needs of a line, and its other fields as matched."""
+
+    method: str
+    status: int | None
+    target: str
+    fields: dict[str, str | None]
+
+
 class LogFormat:
     """One format: `parse(text)` gives the line's fields."""
 
@@ -86,6 +96,14 @@ class LogFormat:
 
     def parse(self, text: str) -> LogLine:
         """:raise LineError: when the line does not match or a field is wrong."""
+        return self.line(self.request(text))
+
+    def request(self, text: str) -> Request:
+        """The request's method, status and target, and the other fields unread,
+        so that most lines (assets) are left out without reading the rest.
+
+        :raise LineError: when the line does not match or its status is wrong.
+        """
         match = self.regex.match(text)
         if match is None:
             raise LineError(f"does not match the {self.name} format")
@@ -93,13 +111,19 @@ class LogFormat:
         status = fields.get("status")
         if status is not None and not status.isdigit():
             raise LineError(f"status {status[:20]!r} is not a number")
+        method = fields.get("method") or "GET"
+        return Request(method, int(status) if status else None, fields["path"] or "", fields)
+
+    def line(self, request: Request) -> LogLine:
+        """All the fields of a request. :raise LineError: for a time that is not one."""
+        fields = request.fields
         referrer = fields.get("referrer")
         return LogLine(
-            ip=fields["ip"],
-            time=parse_time(fields["time"]),
-            path=fields["path"],
-            method=fields.get("method") or "GET",
-            status=int(status) if status else None,
+            ip=fields["ip"] or "",
+            time=parse_time(fields["time"] or ""),
+            path=request.target,
+            method=request.method,
+            status=request.status,
             referrer=None if referrer in (None, "", "-") else _unescape(referrer),
             user_agent=_unescape(fields.get("user_agent") or "")
             if self.logs_agent

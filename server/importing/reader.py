@@ -162,13 +162,14 @@ class LogReader:
     def _entry(self, raw: bytes, ids: LineIds, where: str) -> Entry | None:
         raw = raw.rstrip(b"\r\n")
         try:
-            line = self.format.parse(raw.decode("utf-8", "replace"))
+            request = self.format.request(raw.decode("utf-8", "replace"))
+            kind = self.requests.kind(request)
+            if kind not in (Kind.PAGEVIEW, Kind.DOWNLOAD):
+                self.stats.left_out[kind.value] += 1
+                return None
+            line = self.format.line(request)
         except LineError as error:
             self.stats.bad_line(where, str(error) if raw.strip() else "empty line")
-            return None
-        kind = self.requests.kind(line)
-        if kind not in (Kind.PAGEVIEW, Kind.DOWNLOAD):
-            self.stats.left_out[kind.value] += 1
             return None
         return Entry(line.time, ids.line_id(raw), kind, line)
 
