@@ -35,7 +35,7 @@ from server.collect.pipeline import Collector, SaltCache
 from server.collect.sites import SiteInfo
 from server.importing.filters import Kind, request_target
 from server.importing.history import days_between, rebuild_history
-from server.importing.reader import Entry, LogReader, LogSource
+from server.importing.reader import BAD_EXAMPLES, Entry, LogReader, LogSource
 from server.jobs import enqueue
 from server.jobs.enrichment import enrich_account
 from server.records import CollectedEvent, Record, TrafficCountDelta
@@ -111,8 +111,9 @@ def import_logs(
             progress(sum(source.position() for source in sources))
     run.finish()
     summary = run.summary
-    summary.lines, summary.bad = reader.stats.lines, reader.stats.bad
-    summary.bad_examples = list(reader.stats.bad_examples)
+    summary.lines = reader.stats.lines
+    summary.bad += reader.stats.bad
+    summary.bad_examples = [*reader.stats.bad_examples, *summary.bad_examples][:BAD_EXAMPLES]
     summary.left_out.update(reader.stats.left_out)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -192,7 +193,8 @@ class _Run:
             beacon = beacon_for(entry, self.site)
         except BeaconError as error:
             self.summary.bad += 1
-            self.summary.bad_examples.append(f"a line of {entry.time:%Y-%m-%d %H:%M}: {error}")
+            if len(self.summary.bad_examples) < BAD_EXAMPLES:
+                self.summary.bad_examples.append(f"a line of {entry.time:%Y-%m-%d %H:%M}: {error}")
             return None
         line = entry.line
         record = self.collector.process(beacon, self.site, line.ip, line.user_agent, entry.time)

@@ -501,3 +501,12 @@ def test_an_interrupted_import_run_again_completes(
     make_site(site_app, SITE_KEY)
     assert import_files(site_app, tmp_path, log).exit_code == 0
     assert facts_of(site_app, now) == resumed
+
+
+def test_a_page_the_collector_would_refuse_is_a_bad_line(site_app, tmp_path, now):
+    good = Hit(now - timedelta(hours=2), "81.2.69.10", CHROME, "/pricing", "pageview")
+    long = Hit(good.at, "81.2.69.11", CHROME, "/" + "a" * 2100, "pageview")
+    result = import_files(site_app, tmp_path, write_log(tmp_path / "a.log", [good, long]))
+    assert result.exit_code == 0, result.output
+    assert "Bad lines: 1" in result.output and "url: too long" in result.output
+    assert [e.path for e in rows(site_app, Event)] == ["/pricing"]
