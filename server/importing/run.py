@@ -77,11 +77,16 @@ class ImportSummary:
 class ImportSalts(SaltCache):
     """The salts of every day an import meets, each read (or created) once."""
 
+    def __init__(self, open_session: Callable[[], Session]) -> None:
+        super().__init__(open_session)
+        self._days: dict[date, bytes] = {}
+
     def salt(self, day: date) -> bytes:
-        salt = self._salts.get(day)
+        # Kept for the whole import: were the hourly rotation to delete a past
+        # day's salt meanwhile, that day's visitors still hash the same.
+        salt = self._days.get(day)
         if salt is None:
-            salt = SaltCache.salt(self, day)
-            self._salts = {**self._salts, day: salt}
+            salt = self._days[day] = SaltCache.salt(self, day)
         return salt
 
 

@@ -6,7 +6,7 @@ import gzip
 import json
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -510,3 +510,19 @@ def test_a_page_the_collector_would_refuse_is_a_bad_line(site_app, tmp_path, now
     assert result.exit_code == 0, result.output
     assert "Bad lines: 1" in result.output and "url: too long" in result.output
     assert [e.path for e in rows(site_app, Event)] == ["/pricing"]
+
+
+def test_an_import_keeps_each_days_salt_for_its_whole_run(site_app):
+    """Were salt rotation to delete a past day's salt mid-import, its visitors hash the same."""
+    from sqlalchemy import delete
+
+    from server.importing.run import ImportSalts
+    from server.storage import storage
+
+    salts = ImportSalts(storage(site_app).sessions)
+    old, older = date(2026, 1, 5), date(2026, 1, 4)
+    first = salts.salt(old)
+    assert salts.salt(older) != first
+    with site_app.app_context(), session_scope() as session:
+        session.execute(delete(DailySalt))
+    assert salts.salt(old) == first
