@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask
 
 from server import (
+    api,
     auth,
     collect,
     health,
@@ -55,4 +56,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     collect.init_app(app)
     tracker.init_app(app)
     web.init_app(app)
+    api.init_app(app)
     return app

@@ -3,7 +3,7 @@
 Commands are grouped by what they act on, following SPEC.md's CLI table:
 set-up (`init`, `users`, `sites`, `tokens`), running (`serve`, `worker`,
 `cron`, `jobs`, `demo`), IP data (`companydb`, `ipdb`), enrichment
-(`enrich`), privacy (`erase`, `purge`).
+(`enrich`), accounts (`export`), privacy (`erase`, `purge`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from server.cli.alerts import alerts
 from server.cli.backtest import backtest_command
 from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
+from server.cli.export import export
 from server.cli.import_logs import import_logs_command
 from server.cli.ipdb import ipdb
 from server.cli.model import model, rescore
@@ -30,7 +31,7 @@ def main() -> None:
 
 COMMANDS = (
     init, users, sites, tokens, serve, worker, ingest, cron, jobs, demo,
-    companydb, ipdb, enrichment, model, rescore, backtest_command, alerts, erase, purge,
+    companydb, ipdb, enrichment, model, rescore, backtest_command, alerts, export, erase, purge,
     import_logs_command,
 )  # fmt: skip
 for command in COMMANDS:

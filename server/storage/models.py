@@ -165,6 +165,14 @@ class Account(Base):
         Index("ix_accounts_org_score", "org_id", "score"),
         Index("ix_accounts_org_last_seen", "org_id", "last_seen"),
         Index("ix_accounts_org_domain", "org_id", "domain"),
+        # The accounts list: sorting by name, filtering by tier, country or
+        # industry, and counting the matches without reading the rows. The
+        # domain rides along with the name so a name-or-domain search reads
+        # this index only.
+        Index("ix_accounts_org_name", "org_id", "name", "domain"),
+        Index("ix_accounts_org_tier_score", "org_id", "tier", "score"),
+        Index("ix_accounts_org_country", "org_id", "country"),
+        Index("ix_accounts_org_industry", "org_id", "industry"),
     )
 
 
@@ -195,6 +203,8 @@ class Visit(Base):
     __table_args__ = (
         Index("ix_visits_site_visitor_last", "site_id", "visitor_hash", "last_event_at"),
         Index("ix_visits_account_started", "account_id", "started_at"),
+        # The accounts list's site filter: has this account visited this site?
+        Index("ix_visits_account_site", "account_id", "site_id"),
     )
 
 

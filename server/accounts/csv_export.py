@@ -1,0 +1,126 @@
+"""Every account matching the filters as CSV text, streamed, for Excel or a CRM.
+
+`csv_chunks()` checks the filters at once, then yields the text a chunk of
+rows at a time: the export of 100,000 accounts never holds them all. The text
+starts with a UTF-8 byte order mark so that Excel reads accents right;
+`excel_fr=True` gives the French Excel dialect (`;` between cells, decimal
+comma).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from server.accounts.filters import AccountFilters
+from server.accounts.listing import STREAM_CHUNK, AccountRow, iter_accounts
+
+COLUMNS = (
+    "name",
+    "domain",
+    "score",
+    "tier",
+    "fit",
+    "engagement",
+    "industry",
+    "employees",
+    "country",
+    "city",
+    "visits_30d",
+    "active_days_30d",
+    "last_seen",
+    "first_seen",
+    "top_pages",
+    "why",
+    "outcome",
+)
+"""The export's header row, in order (SPEC.md's columns, then the sales outcome)."""
+
+BOM = "\ufeff"
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (CSV injection)."""
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+"""UTC times as both Excel dialects and CRM importers read them."""
+
+
+def csv_chunks(
+    session: Session, org_id: int, filters: AccountFilters, excel_fr: bool = False
+) -> Iterator[str]:
+    """The CSV text of every account of `org_id` matching `filters` (page and
+    per_page ignored), header first, in pieces of up to `STREAM_CHUNK` rows.
+
+    :raise InvalidInput: at once (not while streaming) for a filter that names
+        no site of the organisation.
+    """
+    rows = iter_accounts(session, org_id, filters)
+    return _chunks(rows, excel_fr)
+
+
+def _chunks(rows: Iterator[AccountRow], excel_fr: bool) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if excel_fr else ",", lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow(COLUMNS)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(csv_cells(row, excel_fr))
+        if count % STREAM_CHUNK == 0:
+            yield _take(buffer)
+    yield _take(buffer)
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def csv_cells(row: AccountRow, excel_fr: bool = False) -> list[str]:
+    """One account's cells, in `COLUMNS` order.
+
+    Only text cells are neutralised against formulas: a number such as a
+    score of -1000 is written by us from an int or float, cannot carry a
+    formula, and must stay a number for the spreadsheet to sort and sum it.
+    """
+    return [
+        _text(row.name),
+        _text(row.domain),
+        str(row.score),
+        _text(row.tier),
+        _decimal(row.fit, excel_fr),
+        _decimal(row.engagement, excel_fr),
+        _text(row.industry),
+        "" if row.employees is None else str(row.employees),
+        _text(row.country),
+        _text(row.city),
+        str(row.visits_30d),
+        str(row.active_days_30d),
+        _time(row.last_seen),
+        _time(row.first_seen),
+        _text(" ".join(row.top_pages)),
+        _text(row.why),
+        _text(row.outcome),
+    ]
+
+
+def _text(value: str | None) -> str:
+    """A text cell; one a spreadsheet would run as a formula gets a leading `'`."""
+    if not value:
+        return ""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _decimal(value: float, excel_fr: bool) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    text = "0" if text in ("", "-0") else text
+    return text.replace(".", ",") if excel_fr else text
+
+
+def _time(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).strftime(DATETIME_FORMAT)

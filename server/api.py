@@ -1,0 +1,126 @@
+"""The JSON and CSV API for an organisation's accounts.
+
+    GET /api/accounts               filtered, sorted, paginated list
+    GET /api/accounts/<id>          one account's detail
+    GET /api/accounts.csv           every matching account, streamed CSV
+
+A bearer token or a signed-in session is needed (`token_or_login_required`);
+rows come from the caller's organisation only, another's ids answer 404.
+Errors are JSON: a filter that cannot be used answers 400 with the field at
+fault. Times are ISO 8601 in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from server.accounts.csv_export import csv_chunks
+from server.accounts.filters import parse_filters
+from server.accounts.listing import account_detail, list_accounts
+from server.auth import current_org_id, token_or_login_required
+from server.storage import get_session
+from server.storage.types import utcnow
+from server.validation import InvalidInput
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+@bp.get("/accounts")
+@token_or_login_required
+def accounts() -> Response:
+    filters = parse_filters(request.args)
+    page = list_accounts(get_session(), current_org_id(), filters)
+    return jsonify(
+        items=[jsonable(asdict(item)) for item in page.items],
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+    )
+
+
+@bp.get("/accounts/<int:account_id>")
+@token_or_login_required
+def account(account_id: int) -> Response:
+    detail = account_detail(get_session(), current_org_id(), account_id)
+    if detail is None:
+        return error_response(404, "no such account")
+    return jsonify(jsonable(detail))
+
+
+@bp.get("/accounts.csv")
+@token_or_login_required
+def accounts_csv() -> Response:
+    excel = request.args.get("excel", "").strip().lower()
+    if excel not in ("", "fr"):
+        raise InvalidInput("excel", f"{excel!r} is not a known dialect (use excel=fr)")
+    filters = parse_filters(request.args)
+    session = get_session()
+    chunks = csv_chunks(session, current_org_id(), filters, excel_fr=excel == "fr")
+    filename = f"vigie-accounts-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        closing_session(chunks, session),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+def closing_session(chunks: Iterator[str], session: Session) -> Iterator[str]:
+    """Stream `chunks`, closing `session` once the last one is read (or when
+    the client goes away), before that last piece is sent.
+
+    The request's app context ends when the view returns, closing its session
+    before the first row is read; the stream then reads in a new transaction
+    of that session that no teardown would end, so it ends here. Reading one
+    piece ahead ends it even if the last piece is never taken.
+    """
+    pending: str | None = None
+    try:
+        for chunk in chunks:
+            if pending is not None:
+                yield pending
+            pending = chunk
+    finally:
+        session.close()
+    if pending is not None:
+        yield pending
+
+
+@bp.errorhandler(InvalidInput)
+def invalid_input(error: InvalidInput) -> Response:
+    return error_response(400, str(error), field=error.field)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    return error_response(error.code or 500, error.description or error.name)
+
+
+def error_response(status: int, message: str, **extra: str) -> Response:
+    """A JSON error: `{"error": message, …extra}` with `status`."""
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    return response
+
+
+def jsonable(value: Any) -> Any:
+    """`value` with datetimes as ISO 8601 UTC (`…Z`) and dates as `YYYY-MM-DD`."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
