@@ -64,11 +64,19 @@ def import_logs_command(
             current_app.config["SECRET_KEY"],
             site_key,
         )
-        sources = [LogSource(name) for name in files]
+        sources = [_open(name) for name in files]
         summary = _run_with_progress(site_key, sources, reader)
     click.echo(describe(summary))
     if summary.lines == summary.bad:
         raise CommandError(f"nothing could be read from {', '.join(files)}")
+
+
+def _open(name: str) -> LogSource:
+    """:raise CommandError: for a file that cannot be opened."""
+    try:
+        return LogSource(name)
+    except OSError as error:
+        raise CommandError(f"{name}: cannot be read ({error.strerror or error})") from None
 
 
 def _run_with_progress(site_key: str, sources: list[LogSource], reader: LogReader) -> ImportSummary:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -526,3 +527,13 @@ def test_an_import_keeps_each_days_salt_for_its_whole_run(site_app):
     with site_app.app_context(), session_scope() as session:
         session.execute(delete(DailySalt))
     assert salts.salt(old) == first
+
+
+def test_an_unreadable_file_is_one_line_of_error(site_app, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("running as root: every file is readable")
+    log = write_log(tmp_path / "secret.log", [])
+    log.chmod(0)
+    result = import_files(site_app, tmp_path, log)
+    log.chmod(0o600)
+    assert result.exit_code == 2 and f"Error: {log}: cannot be read" in result.output
