@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, g, jsonify, request
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     login = LoginManager(app)
     login.login_view = "web.login"
+    login.login_message = _l("Please sign in to see this page.")
     login.session_protection = "strong"
     login.user_loader(_load_user)
     CSRFProtect(app)

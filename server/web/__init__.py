@@ -27,9 +27,12 @@ bp = Blueprint(
 
 
 def init_app(app: Flask) -> None:
-    from server.web import formatting, overview, session  # noqa: F401  (views register on bp)
+    from server.web import accounts, formatting, model, overview, session, settings, sites  # noqa: F401
 
     formatting.init_app(app)
 
-    limiter(app).limit(LOGIN_RATE_LIMIT, methods=["POST"])(session.login)
     app.register_blueprint(bp)
+    # The limiter checks inside the wrapper it returns: that wrapper must be the view.
+    app.view_functions["web.login"] = limiter(app).limit(LOGIN_RATE_LIMIT, methods=["POST"])(
+        session.login
+    )

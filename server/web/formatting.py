@@ -20,6 +20,7 @@ KIND_LABELS = {
     "unknown": _l("Unknown"),
     "bot": _l("Bots"),
 }
+TIER_NAMES = {"hot": _l("hot"), "warm": _l("warm"), "cold": _l("cold")}
 OUTCOME_LABELS = {
     "accepted": _l("Accepted"),
     "rejected": _l("Rejected"),
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     app.jinja_env.globals["outcome_label"] = lambda outcome: OUTCOME_LABELS.get(outcome, outcome)
+    app.jinja_env.globals["tier_name"] = lambda tier: TIER_NAMES.get(tier, tier)
     app.jinja_env.globals["sparkline"] = sparkline
     app.jinja_env.globals["line_chart"] = line_chart
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 
 class LoginForm(FlaskForm):
@@ -15,3 +15,36 @@ class LoginForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button that changes something: only the CSRF token travels."""
+
+
+class SiteForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    domains = StringField(_l("Domains"), validators=[DataRequired()])
+
+
+class WebhookForm(FlaskForm):
+    url = StringField(_l("Webhook URL"))
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(
+        _l("Language"),
+        choices=[("", _l("Browser's choice")), ("en", "English"), ("fr", "Français")],
+    )
+
+
+class OutcomeForm(FlaskForm):
+    outcome = SelectField(
+        _l("Sales feedback"),
+        choices=[
+            ("accepted", _l("Accepted")),
+            ("rejected", _l("Rejected")),
+            ("won", _l("Won")),
+            ("lost", _l("Lost")),
+        ],
+    )
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+
+
+class ModelForm(FlaskForm):
+    text = TextAreaField(_l("Model"), validators=[DataRequired()])

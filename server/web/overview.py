@@ -72,16 +72,15 @@ def overview() -> str:
 
 
 def traffic_mix(org_id: int, now) -> list[TrafficShare]:  # type: ignore[no-untyped-def]
-    """Pageviews of the last 30 days by where they came from: companies (stored
-    events), or the networks and bots that were only counted."""
+    """Beacons of the last 30 days by where they came from: companies (stored
+    events), or the networks and bots that were only counted (a count is kept
+    per beacon of any type, so companies' events of every type are compared)."""
     session = get_session()
     since = now - timedelta(days=TRAFFIC_DAYS)
     site_ids = select(Site.id).where(Site.org_id == org_id).scalar_subquery()
     counts = {
         "business": session.scalar(
-            select(func.count()).where(
-                Event.site_id.in_(site_ids), Event.occurred_at >= since, Event.type == "pageview"
-            )
+            select(func.count()).where(Event.site_id.in_(site_ids), Event.occurred_at >= since)
         )
         or 0
     }

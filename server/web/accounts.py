@@ -1,0 +1,133 @@
+"""The hot list and an account's story, with the sales team's feedback."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from server.accounts.filters import parse_filters
+from server.accounts.listing import account_detail, list_accounts
+from server.auth import current_org_id
+from server.jobs import enqueue
+from server.jobs.enrichment import enrich_account
+from server.scoring import model_for
+from server.storage import get_session
+from server.storage.models import Account, Outcome, Site
+from server.validation import InvalidInput
+from server.web import bp
+from server.web.forms import EmptyForm, OutcomeForm
+
+PERIODS = ("7d", "30d", "90d")
+
+
+@bp.route("/accounts")
+@login_required
+def accounts() -> str:
+    session = get_session()
+    org_id = current_org_id()
+    error = None
+    try:
+        filters = parse_filters(request.args)
+    except InvalidInput as problem:
+        error = str(problem)
+        filters = parse_filters({})
+    page = list_accounts(session, org_id, filters)
+    sites = session.scalars(select(Site).where(Site.org_id == org_id).order_by(Site.name)).all()
+    return render_template(
+        "accounts.html",
+        page=page,
+        filters=filters,
+        args=filters.query_args(),
+        error=error,
+        sites=sites,
+        countries=_distinct(org_id, Account.country),
+        industries=_distinct(org_id, Account.industry),
+        periods=PERIODS,
+    )
+
+
+def _distinct(org_id: int, column):  # type: ignore[no-untyped-def]
+    return (
+        get_session()
+        .scalars(
+            select(column)
+            .where(Account.org_id == org_id, column.is_not(None))
+            .distinct()
+            .order_by(column)
+        )
+        .all()
+    )
+
+
+@bp.route("/accounts/<int:account_id>")
+@login_required
+def account(account_id: int) -> str:
+    session = get_session()
+    org_id = current_org_id()
+    detail = account_detail(session, org_id, account_id)
+    if detail is None:
+        abort(404)
+    model = model_for(session, org_id)
+    return render_template(
+        "account.html",
+        account=detail,
+        persona=next(
+            (c for c in detail["explanation"] if str(c["label"]).startswith("Persona")), None
+        ),
+        model=model,
+        outcome_form=OutcomeForm(),
+        enrich_form=EmptyForm(prefix="enrich"),
+    )
+
+
+@bp.route("/accounts/<int:account_id>/outcome", methods=["POST"])
+@login_required
+def record_outcome(account_id: int) -> Response:
+    """Sales feedback: accepted, rejected (with a reason), won or lost."""
+    session = get_session()
+    row = _own_account(account_id)
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        flash(_("The feedback could not be recorded: %(why)s", why=_form_errors(form)), "error")
+    elif form.outcome.data == "rejected" and not (form.reason.data or "").strip():
+        flash(_("Say why the account is rejected: marketing learns from it."), "error")
+    else:
+        session.add(
+            Outcome(
+                org_id=row.org_id,
+                account_id=row.id,
+                domain=row.domain,
+                outcome=form.outcome.data,
+                reason=(form.reason.data or "").strip() or None,
+                user_id=current_user.id,
+            )
+        )
+        session.commit()
+        flash(_("Feedback recorded."), "success")
+    return redirect(url_for("web.account", account_id=account_id))
+
+
+@bp.route("/accounts/<int:account_id>/enrich", methods=["POST"])
+@login_required
+def reenrich(account_id: int) -> Response:
+    row = _own_account(account_id)
+    if EmptyForm(prefix="enrich").validate_on_submit():
+        enqueue(enrich_account, row.id)
+        flash(_("Enrichment requested."), "success")
+    return redirect(url_for("web.account", account_id=account_id))
+
+
+def _own_account(account_id: int) -> Account:
+    row = get_session().scalar(
+        select(Account).where(Account.id == account_id, Account.org_id == current_org_id())
+    )
+    if row is None:
+        abort(404)
+    return row
+
+
+def _form_errors(form) -> str:  # type: ignore[no-untyped-def]
+    return "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())

@@ -1,0 +1,57 @@
+"""Settings: where hot-account alerts go, and the interface language."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from server.auth import current_org_id
+from server.jobs.alerts import WebhookFailed, send_test_message
+from server.storage import get_session
+from server.storage.models import Organisation, User
+from server.validation import InvalidInput, webhook_url
+from server.web import bp
+from server.web.forms import LanguageForm, WebhookForm
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> str | Response:
+    session = get_session()
+    organisation = session.get(Organisation, current_org_id())
+    webhook = WebhookForm(prefix="webhook")
+    language = LanguageForm(prefix="language")
+    error = None
+    action = request.form.get("action")
+    if action in ("save-webhook", "test-webhook") and webhook.validate_on_submit():
+        try:
+            url = webhook_url(webhook.url.data or "")
+        except InvalidInput as problem:
+            error = problem.reason
+        else:
+            organisation.settings = {**organisation.settings, "webhook_url": url or None}
+            session.commit()
+            if action == "test-webhook" and url:
+                try:
+                    send_test_message(url, organisation.name)
+                    flash(_("Test message delivered."), "success")
+                except WebhookFailed as failure:
+                    flash(_("Webhook: %(why)s", why=str(failure)), "error")
+            else:
+                flash(
+                    _("Alerts go to %(url)s.", url=url) if url else _("Alerts are off."), "success"
+                )
+            return redirect(url_for("web.settings"))
+    elif action == "language" and language.validate_on_submit():
+        user = session.get(User, current_user.id)
+        user.locale = language.locale.data or None
+        session.commit()
+        return redirect(url_for("web.settings"))
+    if request.method == "GET":
+        webhook.url.data = organisation.settings.get("webhook_url") or ""
+        language.locale.data = current_user.locale or ""
+    return render_template(
+        "settings.html", webhook=webhook, language=language, error=error, organisation=organisation
+    )

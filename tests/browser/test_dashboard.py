@@ -1,0 +1,180 @@
+"""The dashboard in headless Chromium, on the demo dataset: sign in, filter the
+hot accounts, read one, preview a model change, export the CSV.
+
+Screenshots of every page go to `test-artifacts/dashboard/` (or
+`$VIGIE_TEST_ARTIFACTS/dashboard/`), to be looked at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from server.demo.app import create_demo_app
+from server.demo.build import build_demo
+from server.storage import session_scope, storage
+from server.storage.migrate import upgrade
+from server.storage.models import Account, Event, Visit
+from tests.support.wsgi import served
+
+PASSWORD = "demo-password-1234"
+HOSTILE = "<script>alert(1)</script>"
+ARTIFACTS = Path(
+    os.environ.get("VIGIE_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    app = create_demo_app(
+        {
+            "INSTANCE_PATH": str(folder),
+            "DATABASE_URL": f"sqlite:///{folder / 'vigie.db'}",
+            "JOBS_START_CRON": False,
+        }
+    )
+    upgrade(storage(app).engine)
+    summary = build_demo(app, PASSWORD)
+    with app.app_context(), session_scope() as session:
+        hottest = session.scalars(select(Account).order_by(Account.score.desc()).limit(1)).one()
+        visit = session.scalars(
+            select(Visit).where(Visit.account_id == hottest.id).order_by(Visit.started_at.desc())
+        ).first()
+        session.add(
+            Event(
+                event_id="hostile-title-event",
+                site_id=visit.site_id,
+                visit_id=visit.id,
+                account_id=hottest.id,
+                occurred_at=visit.started_at + timedelta(seconds=1),
+                type="pageview",
+                path="/blog/hostile",
+                title=HOSTILE,
+                props={"note": HOSTILE},
+                visitor_hash=visit.visitor_hash,
+                connection_class="business",
+            )
+        )
+        hottest.name = f"{HOSTILE} Hostile Corp"
+    with served(app) as url:
+        yield url, summary
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_default_timeout(15_000)
+    yield page
+    assert dialogs == [], f"a script ran from stored text: {dialogs}"
+
+
+def shot(page, name: str) -> None:
+    folder = ARTIFACTS / "dashboard"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, url: str, admin: str) -> None:
+    page.goto(url + "/accounts")
+    assert "/login" in page.url  # pages need a signed-in user
+    page.fill("input[name=email]", admin)
+    page.fill("input[name=password]", "wrong password")
+    page.click("button[type=submit]")
+    assert page.locator(".flash-error").is_visible()
+    page.fill("input[name=email]", admin)
+    page.fill("input[name=password]", PASSWORD)
+    shot(page, "01-login")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts$"))
+
+
+def test_a_sales_person_finds_a_hot_account_and_exports_the_hot_list(demo, page):
+    url, summary = demo
+    sign_in(page, url, summary.admin)
+
+    page.goto(url + "/")
+    hot = int(page.locator("[data-test=hot-count]").inner_text())
+    assert hot == summary.tiers.get("hot", 0) > 0
+    shot(page, "02-overview")
+
+    page.goto(url + "/accounts")
+    page.click(".chip[data-tier=hot]")
+    page.wait_for_url(re.compile(r"tier=hot"))
+    tiers = page.locator("#accounts tbody tr").evaluate_all("rows => rows.map(r => r.dataset.tier)")
+    assert tiers and set(tiers) == {"hot"}
+    assert page.locator("text=Hostile Corp").first.is_visible()  # the name, shown as text
+    assert HOSTILE in page.locator("#accounts tbody").inner_text()
+    shot(page, "03-accounts-hot")
+
+    with page.expect_download() as download:
+        page.click("#export")
+    body = Path(download.value.path()).read_text("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert len(rows) == hot
+    assert {row["tier"] for row in rows} == {"hot"}
+    hostile = next(row for row in rows if "Hostile Corp" in row["name"])
+    assert hostile["name"].startswith("<script>")  # text, not a formula: left as is
+
+    page.locator("#accounts tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/accounts/\d+$"))
+    breakdown = page.locator("#breakdown li")
+    assert breakdown.count() >= 2
+    assert page.locator("#timeline .timeline > li").count() >= 1
+    assert page.locator("svg.history polyline").count() == 1
+    shot(page, "04-account")
+
+
+def test_the_timeline_shows_a_hostile_title_as_text(demo, page):
+    url, summary = demo
+    sign_in(page, url, summary.admin)
+    page.goto(url + "/accounts?q=Hostile")
+    page.locator("#accounts tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/accounts/\d+$"))
+    assert HOSTILE in page.locator("#timeline").inner_text()
+    assert page.locator("#timeline script").count() == 0
+
+
+def test_a_marketer_previews_a_new_hot_threshold_then_saves_it(demo, page):
+    url, summary = demo
+    sign_in(page, url, summary.admin)
+    page.goto(url + "/model")
+    text = page.locator("textarea[name=text]").input_value()
+    page.fill("textarea[name=text]", "[tiers\nwarm = 'x'\n" + text)
+    page.click("button[value=check]")
+    errors = page.locator("#model-errors")
+    assert errors.is_visible() and "line" in errors.inner_text()
+    shot(page, "05-model-error")
+
+    page.fill("textarea[name=text]", re.sub(r"(?m)^hot = \d+", "hot = 40", text, count=1))
+    page.click("button[value=check]")
+    preview = page.locator("#model-preview")
+    assert re.search(r"\d+ accounts? would change tier", preview.inner_text())
+    assert "warm → hot" in preview.inner_text()
+    shot(page, "06-model-preview")
+
+    page.click("button[value=save]")
+    assert "saved" in page.locator(".flash-success").inner_text()
+    assert page.locator("textarea[name=text]").input_value().count("hot = 40") == 1
+    shot(page, "07-model-saved")
+
+
+def test_sites_and_settings_pages(demo, page):
+    url, summary = demo
+    sign_in(page, url, summary.admin)
+    page.goto(url + "/sites")
+    assert summary.site_key in page.locator("pre.snippet").first.inner_text()
+    assert page.locator(".status-ok").first.is_visible()  # the demo site has events
+    shot(page, "08-sites")
+    page.goto(url + "/settings")
+    shot(page, "09-settings")
