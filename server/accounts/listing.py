@@ -161,7 +161,9 @@ def iter_accounts(
     return rows()
 
 
-def score_trends(session: Session, account_ids: Sequence[int], today: date) -> dict[int, tuple]:
+def score_trends(
+    session: Session, account_ids: Sequence[int], today: date
+) -> dict[int, tuple[int, ...]]:
     """Each account's daily snapshot scores of the last `TREND_DAYS` days, oldest first."""
     if not account_ids:
         return {}

@@ -42,14 +42,20 @@ from server.validation import InvalidInput
     help="Write to this file (default: stdout).",
 )
 @fail_cleanly
-def export(org_name: str, excel_fr: bool, output: Path | None, **options: str | None) -> None:
+def export(
+    org_name: str,
+    tier: tuple[str, ...],
+    excel_fr: bool,
+    output: Path | None,
+    **options: str | None,
+) -> None:
     """Write the organisation's accounts matching the filters as CSV (UTF-8 with BOM)."""
     app = load_app()
     check_database(app)
     with app.app_context():
         try:
             org_id = get_organisation(get_session(), org_name).id
-            filters = parse_filters({"tier": list(options.pop("tier") or ()), **options})
+            filters = parse_filters({"tier": list(tier), **options})
             chunks = csv_chunks(get_session(), org_id, filters, excel_fr=excel_fr)
         except InvalidInput as error:
             raise CommandError(f"--{error.field.replace('_', '-')}: {error.reason}") from None

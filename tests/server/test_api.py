@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
+from werkzeug.datastructures import MultiDict
 
+from server.accounts.filters import parse_filters
 from server.storage import session_scope
-from server.storage.models import ApiToken
+from server.storage.models import Account, ApiToken, Site
 from server.storage.types import utcnow
 from tests.support.accounts import FORMULA_NAME, PASSWORD, seed_accounts
 
@@ -101,19 +103,46 @@ def test_each_filter_narrows_the_list(api, params, expected):
 
 
 def test_since_takes_a_date(api):
-    since = utcnow().date().toordinal() - 15
-    response = api("/api/accounts", since=date.fromordinal(since).isoformat())
+    since = utcnow().date() - timedelta(days=15)
+    response = api("/api/accounts", since=since.isoformat())
     assert names(response) == ["Hot Corp", "Beta GmbH", "Warm Ltd"]
+
+
+def test_filters_come_back_as_query_args_for_links_and_the_export():
+    """What the dashboard puts in its page links and its export button."""
+    filters = parse_filters(
+        MultiDict(
+            [
+                ("tier", "warm"),
+                ("tier", "hot"),
+                ("country", "fr"),
+                ("since", "30D"),
+                ("sort", "name"),
+                ("page", "2"),
+                ("per_page", "10"),
+                ("q", ""),
+            ]
+        )
+    )
+    assert filters.query_args() == {
+        "tier": "hot,warm",
+        "country": "FR",
+        "since": "30d",
+        "sort": "name",
+        "page": "2",
+        "per_page": "10",
+    }
+    assert parse_filters(filters.query_args()) == filters
+    assert "page" not in filters.query_args(paging=False)
+    assert parse_filters({}).query_args() == {}
 
 
 def test_site_filter_takes_the_key_or_the_id(api, world, app):
     """Accounts with visits on that site only."""
     assert names(api("/api/accounts", site=world.site_key)) == ["Hot Corp", "Beta GmbH"]
     assert names(api("/api/accounts", site=world.second_site_key)) == ["Warm Ltd"]
-    from server.storage.models import Site
-
     with app.app_context(), session_scope() as session:
-        second_id = session.query(Site.id).filter_by(public_key=world.second_site_key).scalar()
+        second_id = session.scalar(select(Site.id).where(Site.public_key == world.second_site_key))
     assert names(api("/api/accounts", site=str(second_id))) == ["Warm Ltd"]
 
 
@@ -136,8 +165,6 @@ def test_sorting(api, sort, expected):
 
 
 def test_equal_scores_keep_a_stable_order_by_id(api, app, world):
-    from server.storage.models import Account
-
     with app.app_context(), session_scope() as session:
         session.execute(update(Account).where(Account.org_id == world.org_id).values(score=10))
     ids = [item["id"] for item in api("/api/accounts").get_json()["items"]]
