@@ -31,10 +31,11 @@ def accounts() -> str:
     error = None
     try:
         filters = parse_filters(request.args)
-    except InvalidInput as problem:
+        page = list_accounts(session, org_id, filters)
+    except InvalidInput as problem:  # a filter that cannot be used: all accounts, and why
         error = str(problem)
         filters = parse_filters({})
-    page = list_accounts(session, org_id, filters)
+        page = list_accounts(session, org_id, filters)
     sites = session.scalars(select(Site).where(Site.org_id == org_id).order_by(Site.name)).all()
     return render_template(
         "accounts.html",

@@ -88,6 +88,9 @@ def test_every_page_renders_for_the_signed_in_user(app):
         assert answer.status_code == 200, path
     page = client.get("/accounts?tier=hot").get_data(as_text=True)
     assert "Hot Corp" in page and "Cold SA" not in page
+    for bad in ("site=" + world.other_site_key, "min_score=lots", "sort=colour"):
+        answer = client.get("/accounts?" + bad)
+        assert answer.status_code == 200 and 'class="errors"' in answer.get_data(as_text=True)
 
 
 def test_another_organisations_account_is_not_found(app):
