@@ -22,6 +22,7 @@ from server import (
     i18n,
     jobs,
     limits,
+    openapi,
     resolution,
     scoring,
     storage,
@@ -57,4 +58,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     tracker.init_app(app)
     web.init_app(app)
     api.init_app(app)
+    app.register_blueprint(openapi.bp)
     return app
