@@ -17,6 +17,7 @@ import argparse
 import io
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -219,8 +220,9 @@ def main() -> None:
         f"{' '.join(f'{s:.0f}' for s in samples)} MiB; peak {peak:.0f} MiB"
     )
     drain(app, timeout=600)
+    storage(app).engine.dispose()
+    shutil.rmtree(work)  # the log, the databases and the SQLite file
     if schema:
-        storage(app).engine.dispose()
         with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
