@@ -113,6 +113,11 @@ def describe(summary: ImportSummary) -> str:
     ]
     if summary.too_old:
         lines.append(f"Older than the retention period (skipped): {summary.too_old:,}")
+    if summary.snippet_from:
+        lines.append(
+            f"Logged after the snippet's first event ({summary.snippet_from:%Y-%m-%d %H:%M} UTC),"
+            f" left to the snippet: {summary.after_snippet:,}"
+        )
     lines.append(f"Bad lines: {summary.bad:,}")
     lines += [f"  {example}" for example in summary.bad_examples]
     lines.append(

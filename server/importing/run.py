@@ -26,7 +26,7 @@ from itertools import islice
 
 import msgspec
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from server.collect.beacon import MAX_URL_LENGTH, Beacon, BeaconError
@@ -42,7 +42,7 @@ from server.records import CollectedEvent, Record, TrafficCountDelta
 from server.scoring import RESCORE_BATCH, rescore
 from server.storage import close_session, session_scope, storage
 from server.storage.ingest import add_counts, refresh_aggregates, store_events
-from server.storage.models import Account, ImportedLine
+from server.storage.models import Account, Event, ImportedLine
 from server.storage.salts import rotate_salts
 
 BATCH_LINES = 5_000
@@ -62,6 +62,8 @@ class ImportSummary:
     already_imported: int = 0
     bots: int = 0
     too_old: int = 0
+    after_snippet: int = 0  # logged once the snippet was sending the same page views
+    snippet_from: datetime | None = None
     left_out: Counter[str] = field(default_factory=Counter)  # assets, statuses…
     networks: Counter[str] = field(default_factory=Counter)  # non-business, by class
     bad: int = 0
@@ -137,13 +139,15 @@ class _Run:
         self.created: set[int] = set()
 
     def forget_expired_lines(self) -> None:
-        """Line ids of days past the retention period go, as their events did."""
+        """Line ids of days past the retention period go, as their events did;
+        and the snippet's first event, from when the logs repeat it, is found."""
         with session_scope() as session:
             session.execute(
                 delete(ImportedLine).where(
                     ImportedLine.site_id == self.site.id, ImportedLine.day < self.oldest.date()
                 )
             )
+            self.summary.snippet_from = first_snippet_event(session, self.site.id, self.oldest)
         close_session()
 
     def store(self, batch: Sequence[Entry]) -> None:
@@ -188,6 +192,8 @@ class _Run:
                 self.summary.already_imported += 1
             elif entry.time < self.oldest:
                 self.summary.too_old += 1
+            elif self.summary.snippet_from and entry.time >= self.summary.snippet_from:
+                self.summary.after_snippet += 1
             else:
                 known.add(entry.line_id)  # the same line twice in one batch (overlapping files)
                 fresh.append(entry)
@@ -246,6 +252,21 @@ class _Run:
                 rescore(session, chunk, self.now)
                 _date_hot_since(session, chunk, hot_from, self.now)
             close_session()
+
+
+def first_snippet_event(session: Session, site_id: int, since: datetime) -> datetime | None:
+    """When the site's snippet sent its first event still kept (not an imported one).
+
+    From then on a logged page view was also sent live: importing it would
+    count it twice."""
+    imported = select(ImportedLine.line_id).where(
+        ImportedLine.site_id == site_id, ImportedLine.line_id == Event.event_id
+    )
+    return session.scalar(
+        select(func.min(Event.occurred_at)).where(
+            Event.site_id == site_id, Event.occurred_at >= since, ~imported.exists()
+        )
+    )
 
 
 def _date_hot_since(

@@ -537,3 +537,30 @@ def test_an_unreadable_file_is_one_line_of_error(site_app, tmp_path):
     result = import_files(site_app, tmp_path, log)
     log.chmod(0o600)
     assert result.exit_code == 2 and f"Error: {log}: cannot be read" in result.output
+
+
+def test_lines_logged_once_the_snippet_was_live_are_left_to_it(
+    site_app, tmp_path, now, monkeypatch
+):
+    """A page view logged after the snippet's first event was also sent live: not twice."""
+    live_from = now - timedelta(hours=2)
+    monkeypatch.setattr("server.collect.views.utcnow", lambda: live_from)
+    body = {"site": SITE_KEY, "type": "pageview", "url": SITE + "/pricing"}
+    assert send(site_app, body, ip="81.2.69.10").status_code == 202
+    before = Hit(live_from - timedelta(hours=1), "81.2.69.10", CHROME, "/demo", "pageview")
+    after = Hit(live_from + timedelta(minutes=5), "81.2.69.10", CHROME, "/pricing", "pageview")
+    log = write_log(tmp_path / "a.log", [before, after])
+    result = import_files(site_app, tmp_path, log)
+    assert result.exit_code == 0, result.output
+    assert f"Logged after the snippet's first event ({live_from:%Y-%m-%d %H:%M} UTC)" in (
+        result.output
+    )
+    assert "left to the snippet: 1" in result.output
+    assert sorted((e.occurred_at, e.path) for e in rows(site_app, Event)) == [
+        (before.at, "/demo"),
+        (live_from, "/pricing"),
+    ]
+    again = import_files(site_app, tmp_path, log)  # imported events are not the snippet's
+    assert "Already imported (skipped): 1" in again.output and "left to the snippet: 1" in (
+        again.output
+    )
