@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -530,13 +529,13 @@ def test_an_import_keeps_each_days_salt_for_its_whole_run(site_app):
 
 
 def test_an_unreadable_file_is_one_line_of_error(site_app, tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("running as root: every file is readable")
-    log = write_log(tmp_path / "secret.log", [])
-    log.chmod(0)
+    log = tmp_path / "logs"
+    log.mkdir()  # a folder given for a file: unreadable as a log, even for root
     result = import_files(site_app, tmp_path, log)
-    log.chmod(0o600)
-    assert result.exit_code == 2 and f"Error: {log}: cannot be read" in result.output
+    assert result.exit_code == 2 and f"File '{log}' is a directory" in result.output
+    missing = import_files(site_app, tmp_path, tmp_path / "gone.log")
+    assert missing.exit_code == 2 and "gone.log' does not exist" in missing.output
+    assert "Traceback" not in result.output + missing.output
 
 
 def test_lines_logged_once_the_snippet_was_live_are_left_to_it(

@@ -76,7 +76,10 @@ def test_embedded_sink_on_sqlite_keeps_no_address(
     assert drain(app, timeout=30)
     with app.app_context(), session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Event)) >= 2
-        assert session.scalar(select(Account.industry)) == "Software"
+        assert (
+            session.scalar(select(Account.industry).where(Account.domain == "acme.fr"))
+            == "Software"
+        )
     files = [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
     assert_absent(b"".join(p.read_bytes() for p in files if p.exists()), "the SQLite files")
     out, err = capfd.readouterr()
@@ -113,7 +116,10 @@ def test_stream_sink_on_postgresql_keeps_no_address(
         assert payloads, "the new account's enrichment job should be queued"
         rq_worker(app)
         with app.app_context(), session_scope() as session:
-            assert session.scalar(select(Account.industry)) == "Software"
+            assert (
+                session.scalar(select(Account.industry).where(Account.domain == "acme.fr"))
+                == "Software"
+            )
         dump = pg_dump(postgres_schema_url)
         assert b"Acme SAS" in dump
         assert_absent(dump, "the PostgreSQL dump")
