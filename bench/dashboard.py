@@ -35,7 +35,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +45,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.databases import POSTGRES, bench_database, drop_schema
 from server import create_app
 from server.security import hash_password, new_api_token
 from server.storage import storage
@@ -60,7 +60,6 @@ from server.storage.models import (
     User,
 )
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 EMAIL = "bench@vigie.example"
 PASSWORD = "bench password 2026"
 P95_BAR_MS = 150.0
@@ -400,15 +399,7 @@ def main() -> None:
     args = parser.parse_args()
     snapshot_accounts = min(args.snapshot_accounts or args.accounts, args.accounts)
     work = Path(tempfile.mkdtemp(prefix="vigie-dashboard-"))
-    schema = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{work / 'bench.db'}"
-    else:
-        schema = f"vigie_bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        # The application name tells this run's connections apart from others'.
-        url = f"{POSTGRES}?options=-csearch_path%3D{schema}&application_name={schema}"
+    url, schema = bench_database(args.database, work)
     app = create_app(
         {
             "INSTANCE_PATH": str(work),
@@ -468,8 +459,7 @@ def main() -> None:
         if server is not None:
             server.shutdown()
         storage(app).engine.dispose()
-        if schema:
-            drop_schema(schema)
+        drop_schema(schema)
 
 
 def left_open(database: str, app, schema: str | None) -> None:
@@ -489,20 +479,6 @@ def left_open(database: str, app, schema: str | None) -> None:
             ).all()
     detail = "".join(f"; {state}: {' '.join(query.split())[:60]}" for state, query in states)
     print(f"{database}: connections still checked out after the export: {checked_out}{detail}")
-
-
-def drop_schema(schema: str) -> None:
-    """Drop the run's schema, ending first any of this run's connections that a
-    request left open (they would hold locks that DROP waits for)."""
-    with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as connection:
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": schema},
-        )
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 if __name__ == "__main__":

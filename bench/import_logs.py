@@ -21,14 +21,12 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.databases import bench_database, drop_schema
 from enrich.companydb import build_company_db, read_networks
 from server import create_app
 from server.importing.filters import RequestFilter
@@ -41,7 +39,6 @@ from server.storage.migrate import upgrade
 from server.storage.models import Organisation, Site
 from tests.support.mmdb import write_mmdb
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COMPANIES = 2_000
 PAGES = ["/", "/pricing", "/features", "/features/scoring", "/blog/b2b-intent", "/blog/gdpr",
          "/careers", "/demo", "/docs/start", "/case-studies/acme", "/contact", "/about"]  # fmt: skip
@@ -168,14 +165,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vigie-import-"))
-    schema = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{work / 'bench.db'}"
-    else:
-        schema = f"vigie_bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    url, schema = bench_database(args.database, work)
     now = datetime.now(UTC)
     databases = write_databases(work)
     log = work / "access.log"
@@ -222,9 +212,7 @@ def main() -> None:
     drain(app, timeout=600)
     storage(app).engine.dispose()
     shutil.rmtree(work)  # the log, the databases and the SQLite file
-    if schema:
-        with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    drop_schema(schema)
 
 
 if __name__ == "__main__":

@@ -20,10 +20,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.databases import bench_database, drop_schema
 from server import create_app
 from server.jobs.queue import drain
 from server.scoring import rescore
@@ -31,7 +32,6 @@ from server.storage import close_session, session_scope, storage
 from server.storage.migrate import upgrade
 from server.storage.models import Account, Event, Organisation, Site, Visit
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PATHS = [
     "/",
     "/pricing",
@@ -150,14 +150,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vigie-scoring-"))
-    schema = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{work / 'bench.db'}"
-    else:
-        schema = f"vigie_bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    url, schema = bench_database(args.database, work)
     app = create_app({"INSTANCE_PATH": str(work), "DATABASE_URL": url, "JOBS_START_CRON": False})
     upgrade(storage(app).engine)
     now = datetime.now(UTC)
@@ -181,9 +174,7 @@ def main() -> None:
         f"(bar 60 s); peak memory {peak:.0f} MiB (before rescoring {rss_before / 1024:.0f} MiB; bar 1,024)"
     )
     drain(app, timeout=600)  # the alerts of accounts that turned hot, before the schema goes
-    if schema:
-        with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    drop_schema(schema)
 
 
 if __name__ == "__main__":
