@@ -171,6 +171,8 @@ class Account(Base):
         # this index only.
         Index("ix_accounts_org_name", "org_id", "name", "domain"),
         Index("ix_accounts_org_tier_score", "org_id", "tier", "score"),
+        # Tier chips with a "seen in" period: the matching rows, without a lookup each.
+        Index("ix_accounts_org_tier_last_seen", "org_id", "tier", "last_seen"),
         Index("ix_accounts_org_country", "org_id", "country"),
         Index("ix_accounts_org_industry", "org_id", "industry"),
     )
