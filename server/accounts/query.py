@@ -109,3 +109,15 @@ def _outcome_condition(org_id: int, outcome: str) -> ColumnElement[bool]:
         return ~exists().where(Outcome.org_id == org_id, Outcome.account_id == Account.id)
     latest = _latest_outcome_query(org_id).subquery()
     return Account.id.in_(select(latest.c.account_id).where(latest.c.outcome == outcome))
+
+
+def tier_counts(session: Session, org_id: int) -> dict[str, int]:
+    """How many of the organisation's accounts are in each tier (every tier listed)."""
+    counts = dict(
+        session.execute(
+            select(Account.tier, func.count())
+            .where(Account.org_id == org_id)
+            .group_by(Account.tier)
+        ).all()
+    )
+    return {tier: int(counts.get(tier, 0)) for tier in TIERS}

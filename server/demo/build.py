@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.accounts.query import tier_counts
 from server.demo.companies import demo_companies
 from server.demo.feedback import add_feedback
 from server.demo.history import replay
@@ -114,13 +115,7 @@ def build_demo(
 def summarise(session: Session, org_id: int, site_key: str) -> DemoSummary:
     """Count what the demo organisation holds."""
     site_ids = select(Site.id).where(Site.org_id == org_id).scalar_subquery()
-    tiers = dict(
-        session.execute(
-            select(Account.tier, func.count())
-            .where(Account.org_id == org_id)
-            .group_by(Account.tier)
-        ).all()
-    )
+    tiers = tier_counts(session, org_id)
     counted = dict(
         session.execute(
             select(TrafficCount.kind, func.sum(TrafficCount.count))
@@ -137,7 +132,7 @@ def summarise(session: Session, org_id: int, site_key: str) -> DemoSummary:
         site_key=site_key,
         admin=DEMO_ADMIN,
         accounts=sum(tiers.values()),
-        tiers={tier: tiers.get(tier, 0) for tier in ("hot", "warm", "cold")},
+        tiers=tiers,
         visits=session.scalar(select(func.count()).where(Visit.site_id.in_(site_ids))) or 0,
         events=session.scalar(select(func.count()).where(Event.site_id.in_(site_ids))) or 0,
         days=days or 0,

@@ -10,6 +10,7 @@ from flask import render_template
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from server.accounts.query import tier_counts
 from server.auth import current_org_id
 from server.storage import get_session
 from server.storage.models import Account, Event, Site, TrafficCount
@@ -43,13 +44,7 @@ def overview() -> str:
     session = get_session()
     org_id = current_org_id()
     now = utcnow()
-    tiers = dict(
-        session.execute(
-            select(Account.tier, func.count())
-            .where(Account.org_id == org_id)
-            .group_by(Account.tier)
-        ).all()
-    )
+    tiers = tier_counts(session, org_id)
     new_hot = session.scalars(
         select(Account)
         .where(Account.org_id == org_id, Account.hot_since >= now - timedelta(days=NEW_HOT_DAYS))
@@ -63,7 +58,7 @@ def overview() -> str:
     )
     return render_template(
         "overview.html",
-        tiers={tier: tiers.get(tier, 0) for tier in ("hot", "warm", "cold")},
+        tiers=tiers,
         new_hot=new_hot,
         new_hot_count=new_hot_count,
         traffic=traffic_mix(org_id, now),
