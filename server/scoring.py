@@ -179,7 +179,28 @@ def score_accounts(
         org_id: model or model_for(session, org_id) for org_id in {a.org_id for a in accounts}
     }
     since = now - max(active_window(model) for model in models.values())
-    ids = [account.id for account in accounts]
+    visits, events = account_activity(session, [account.id for account in accounts], since)
+    scored = []
+    for account in accounts:
+        facts = account_facts(account)
+        result = score(models[account.org_id], facts, visits[account.id], events[account.id], now)
+        scored.append((account, result))
+    return scored
+
+
+def account_facts(account: Row[Any]) -> dict[str, Any]:
+    """What fit rules and personas read of an account: its firmographic columns,
+    then what enrichment added."""
+    facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
+    facts.update(account.firmographics or {})
+    return facts
+
+
+def account_activity(
+    session: Session, account_ids: Sequence[int], since: datetime
+) -> tuple[dict[int, list[VisitFacts]], dict[int, list[EventFacts]]]:
+    """The accounts' visits and scored events since `since`, as the engine takes
+    them: two queries for the whole batch."""
     visits: dict[int, list[VisitFacts]] = defaultdict(list)
     for account_id, *fields in session.execute(
         select(
@@ -190,7 +211,7 @@ def score_accounts(
             Visit.utm_medium,
             Visit.utm_campaign,
             Visit.referrer_host,
-        ).where(Visit.account_id.in_(ids), Visit.started_at >= since)
+        ).where(Visit.account_id.in_(account_ids), Visit.started_at >= since)
     ):
         visits[account_id].append(VisitFacts._make(fields))
     events: dict[int, list[EventFacts]] = defaultdict(list)
@@ -198,19 +219,13 @@ def score_accounts(
         select(
             Event.account_id, Event.visit_id, Event.occurred_at, Event.type, Event.path, Event.name
         ).where(
-            Event.account_id.in_(ids),
+            Event.account_id.in_(account_ids),
             Event.occurred_at >= since,
             Event.type.in_(("pageview", "event")),
         )
     ):
         events[account_id].append(EventFacts(visit_id or 0, *fields))
-    scored = []
-    for account in accounts:
-        facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
-        facts.update(account.firmographics or {})
-        result = score(models[account.org_id], facts, visits[account.id], events[account.id], now)
-        scored.append((account, result))
-    return scored
+    return visits, events
 
 
 def score_change(account: Row[Any], result: ScoreResult, now: datetime) -> dict[str, Any]:

@@ -17,7 +17,7 @@ as salt rotation keeps them) and the 30-day aggregates slid to now.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -36,13 +36,10 @@ from server.storage import session_scope, storage
 from server.storage.ingest import ingest, refresh_aggregates
 from server.storage.models import Account, DailySalt
 from server.storage.salts import SALT_KEEP_DAYS, salt_for
-from server.storage.snapshots import record_snapshots
+from server.storage.snapshots import day_end, record_snapshots
 
 JOBS_WAIT_SECONDS = 60.0
 """Longest wait for the day's alert jobs before the next day is replayed."""
-
-END_OF_DAY = timedelta(seconds=1)
-"""A day is scored as of one second before the next midnight."""
 
 DayDone = Callable[[int, int], None]
 """Told (days done, days in all) after each day."""
@@ -96,11 +93,11 @@ def _replay_day(
     # The collector reads (or creates) the day's salt in a transaction of its
     # own, so every hit is processed before the day's write transaction opens.
     records = [collector.process(h.beacon, site, h.ip, h.user_agent, h.at) for h in hits]
-    day_end = min(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC) - END_OF_DAY, now)
+    scored_at = day_end(day, now)
     with session_scope() as session:
-        ingest(session, records, day_end)
+        ingest(session, records, scored_at)
     with session_scope() as session:
-        rescore(session, _account_ids(session, site.org_id), day_end)
+        rescore(session, _account_ids(session, site.org_id), scored_at)
         record_snapshots(session, day, site.org_id)
     drain(app, JOBS_WAIT_SECONDS)  # alerts of accounts that turned hot (no webhook: no-ops)
 

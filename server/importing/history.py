@@ -7,32 +7,25 @@ happened by its end. An account has no snapshot before its first visit.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from scoring.engine import EventFacts, VisitFacts, score
+from scoring.engine import score
 from scoring.tiers import Tier
 from server.scoring import (
     ACCOUNT_COLUMNS,
-    FIRMOGRAPHIC_FIELDS,
     RESCORE_BATCH,
+    account_activity,
+    account_facts,
     active_window,
     model_for,
 )
-from server.storage.models import Account, Event, ScoreSnapshot, Visit
-
-END_OF_DAY = timedelta(seconds=1)
-"""A day is scored as of one second before the next midnight."""
-
-
-def day_end(day: date, now: datetime) -> datetime:
-    """When `day` is scored: its last second, or `now` for today."""
-    return min(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC) - END_OF_DAY, now)
+from server.storage.models import Account, ScoreSnapshot
+from server.storage.snapshots import day_end
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -81,11 +74,10 @@ def _chunk_history(
     accounts = session.execute(
         select(*ACCOUNT_COLUMNS, Account.first_seen).where(Account.id.in_(ids))
     ).all()
-    visits, events = _facts(session, ids, since)
+    visits, events = account_activity(session, ids, since)
     rows = []
     for account in accounts:
-        facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
-        facts.update(account.firmographics or {})
+        facts = account_facts(account)
         streak: datetime | None = None
         for day, end in ends:
             if account.first_seen is None or account.first_seen > end:
@@ -106,29 +98,3 @@ def _chunk_history(
         if streak is not None:
             hot_from[account.id] = streak
     return rows
-
-
-def _facts(
-    session: Session, ids: Sequence[int], since: datetime
-) -> tuple[dict[int, list[VisitFacts]], dict[int, list[EventFacts]]]:
-    """The accounts' visits and scored events since `since`, as the engine takes them."""
-    visit_columns = (Visit.id, Visit.started_at, Visit.utm_source, Visit.utm_medium,
-                     Visit.utm_campaign, Visit.referrer_host)  # fmt: skip
-    visits: dict[int, list[VisitFacts]] = defaultdict(list)
-    for account_id, *fields in session.execute(
-        select(Visit.account_id, *visit_columns).where(
-            Visit.account_id.in_(ids), Visit.started_at >= since
-        )
-    ):
-        visits[account_id].append(VisitFacts._make(fields))
-    events: dict[int, list[EventFacts]] = defaultdict(list)
-    event_columns = (Event.visit_id, Event.occurred_at, Event.type, Event.path, Event.name)
-    for account_id, visit_id, *fields in session.execute(
-        select(Event.account_id, *event_columns).where(
-            Event.account_id.in_(ids),
-            Event.occurred_at >= since,
-            Event.type.in_(("pageview", "event")),
-        )
-    ):
-        events[account_id].append(EventFacts(visit_id or 0, *fields))
-    return visits, events

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from server.storage.models import Account, ScoreSnapshot
+
+END_OF_DAY = timedelta(seconds=1)
+"""A past day is scored as of one second before the next midnight."""
+
+
+def day_end(day: date, now: datetime) -> datetime:
+    """When `day`'s snapshot is scored: its last second, or `now` for today."""
+    return min(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC) - END_OF_DAY, now)
 
 
 def record_snapshots(session: Session, day: date, org_id: int | None = None) -> int:

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from server.importing.filters import RequestFilter
 from server.importing.formats import log_format
-from server.importing.history import day_end
 from server.importing.reader import LogReader, LogSource
 from server.importing.run import import_logs
 from server.jobs import drain
@@ -31,6 +30,7 @@ from server.storage.models import (
     TrafficCount,
     Visit,
 )
+from server.storage.snapshots import day_end
 from server.storage.types import utcnow
 from tests.support.cli import cli_for
 from tests.support.collector import CHROME, SITE_KEY, send
