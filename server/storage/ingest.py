@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
 from server.storage.models import Account, Event, Site, TrafficCount, Visit
 
+SITE_MARK_STEP = timedelta(minutes=1)
+"""How stale a site's `last_event_at` may get before a batch writes it again."""
+
 VISIT_GAP = timedelta(minutes=30)
 """Inactivity that ends a visit."""
 
@@ -309,7 +312,9 @@ def mark_sites_receiving(
     now: datetime,
 ) -> None:
     """Keep each site's `last_event_at`: its snippet works, whoever visited (a
-    beacon counted as home internet or a bot proves it as well as a company's)."""
+    beacon counted as home internet or a bot proves it as well as a company's).
+
+    To the minute: a busy site's row is written once a minute, not per batch."""
     latest: dict[int, datetime] = {}
     for event in events:
         latest[event.site_id] = max(event.occurred_at, latest.get(event.site_id, event.occurred_at))
@@ -320,7 +325,10 @@ def mark_sites_receiving(
     for site_id, when in latest.items():
         session.execute(
             update(Site)
-            .where(Site.id == site_id, or_(Site.last_event_at.is_(None), Site.last_event_at < when))
+            .where(
+                Site.id == site_id,
+                or_(Site.last_event_at.is_(None), Site.last_event_at < when - SITE_MARK_STEP),
+            )
             .values(last_event_at=when)
         )
 
