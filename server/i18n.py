@@ -15,7 +15,6 @@ LANGUAGES = {"en": "English", "fr": "Français"}
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
 
 

@@ -7,6 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from server.i18n import LANGUAGES
+from server.web.formatting import OUTCOME_LABELS
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired()])
@@ -29,19 +32,14 @@ class WebhookForm(FlaskForm):
 class LanguageForm(FlaskForm):
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("Browser's choice")), ("en", "English"), ("fr", "Français")],
+        choices=[("", _l("Browser's choice")), *LANGUAGES.items()],
     )
 
 
 class OutcomeForm(FlaskForm):
     outcome = SelectField(
         _l("Sales feedback"),
-        choices=[
-            ("accepted", _l("Accepted")),
-            ("rejected", _l("Rejected")),
-            ("won", _l("Won")),
-            ("lost", _l("Lost")),
-        ],
+        choices=list(OUTCOME_LABELS.items()),
     )
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 

@@ -59,7 +59,6 @@ def model() -> str | Response:
         form=form,
         problems=problems,
         preview=preview,
-        checked=request.method == "POST" and not problems and form.errors == {},
         versions=model_versions(session, org_id)[:20],
         newest=newest,
     )

@@ -4,7 +4,7 @@ week, and how much of the traffic could be tied to a company."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import render_template
 from flask_login import login_required
@@ -66,7 +66,7 @@ def overview() -> str:
     )
 
 
-def traffic_mix(org_id: int, now) -> list[TrafficShare]:  # type: ignore[no-untyped-def]
+def traffic_mix(org_id: int, now: datetime) -> list[TrafficShare]:
     """Beacons of the last 30 days by where they came from: companies (stored
     events), or the networks and bots that were only counted (a count is kept
     per beacon of any type, so companies' events of every type are compared)."""
