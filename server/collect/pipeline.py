@@ -84,7 +84,7 @@ class Collector:
         operator = site_operator(resolution, site)
         if operator is not None:
             return self._count(site, now, operator.value)
-        visitor = visitor_hash(self.salts.salt(now.date()), site.key, ip, user_agent)
+        visitor = self.visitor(site, ip, user_agent, now)
         page = clean_page_url(beacon.url, site.query_allowlist)
         referrer_host, referrer_path = clean_referrer(beacon.referrer)
         return CollectedEvent(
@@ -108,6 +108,10 @@ class Collector:
             browser_family=agent.browser_family,
             company=company_facts(resolution, ip),
         )
+
+    def visitor(self, site: SiteInfo, ip: str, user_agent: str, now: datetime) -> str:
+        """The anonymous id of the visitor on the day of `now`."""
+        return visitor_hash(self.salts.salt(now.date()), site.key, ip, user_agent)
 
     def _count(self, site: SiteInfo, now: datetime, kind: str) -> TrafficCountDelta:
         self.drops[kind] += 1

@@ -12,6 +12,14 @@ score history rebuilt and the accounts rescored once, now.
 The salts of past days are made for the import and deleted at its end; those
 of today and yesterday stay for the live collector. An interrupted import
 leaves them for its rerun, and the hourly salt rotation deletes them anyway.
+
+So a later import hashes a past day's visitors with another salt. Where its
+file overlaps one imported before (log rotation), the lines met again say
+which new id is which stored one: the import maps each visitor seen there to
+the id already stored, in memory for the run only, and a visit going on where
+the files meet carries on as if both had been imported at once. Nothing links
+the two ids once the run ends; a visitor the overlap does not show gets a new
+id, as the day's salt is gone.
 """
 
 from __future__ import annotations
@@ -137,6 +145,7 @@ class _Run:
         self.summary = ImportSummary()
         self.touched: set[int] = set()
         self.created: set[int] = set()
+        self.known_visitors: dict[str, str] = {}  # this run's visitor id → the stored one
 
     def forget_expired_lines(self) -> None:
         """Line ids of days past the retention period go, as their events did;
@@ -151,7 +160,8 @@ class _Run:
         close_session()
 
     def store(self, batch: Sequence[Entry]) -> None:
-        fresh = self._fresh(batch)
+        fresh, again = self._fresh(batch)
+        self._recognise_visitors(again)
         records: list[Record] = []
         for entry in fresh:
             record = self._record(entry)
@@ -175,8 +185,9 @@ class _Run:
         self.created.update(result.new_account_ids)
         self._count(events, counts)
 
-    def _fresh(self, batch: Sequence[Entry]) -> list[Entry]:
-        """The batch's entries not imported yet (nor older than the retention period)."""
+    def _fresh(self, batch: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
+        """The batch's entries not imported yet (nor older than the retention
+        period), and those an earlier import stored."""
         ids = [entry.line_id for entry in batch]
         with storage().sessions() as session:
             known = set(
@@ -186,10 +197,11 @@ class _Run:
                     )
                 )
             )
-        fresh = []
+        fresh, again = [], []
         for entry in batch:
             if entry.line_id in known:
                 self.summary.already_imported += 1
+                again.append(entry)
             elif entry.time < self.oldest:
                 self.summary.too_old += 1
             elif self.summary.snippet_from and entry.time >= self.summary.snippet_from:
@@ -197,7 +209,30 @@ class _Run:
             else:
                 known.add(entry.line_id)  # the same line twice in one batch (overlapping files)
                 fresh.append(entry)
-        return fresh
+        return fresh, again
+
+    def _recognise_visitors(self, entries: Sequence[Entry]) -> None:
+        """Map the visitor id this run gives each line stored before to the id
+        stored with it (they differ when the day's salt was made anew)."""
+        if not entries:
+            return
+        with storage().sessions() as session:
+            stored = dict(
+                session.execute(
+                    select(Event.event_id, Event.visitor_hash).where(
+                        Event.site_id == self.site.id,
+                        Event.event_id.in_([entry.line_id for entry in entries]),
+                    )
+                ).all()
+            )
+        for entry in entries:
+            before = stored.get(entry.line_id)
+            if before is None:
+                continue
+            line = entry.line
+            now = self.collector.visitor(self.site, line.ip, line.user_agent, entry.time)
+            if now != before:
+                self.known_visitors[now] = before
 
     def _record(self, entry: Entry) -> Record | None:
         try:
@@ -210,7 +245,8 @@ class _Run:
         line = entry.line
         record = self.collector.process(beacon, self.site, line.ip, line.user_agent, entry.time)
         if isinstance(record, CollectedEvent):
-            return msgspec.structs.replace(record, event_id=entry.line_id)
+            visitor = self.known_visitors.get(record.visitor_hash, record.visitor_hash)
+            return msgspec.structs.replace(record, event_id=entry.line_id, visitor_hash=visitor)
         return record
 
     def _count(self, events: Sequence[CollectedEvent], counts: Sequence[TrafficCountDelta]) -> None:
