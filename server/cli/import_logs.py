@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -19,7 +19,11 @@ from server.importing.filters import RequestFilter
 from server.importing.formats import FormatError, log_format
 from server.importing.reader import LogReader, LogSource
 from server.importing.run import ImportSummary, import_logs
+from server.jobs import drain, jobs_of
 from server.storage.types import utcnow
+
+JOBS_WAIT_SECONDS = 600
+"""How long the command waits for the jobs it queued in embedded mode."""
 
 
 @click.command("import-logs")
@@ -67,8 +71,23 @@ def import_logs_command(
         sources = [_open(name) for name in files]
         summary = _run_with_progress(site_key, sources, reader)
     click.echo(describe(summary))
+    _wait_for_jobs(app)
     if summary.lines == summary.bad:
         raise CommandError(f"nothing could be read from {', '.join(files)}")
+
+
+def _wait_for_jobs(app: Flask) -> None:
+    """Run the jobs the import queued in this process (embedded mode), which
+    would otherwise end with it; RQ workers run them in scale mode."""
+    runner = jobs_of(app).local
+    if runner.pending():
+        click.echo(f"Running {runner.pending():,} queued job(s) (enrichment, alerts)…", err=True)
+    if not drain(app, timeout=JOBS_WAIT_SECONDS):
+        click.echo(
+            f"Jobs still queued after {JOBS_WAIT_SECONDS} s were left: the daily enrichment "
+            "refresh takes their accounts up again.",
+            err=True,
+        )
 
 
 def _open(name: str) -> LogSource:
@@ -123,6 +142,7 @@ def describe(summary: ImportSummary) -> str:
     lines.append(
         f"Accounts: {summary.accounts_created:,} created, {summary.accounts_updated:,} updated"
     )
+    lines.append(f"Queued for enrichment: {summary.enrichment_queued:,} account(s)")
     if summary.first_day:
         lines.append(
             f"Score history: {summary.first_day} to {summary.last_day} "

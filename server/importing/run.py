@@ -7,7 +7,10 @@ time, and the records are stored in one transaction with the batch's line
 ids (`store_events`, `add_counts`): a checkpoint, so an interrupted import
 run again carries on where it stopped. The rescoring hook is not called per
 batch; at the end the accounts' aggregates are slid, each imported day's
-score history rebuilt and the accounts rescored once, now.
+score history rebuilt and the accounts rescored once, now. Enrichment is
+queued then too, for every account touched that was never enriched (those an
+interrupted run created included): run alongside the import, it would fight
+it for the database and rescore accounts the import rescores anyway.
 
 The salts of past days are made for the import and deleted at its end; those
 of today and yesterday stay for the live collector. An interrupted import
@@ -50,7 +53,7 @@ from server.records import CollectedEvent, Record, TrafficCountDelta
 from server.scoring import RESCORE_BATCH, rescore
 from server.storage import close_session, session_scope, storage
 from server.storage.ingest import add_counts, refresh_aggregates, store_events
-from server.storage.models import Account, Event, ImportedLine
+from server.storage.models import Account, Enrichment, Event, ImportedLine
 from server.storage.salts import rotate_salts
 
 BATCH_LINES = 5_000
@@ -78,6 +81,7 @@ class ImportSummary:
     bad_examples: list[str] = field(default_factory=list)
     accounts_created: int = 0
     accounts_updated: int = 0
+    enrichment_queued: int = 0
     snapshots: int = 0
     first_day: date | None = None
     last_day: date | None = None
@@ -177,8 +181,6 @@ class _Run:
             result, _ = store_events(session, events)
             if rows:
                 session.execute(insert(ImportedLine), rows)
-            for account_id in result.new_account_ids:
-                enqueue(enrich_account, account_id)  # sent after the commit
         close_session()  # a fresh session per batch keeps memory flat
         self.summary.already_imported += result.duplicates
         self.touched.update(result.touched_account_ids)
@@ -287,7 +289,19 @@ class _Run:
             with session_scope() as session:
                 rescore(session, chunk, self.now)
                 _date_hot_since(session, chunk, hot_from, self.now)
+                self.summary.enrichment_queued += _queue_enrichment(session, chunk)
             close_session()
+
+
+def _queue_enrichment(session: Session, ids: Sequence[int]) -> int:
+    """Queue enrichment (after the commit) of the accounts never enriched; return how many."""
+    enriched = select(Enrichment.account_id).where(Enrichment.account_id == Account.id)
+    never = session.scalars(select(Account.id).where(Account.id.in_(ids), ~enriched.exists()))
+    queued = 0
+    for account_id in never:
+        enqueue(enrich_account, account_id)
+        queued += 1
+    return queued
 
 
 def first_snippet_event(session: Session, site_id: int, since: datetime) -> datetime | None:

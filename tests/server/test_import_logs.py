@@ -26,6 +26,7 @@ from server.storage.models import (
     DailySalt,
     Event,
     ImportedLine,
+    Organisation,
     ScoreSnapshot,
     TrafficCount,
     Visit,
@@ -510,6 +511,45 @@ def test_an_interrupted_import_run_again_completes(
     make_site(site_app, SITE_KEY)
     assert import_files(site_app, tmp_path, log).exit_code == 0
     assert facts_of(site_app, now) == resumed
+
+
+def test_accounts_are_enriched_once_the_import_ends(
+    site_app, make_app, db_url, mmdb, tmp_path, now, monkeypatch
+):
+    """Also those an interrupted run created: the run that completes queues them."""
+    firmo = tmp_path / "firmo.csv"
+    firmo.write_text("domain,revenue_band\nacme.fr,10-50M\n")
+    with site_app.app_context(), session_scope() as session:
+        session.scalar(select(Organisation)).settings = {
+            "enrichment": {"providers": [{"type": "file", "path": str(firmo)}]}
+        }
+    monkeypatch.setenv("VIGIE_SECRET_KEY", "import-secret")
+    app = make_app(db_url, MMDB=mmdb, SECRET_KEY="import-secret")
+    log = write_log(tmp_path / "a.log", generate(now))
+    monkeypatch.setattr("server.importing.run.BATCH_LINES", 300)
+
+    def stop(done: int) -> None:
+        raise KeyboardInterrupt
+
+    reader = LogReader(log_format("combined"), RequestFilter(["/stats/e"]), "import-secret",
+                       SITE_KEY)  # fmt: skip
+    with app.app_context(), pytest.raises(KeyboardInterrupt):
+        import_logs(SITE_KEY, [LogSource(str(log))], reader, now, progress=stop)
+    assert drain(app, timeout=20)
+    created = rows(app, Account)
+    assert created and all(a.revenue_band is None for a in created)  # not enriched yet
+
+    result = import_files(site_app, tmp_path, log)
+    assert result.exit_code == 0, result.output
+    assert summary_line(result.output, "Queued for enrichment") == (
+        "Queued for enrichment: 2 account(s)"
+    )
+    acme = next(a for a in rows(site_app, Account) if a.domain == "acme.fr")
+    assert acme.revenue_band == "10-50M"  # the command ran its jobs before it ended
+    again = import_files(site_app, tmp_path, log)
+    assert summary_line(again.output, "Queued for enrichment") == (
+        "Queued for enrichment: 0 account(s)"  # each was tried; the daily refresh retries
+    )
 
 
 def test_a_page_the_collector_would_refuse_is_a_bad_line(site_app, tmp_path, now):
