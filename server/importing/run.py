@@ -37,7 +37,7 @@ from itertools import islice
 
 import msgspec
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.collect.beacon import MAX_URL_LENGTH, Beacon, BeaconError
@@ -180,7 +180,7 @@ class _Run:
             add_counts(session, counts)
             result, _ = store_events(session, events)
             if rows:
-                session.execute(insert(ImportedLine), rows)
+                session.execute(ImportedLine.__table__.insert(), rows)
         close_session()  # a fresh session per batch keeps memory flat
         self.summary.already_imported += result.duplicates
         self.touched.update(result.touched_account_ids)

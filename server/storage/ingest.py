@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
@@ -81,8 +81,9 @@ def store_events(
     for account in accounts.values():
         account.pageviews_total = (account.pageviews_total or 0) + pageviews[account.id]
     session.flush()
-    # One executemany: event rows are never read back in the same unit of work.
-    session.execute(insert(Event), rows)
+    # One Core executemany: event rows are never read back in the same unit of
+    # work, so the ORM's bulk path (per-row bookkeeping) is not needed.
+    session.execute(Event.__table__.insert(), rows)
     new_visits = {visit.account_id for visit in started}
     result.stored = len(fresh)
     result.touched_account_ids = sorted({account.id for account in accounts.values()})
