@@ -118,11 +118,13 @@ def _engagement(
     awarded: set[tuple[str, int, Any]] = set()
     in_window = [e for e in events if since <= e.occurred_at <= now]
     in_window.sort(key=_occurred_at, reverse=True)  # the most recent occurrence counts
-    rules: dict[tuple[str, str, str | None], Any] = {}  # an account's pages repeat
+    rules = model.rule_memo  # pages repeat, within an account and across accounts
     for event in in_window:
         slot = (event.type, event.path, event.name)
         rule = rules.get(slot, _UNSEEN)
         if rule is _UNSEEN:
+            if len(rules) >= RULE_MEMO_SIZE:
+                rules.clear()
             rule = rules[slot] = _rule_for(model, event)
         if rule is None:
             continue
@@ -145,6 +147,9 @@ def _engagement(
 
 
 _UNSEEN = object()
+
+RULE_MEMO_SIZE = 20_000
+"""Distinct (type, path, name) remembered per model; past that the memo starts over."""
 
 
 def _occurred_at(event: EventFacts) -> datetime:

@@ -96,6 +96,10 @@ class Model:
     personas: tuple[Persona, ...] = ()
     fits: tuple[FitRule, ...] = ()
     roles: tuple[str, ...] = field(default=())
+    rule_memo: dict[tuple[str, str, str | None], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The engine's cache: the rule of each (type, path, name) scored with this model."""
 
 
 def default_model_text() -> str:

@@ -195,3 +195,17 @@ def test_same_inputs_same_score():
     events = [pageview(1, "/pricing", days_ago=3)]
     first = score(parse_model(text), {"industry": "Software"}, [visit(1, 3)], events, NOW)
     assert first == score(parse_model(text), {"industry": "Software"}, [visit(1, 3)], events, NOW)
+
+
+def test_one_model_scores_many_accounts_alike_with_bounded_memory(monkeypatch):
+    """Rules found for a path are remembered across accounts, up to a bound."""
+    monkeypatch.setattr("scoring.engine.RULE_MEMO_SIZE", 50)
+    shared = parse_model(model(PRICING))
+    for number in range(200):  # 200 accounts, each on its own page and on pricing
+        events = [pageview(1, f"/blog/{number}"), pageview(1, "/pricing/plans")]
+        result = score(shared, {}, [visit(1)], events, NOW)
+        assert result.engagement == 10
+        assert result == score(parse_model(model(PRICING)), {}, [visit(1)], events, NOW)
+    assert 0 < len(shared.rule_memo) <= 50
+    other = parse_model(model('[[page]]\nmatch = "/blog/*"\npoints = 4\nlabel = "Blog"\n'))
+    assert score(other, {}, [visit(1)], [pageview(1, "/blog/3")], NOW).engagement == 4
