@@ -150,9 +150,9 @@ def company_facts(resolution: Resolution, ip: str) -> CompanyFacts | None:
     address = ipaddress.ip_address(ip.strip())
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    network = ipaddress.ip_network(
-        f"{address}/{COMPANY_NETWORK_PREFIX[address.version]}", strict=False
-    )
+    prefix = COMPANY_NETWORK_PREFIX[address.version]
+    host_bits = address.max_prefixlen - prefix
+    network = f"{type(address)(int(address) >> host_bits << host_bits)}/{prefix}"
     return CompanyFacts(
         key=company.key,
         name=company.name,
@@ -161,5 +161,5 @@ def company_facts(resolution: Resolution, ip: str) -> CompanyFacts | None:
         employees=company.employees,
         country=company.country or resolution.country,
         city=resolution.city,
-        network=str(network),
+        network=network,
     )
