@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length
 
 from server.i18n import LANGUAGES
@@ -32,14 +39,17 @@ class WebhookForm(FlaskForm):
 class LanguageForm(FlaskForm):
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("Browser's choice")), *LANGUAGES.items()],
+        choices=[
+            SelectChoice("", _l("Browser's choice")),
+            *(SelectChoice(code, name) for code, name in LANGUAGES.items()),
+        ],
     )
 
 
 class OutcomeForm(FlaskForm):
     outcome = SelectField(
         _l("Sales feedback"),
-        choices=list(OUTCOME_LABELS.items()),
+        choices=[SelectChoice(value, label) for value, label in OUTCOME_LABELS.items()],
     )
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
