@@ -485,14 +485,11 @@ def test_common_and_vhost_formats(site_app, tmp_path, now):
     assert sorted(e.path for e in rows(site_app, Event)) == ["/demo", "/pricing"]
 
 
-def test_an_interrupted_import_run_again_completes(
-    site_app, make_app, db_url, mmdb, tmp_path, now, monkeypatch
-):
-    """Stopped after its first committed batch, then run again: as if run once."""
+def import_stopped_after_a_batch(make_app, db_url, mmdb, log, now, monkeypatch):
+    """Import `log` in batches of 300 lines, stopped once the first is committed;
+    the app it ran in (with the CLI's secret, so a rerun knows the line ids)."""
     monkeypatch.setenv("VIGIE_SECRET_KEY", "import-secret")
     app = make_app(db_url, MMDB=mmdb, SECRET_KEY="import-secret")
-    hits = generate(now)
-    log = write_log(tmp_path / "a.log", hits)
     monkeypatch.setattr("server.importing.run.BATCH_LINES", 300)
 
     def stop(done: int) -> None:
@@ -502,6 +499,16 @@ def test_an_interrupted_import_run_again_completes(
                        SITE_KEY)  # fmt: skip
     with app.app_context(), pytest.raises(KeyboardInterrupt):
         import_logs(SITE_KEY, [LogSource(str(log))], reader, now, progress=stop)
+    return app
+
+
+def test_an_interrupted_import_run_again_completes(
+    site_app, make_app, db_url, mmdb, tmp_path, now, monkeypatch
+):
+    """Stopped after its first committed batch, then run again: as if run once."""
+    hits = generate(now)
+    log = write_log(tmp_path / "a.log", hits)
+    app = import_stopped_after_a_batch(make_app, db_url, mmdb, log, now, monkeypatch)
     assert 0 < len(rows(app, ImportedLine)) < len(hits)
     result = import_files(site_app, tmp_path, log)
     assert result.exit_code == 0, result.output
@@ -523,18 +530,8 @@ def test_accounts_are_enriched_once_the_import_ends(
         session.scalar(select(Organisation)).settings = {
             "enrichment": {"providers": [{"type": "file", "path": str(firmo)}]}
         }
-    monkeypatch.setenv("VIGIE_SECRET_KEY", "import-secret")
-    app = make_app(db_url, MMDB=mmdb, SECRET_KEY="import-secret")
     log = write_log(tmp_path / "a.log", generate(now))
-    monkeypatch.setattr("server.importing.run.BATCH_LINES", 300)
-
-    def stop(done: int) -> None:
-        raise KeyboardInterrupt
-
-    reader = LogReader(log_format("combined"), RequestFilter(["/stats/e"]), "import-secret",
-                       SITE_KEY)  # fmt: skip
-    with app.app_context(), pytest.raises(KeyboardInterrupt):
-        import_logs(SITE_KEY, [LogSource(str(log))], reader, now, progress=stop)
+    app = import_stopped_after_a_batch(make_app, db_url, mmdb, log, now, monkeypatch)
     assert drain(app, timeout=20)
     created = rows(app, Account)
     assert created and all(a.revenue_band is None for a in created)  # not enriched yet
