@@ -26,6 +26,9 @@ from scoring.tiers import Tier
 
 SECONDS_PER_DAY = 86_400.0
 
+RULE_MEMO_SIZE = 20_000
+"""Distinct (type, path, name) remembered per model; past that the memo starts over."""
+
 
 class VisitFacts(NamedTuple):
     visit_id: int
@@ -147,9 +150,6 @@ def _engagement(
 
 
 _UNSEEN = object()
-
-RULE_MEMO_SIZE = 20_000
-"""Distinct (type, path, name) remembered per model; past that the memo starts over."""
 
 
 def _occurred_at(event: EventFacts) -> datetime:

@@ -79,13 +79,13 @@ def import_logs_command(
 def _wait_for_jobs(app: Flask) -> None:
     """Run the jobs the import queued in this process (embedded mode), which
     would otherwise end with it; RQ workers run them in scale mode."""
-    runner = jobs_of(app).local
-    if runner.pending():
-        click.echo(f"Running {runner.pending():,} queued job(s) (enrichment, alerts)…", err=True)
+    queued = jobs_of(app).local.pending()
+    if queued:
+        click.echo(f"Running {queued:,} queued job(s) (enrichment, alerts)…", err=True)
     if not drain(app, timeout=JOBS_WAIT_SECONDS):
         click.echo(
-            f"Jobs still queued after {JOBS_WAIT_SECONDS} s were left: the daily enrichment "
-            "refresh takes their accounts up again.",
+            f"Jobs still queued after {JOBS_WAIT_SECONDS} s were left; the daily enrichment "
+            "refresh retries the accounts not enriched.",
             err=True,
         )
 

@@ -296,12 +296,10 @@ class _Run:
 def _queue_enrichment(session: Session, ids: Sequence[int]) -> int:
     """Queue enrichment (after the commit) of the accounts never enriched; return how many."""
     enriched = select(Enrichment.account_id).where(Enrichment.account_id == Account.id)
-    never = session.scalars(select(Account.id).where(Account.id.in_(ids), ~enriched.exists()))
-    queued = 0
+    never = session.scalars(select(Account.id).where(Account.id.in_(ids), ~enriched.exists())).all()
     for account_id in never:
         enqueue(enrich_account, account_id)
-        queued += 1
-    return queued
+    return len(never)
 
 
 def first_snippet_event(session: Session, site_id: int, since: datetime) -> datetime | None:
