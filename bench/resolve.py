@@ -1,6 +1,6 @@
 """Resolver throughput: lookups per second, uncached then cached, on one core.
 
-Uses the MaxMind test databases (`VIGIE_TEST_DATA`, default ../shared/data)
+Uses the MaxMind test databases kept in `tests/data/maxmind-test`
 plus a generated `Vigie-Company` database of 10,000 networks, and a mix of
 addresses: inside company networks, inside the MaxMind test networks, and
 random public IPv4/IPv6 addresses (mostly misses, as real traffic from homes).
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import random
 import tempfile
 import time
@@ -21,9 +20,7 @@ from pathlib import Path
 from enrich.companydb import CompanyNetwork, build_company_db
 from enrich.resolver import Resolver
 
-TEST_DATA = Path(
-    os.environ.get("VIGIE_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
+TEST_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 MAXMIND_TEST_ADDRESSES = [
     "89.160.20.112",
     "81.2.69.160",

@@ -34,20 +34,8 @@ from server.storage.migrate import upgrade
 from server.storage.models import Base
 from tests.support.services import POSTGRES_URL, REDIS_URL, service_missing
 
-
-def _shared_data() -> Path:
-    """`VIGIE_TEST_DATA`, else the first `shared/data` beside the project or above it."""
-    if os.environ.get("VIGIE_TEST_DATA"):
-        return Path(os.environ["VIGIE_TEST_DATA"])
-    project = Path(__file__).resolve().parents[1]
-    for folder in project.parents:
-        if (folder / "shared" / "data").is_dir():
-            return folder / "shared" / "data"
-    return project.parent / "shared" / "data"
-
-
-TEST_DATA = _shared_data()
-"""Shared real-world fixtures (MaxMind test DBs, user-agent lists), read in place."""
+TEST_DATA = Path(__file__).resolve().parent / "data"
+"""Real-world fixtures kept with the tests (MaxMind test DBs, user-agent lists); see its README."""
 
 
 @pytest.fixture(autouse=True)

@@ -15,5 +15,5 @@ MAXMIND_TEST = TEST_DATA / "maxmind-test"
 def maxmind() -> dict[str, Path]:
     """The official MaxMind test databases by short name, read in place."""
     if not MAXMIND_TEST.is_dir():
-        pytest.fail(f"MaxMind test databases not found in {MAXMIND_TEST}; set VIGIE_TEST_DATA")
+        pytest.fail(f"MaxMind test databases not found in {MAXMIND_TEST}")
     return {path.stem.removesuffix("-Test"): path for path in sorted(MAXMIND_TEST.glob("*.mmdb"))}

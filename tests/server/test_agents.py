@@ -1,4 +1,4 @@
-"""Bot filtering against the shared real-world user-agent lists, read in place."""
+"""Bot filtering against the real-world user-agent lists kept in tests/data."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ USER_AGENTS = TEST_DATA / "user-agents"
 def lines(name):
     path = USER_AGENTS / name
     if not path.is_file():
-        pytest.fail(f"{path} not found; set VIGIE_TEST_DATA")
+        pytest.fail(f"{path} not found")
     return [line for line in path.read_text().splitlines() if line.strip()]
 
 
