@@ -6,13 +6,15 @@
     /sites                    sites, their snippet and a live "last event" check
     /model                    the scoring model: edit, validate, preview, save
     /settings                 alert webhook, language
+    /favicon.ico              Vigie's mark (static/favicon.svg), for browsers asking the default path
 
 Every page needs a signed-in user and shows only their organisation's rows.
+HTTP errors get pages in the same layout and language (errors.py).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response, send_from_directory
 
 from server.auth import LOGIN_RATE_LIMIT
 from server.limits import limiter
@@ -25,14 +27,36 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
+FAVICON_MAX_AGE = 7 * 24 * 3600
+"""How long browsers may keep the favicon without asking again, in seconds."""
+
 
 def init_app(app: Flask) -> None:
-    from server.web import accounts, formatting, model, overview, session, settings, sites  # noqa: F401
+    from server.web import (  # noqa: F401
+        accounts,
+        errors,
+        formatting,
+        model,
+        overview,
+        session,
+        settings,
+        sites,
+    )
 
     formatting.init_app(app)
+    errors.init_app(app)
 
     app.register_blueprint(bp)
     # The limiter checks inside the wrapper it returns: that wrapper must be the view.
     app.view_functions["web.login"] = limiter(app).limit(LOGIN_RATE_LIMIT, methods=["POST"])(
         session.login
+    )
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The SVG mark at the path browsers ask for when a page names no icon."""
+    assert bp.static_folder is not None
+    return send_from_directory(
+        bp.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=FAVICON_MAX_AGE
     )
