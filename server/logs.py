@@ -5,14 +5,20 @@ anything that parses as an IPv4 or IPv6 address, in the message, its arguments,
 the exception text or the stack, becomes `[ip]`. It sits on the handlers, not
 on loggers, because a logger's filters do not see records propagated from its
 children (werkzeug, gunicorn, rq, sqlalchemy…).
+
+Werkzeug colours its request lines whatever the output; `PlainWhenPiped`
+removes those ANSI codes unless the stream is a terminal and `NO_COLOR` is
+unset (https://no-color.org), so files, pipes and journald get plain text.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import re
 import sys
+from typing import IO
 
 REDACTED = "[ip]"
 """What an address is replaced with."""
@@ -22,6 +28,9 @@ _IPV4 = re.compile(r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9])")
 
 _IPV6 = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[0-9A-Za-z]+)?")
 """Runs of hex digits, colons and dots with two colons at least: IPv6 candidates."""
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+"""Control sequences (colours, bold, cursor moves) that only a terminal reads."""
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -65,6 +74,27 @@ class AddressRedactingFilter(logging.Filter):
         return True
 
 
+def strip_ansi(text: str) -> str:
+    """`text` without ANSI escape sequences."""
+    return _ANSI_ESCAPE.sub("", text)
+
+
+def colour_allowed(stream: IO[str]) -> bool:
+    """Whether `stream` is a terminal and the user did not ask for `NO_COLOR`."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class PlainWhenPiped(logging.StreamHandler[IO[str]]):
+    """A stream handler that keeps colours for a terminal only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if colour_allowed(self.stream) else strip_ansi(text)
+
+
 def configure_logging(level: int | str = logging.INFO) -> logging.Handler:
     """Install one redacting stderr handler on the root logger (idempotent).
 
@@ -74,7 +104,7 @@ def configure_logging(level: int | str = logging.INFO) -> logging.Handler:
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_vigie", False)), None)
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = PlainWhenPiped(sys.stderr)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         handler._vigie = True  # type: ignore[attr-defined]
         root.addHandler(handler)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
 
-from server.logs import AddressRedactingFilter, configure_logging, redact_addresses
+from server.logs import (
+    AddressRedactingFilter,
+    PlainWhenPiped,
+    configure_logging,
+    redact_addresses,
+)
 from tests.support.processes import VIGIE, free_port, serving
 
 CLIENT_V4 = "203.0.113.77"
@@ -112,3 +120,70 @@ def test_gunicorn_access_log_has_no_client_address(sqlite_app, tmp_path):
     assert "GET /healthz" in log
     assert "127.0.0.1 " not in _access_line(log)
     assert CLIENT_V4 not in log and "a@b.c" not in log
+
+
+class FakeTerminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+COLOURED = "\x1b[33m\x1b[1mGET /nope HTTP/1.1\x1b[0m 404"
+"""A request line as Werkzeug colours it, whatever the output."""
+
+
+def _formatted(stream: io.StringIO) -> str:
+    handler = PlainWhenPiped(stream)
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, COLOURED, (), None)
+    handler.handle(record)
+    return stream.getvalue()
+
+
+def test_colours_reach_a_terminal_only(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert _formatted(FakeTerminal()) == COLOURED + "\n"
+    assert _formatted(io.StringIO()) == "GET /nope HTTP/1.1 404\n"
+
+
+def test_no_color_is_respected_on_a_terminal(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in _formatted(FakeTerminal())
+    monkeypatch.setenv("NO_COLOR", "")  # set but empty: colours stay (no-color.org)
+    assert _formatted(FakeTerminal()) == COLOURED + "\n"
+
+
+def test_serve_log_in_a_pipe_has_no_escape_codes(sqlite_app, tmp_path):
+    """`vigie serve` with its output captured: Werkzeug's coloured lines arrive plain."""
+    port = free_port()
+    env = {
+        "VIGIE_DATABASE_URL": sqlite_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    with serving([*VIGIE, "serve", "--port", str(port)], port, env) as served:
+        for path in ("/no/such/page", "/login", "/"):  # 404 yellow, 200 plain, 302 green
+            try:
+                urllib.request.urlopen(served.url + path, timeout=5).read()
+            except urllib.error.HTTPError as answer:
+                assert answer.code == 404
+    log = served.stdout + served.stderr
+    assert '"GET /no/such/page HTTP/1.1" 404' in log
+    assert "Running on" in log
+    assert "\x1b[" not in log
+
+
+def test_a_cli_command_redirected_to_a_file_is_plain(sqlite_app, tmp_path):
+    """`vigie model check` and `vigie export` write no escape codes to files."""
+    env = {
+        **os.environ,
+        "VIGIE_DATABASE_URL": sqlite_app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    model = tmp_path / "model.toml"
+    model.write_text("[tiers]\nwarm = 1\nhot = 'x'\n", "utf-8")
+    for index, args in enumerate((["model", "check", str(model)], ["export", "--org", "None"])):
+        output = tmp_path / f"output-{index}.txt"
+        with output.open("wb") as sink:
+            subprocess.run([*VIGIE, *args], stdout=sink, stderr=sink, env=env, timeout=120)
+        text = output.read_text("utf-8")
+        assert text.strip() and "\x1b[" not in text, args
