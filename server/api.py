@@ -12,6 +12,8 @@ fault. Times are ISO 8601 in UTC.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -26,10 +28,14 @@ from server.accounts.filters import parse_filters
 from server.accounts.listing import account_detail, list_accounts
 from server.auth import current_org_id, token_or_login_required
 from server.storage import get_session
+from server.storage.models import Organisation
 from server.storage.types import utcnow
 from server.validation import InvalidInput
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+FILENAME_SLUG_LENGTH = 40
+"""Longest organisation part of an export's file name, in characters."""
 
 
 def init_app(app: Flask) -> None:
@@ -66,13 +72,30 @@ def accounts_csv() -> Response:
         raise InvalidInput("excel", f"{excel!r} is not a known dialect (use excel=fr)")
     filters = parse_filters(request.args)
     session = get_session()
-    chunks = csv_chunks(session, current_org_id(), filters, excel_fr=excel == "fr")
-    filename = f"vigie-accounts-{utcnow():%Y-%m-%d}.csv"
+    org_id = current_org_id()
+    organisation = session.get(Organisation, org_id)
+    filename = export_filename(organisation.name if organisation else "", utcnow(), excel == "fr")
+    chunks = csv_chunks(session, org_id, filters, excel_fr=excel == "fr")
     return Response(
         closing_session(chunks, session),
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def export_filename(organisation: str, day: date, excel_fr: bool = False) -> str:
+    """`vigie-accounts-<organisation>-<YYYY-MM-DD>[-excel-fr].csv`, in ASCII
+    letters, digits and dashes only, so it needs no escaping in a header."""
+    suffix = "-excel-fr" if excel_fr else ""
+    return f"vigie-accounts-{filename_slug(organisation)}-{day:%Y-%m-%d}{suffix}.csv"
+
+
+def filename_slug(name: str) -> str:
+    """`"Société Générale"` → `"societe-generale"`; `"organisation"` when no
+    ASCII letter or digit is left."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:FILENAME_SLUG_LENGTH].rstrip("-") or "organisation"
 
 
 def closing_session(chunks: Iterator[str], session: Session) -> Iterator[str]:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support.accounts import FORMULA_NAME, seed_accounts
+from server.api import export_filename
+from server.storage.types import utcnow
+from tests.support.accounts import FORMULA_NAME, PASSWORD, seed_accounts
 from tests.support.cli import cli_for
 
 
@@ -126,3 +132,52 @@ def test_an_unknown_site_or_organisation_leaves_no_file(vigie, world, tmp_path):
     result = vigie("export", "--org", "Nobody", "--output", str(output))
     one_line_error(result, "--org: no organisation named 'Nobody' (known: Acme, Other)")
     assert not output.exists()
+
+
+def test_api_export_file_name_has_the_organisation_and_the_date(app, world):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world.token}"}
+    today = f"{utcnow():%Y-%m-%d}"
+    plain = client.get("/api/accounts.csv", headers=headers)
+    assert plain.headers["Content-Disposition"] == (
+        f'attachment; filename="vigie-accounts-acme-{today}.csv"'
+    )
+    french = client.get("/api/accounts.csv", query_string={"excel": "fr"}, headers=headers)
+    assert french.headers["Content-Disposition"] == (
+        f'attachment; filename="vigie-accounts-acme-{today}-excel-fr.csv"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Acme", "acme"),
+        ("Société Générale & Fils", "societe-generale-fils"),
+        ('  "Quoted"; name\r\n', "quoted-name"),
+        ("東京商事", "organisation"),
+        ("x" * 60 + " Ltd", "x" * 40),
+    ],
+)
+def test_export_file_name_is_ascii_and_header_safe(name, expected):
+    assert export_filename(name, date(2026, 11, 29)) == f"vigie-accounts-{expected}-2026-11-29.csv"
+
+
+def test_accounts_page_offers_the_french_excel_export_with_the_filters(app, world):
+    client = app.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
+    client.post("/login", data={"email": world.email, "password": PASSWORD, "csrf_token": token})
+    page = client.get("/accounts", query_string={"tier": "hot", "industry": "software", "page": 1})
+    text = page.get_data(as_text=True)
+    links = {
+        key: html.unescape(re.search(rf'id="{key}" href="([^"]+)"', text)[1])
+        for key in ("export", "export-excel-fr")
+    }
+    plain, french = (urlsplit(links[key]) for key in ("export", "export-excel-fr"))
+    assert plain.path == french.path == "/api/accounts.csv"
+    assert parse_qs(french.query) == {**parse_qs(plain.query), "excel": ["fr"]}
+    assert parse_qs(plain.query)["tier"] == ["hot"] and "page" not in parse_qs(plain.query)
+    download = client.get(links["export-excel-fr"])
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].endswith('-excel-fr.csv"')
+    assert exported_names(download.get_data(), ";") == ["Hot Corp", "Beta GmbH"]
