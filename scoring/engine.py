@@ -17,8 +17,9 @@ import fnmatch
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from scoring.model import Condition, Model, Persona
@@ -47,10 +48,36 @@ class EventFacts(NamedTuple):
     name: str | None = None
 
 
+class Reason(StrEnum):
+    """What a contribution rewards. The engine words it in English (`label`);
+    a reader in another language words it from the reason and the `detail`."""
+
+    RULE = "rule"
+    """A page, event, source or fit rule: `label` is the model's own."""
+    VISITS = "visits"
+    """Points per visit."""
+    FREQUENCY = "frequency"
+    """Distinct active days; detail `days`."""
+    PERSONA = "persona"
+    """The best persona; detail `persona`, `met`, `total` and `unmet` (see `Unmet`)."""
+
+
 @dataclass(frozen=True)
 class Contribution:
     label: str
     points: float
+    reason: Reason = Reason.RULE
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    """The names and numbers in the label, for wording it in another language."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contribution as stored with the account (plain JSON values)."""
+        return {
+            "label": self.label,
+            "points": self.points,
+            "reason": self.reason.value,
+            **self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -71,15 +98,15 @@ def score(
     now: datetime,
 ) -> ScoreResult:
     """Score one account. `account` maps firmographic fields to values."""
-    parts: dict[str, float] = defaultdict(float)
+    parts = _Parts()
     engagement = _engagement(model, visits, events, now, parts)
     fit, persona = _fit(model, account, parts)
     total = round(fit + engagement)
     contributions = tuple(
         sorted(
             (
-                Contribution(label, round(points, 1))
-                for label, points in parts.items()
+                Contribution(label, round(points, 1), *parts.reasons[label])
+                for label, points in parts.points.items()
                 if round(points, 1)
             ),
             key=lambda c: (-abs(c.points), c.label),
@@ -88,6 +115,36 @@ def score(
     return ScoreResult(
         total, round(fit, 2), round(engagement, 2), tier_of(model, total), contributions, persona
     )
+
+
+def reached_at(
+    model: Model,
+    account: Mapping[str, Any],
+    visits: Sequence[VisitFacts],
+    events: Sequence[EventFacts],
+    threshold: float,
+    after: datetime | None,
+    until: datetime,
+) -> datetime | None:
+    """The first moment in (`after`, `until`] the account's score reached
+    `threshold`: the time of the visit or event that took it there.
+
+    None when no activity in that span reached it (a score raised by its fit
+    alone, or no activity at all). The score only rises with activity and
+    decays in between, so it is looked at at each visit's and event's time.
+    """
+    moments = sorted(
+        {v.started_at for v in visits if _within(v.started_at, after, until)}
+        | {e.occurred_at for e in events if _within(e.occurred_at, after, until)}
+    )
+    for moment in moments:
+        if score(model, account, visits, events, moment).score >= threshold:
+            return moment
+    return None
+
+
+def _within(moment: datetime, after: datetime | None, until: datetime) -> bool:
+    return (after is None or moment > after) and moment <= until
 
 
 def tier_of(model: Model, value: float) -> Tier:
@@ -103,7 +160,7 @@ def _engagement(
     visits: Sequence[VisitFacts],
     events: Sequence[EventFacts],
     now: datetime,
-    parts: dict[str, float],
+    parts: _Parts,
 ) -> float:
     since = now - timedelta(days=model.window_days)
     weight = _decay_weight(now, model.half_life_days)
@@ -112,12 +169,13 @@ def _engagement(
         if not since <= visit.started_at <= now:
             continue
         if model.visit_points:
-            total += _add(parts, "Visits", model.visit_points * weight(visit.started_at))
+            points = model.visit_points * weight(visit.started_at)
+            total += parts.add("Visits", points, Reason.VISITS)
         source = next(
             (rule for rule in model.sources if _source_matches(rule.patterns, visit)), None
         )
         if source is not None:
-            total += _add(parts, source.label, source.points * weight(visit.started_at))
+            total += parts.add(source.label, source.points * weight(visit.started_at))
     awarded: set[tuple[str, int, Any]] = set()
     in_window = [e for e in events if since <= e.occurred_at <= now]
     in_window.sort(key=_occurred_at, reverse=True)  # the most recent occurrence counts
@@ -136,7 +194,7 @@ def _engagement(
         if key in awarded:
             continue
         awarded.add(key)
-        total += _add(parts, label, points * weight(event.occurred_at))
+        total += parts.add(label, points * weight(event.occurred_at))
     if model.frequency is not None:
         frequency = model.frequency
         days = {
@@ -145,7 +203,8 @@ def _engagement(
             if now - timedelta(days=frequency.window_days) <= v.started_at <= now
         }
         points = min(frequency.points_per_day * len(days), frequency.max)
-        total += _add(parts, f"Came back on {len(days)} day(s)", points)
+        label = f"Came back on {len(days)} day(s)"
+        total += parts.add(label, points, Reason.FREQUENCY, {"days": len(days)})
     return total
 
 
@@ -199,14 +258,26 @@ def _source_matches(patterns: Mapping[str, str], visit: VisitFacts) -> bool:
     return True
 
 
-def _add(parts: dict[str, float], label: str, points: float) -> float:
-    parts[label] += points
-    return points
+class _Parts:
+    """Points summed per label, with each label's reason and detail."""
+
+    def __init__(self) -> None:
+        self.points: dict[str, float] = defaultdict(float)
+        self.reasons: dict[str, tuple[Reason, Mapping[str, Any]]] = {}
+
+    def add(
+        self,
+        label: str,
+        points: float,
+        reason: Reason = Reason.RULE,
+        detail: Mapping[str, Any] | None = None,
+    ) -> float:
+        self.points[label] += points
+        self.reasons.setdefault(label, (reason, detail or {}))
+        return points
 
 
-def _fit(
-    model: Model, account: Mapping[str, Any], parts: dict[str, float]
-) -> tuple[float, str | None]:
+def _fit(model: Model, account: Mapping[str, Any], parts: _Parts) -> tuple[float, str | None]:
     total = 0.0
     best = _best_persona(model.personas, account)
     persona_name = None
@@ -216,11 +287,17 @@ def _fit(
         met = len(persona.conditions) - len(unmet)
         label = f"Persona {persona.name}, {met} of {len(persona.conditions)}"
         if unmet:
-            label += ": " + "; ".join(unmet)
-        total += _add(parts, label, points)
+            label += ": " + "; ".join(english_unmet(item) for item in unmet)
+        detail = {
+            "persona": persona.name,
+            "met": met,
+            "total": len(persona.conditions),
+            "unmet": [item._asdict() for item in unmet],
+        }
+        total += parts.add(label, points, Reason.PERSONA, detail)
     for rule in model.fits:
         if condition_met(rule.condition, account):
-            total += _add(parts, rule.label, rule.points)
+            total += parts.add(rule.label, rule.points)
     return total, persona_name
 
 
@@ -262,27 +339,52 @@ def condition_met(condition: Condition, account: Mapping[str, Any]) -> bool:
     return False
 
 
-def describe_unmet(condition: Condition, account: Mapping[str, Any]) -> str:
+class Unmet(NamedTuple):
+    """A persona condition the account misses: its field, the account's value
+    (None when unknown), how it misses (`unknown`, `below`, `above`, `not_in`,
+    `excluded`, `differs`) and what was expected."""
+
+    field: str
+    value: Any
+    miss: str
+    expected: Any = None
+
+
+def describe_unmet(condition: Condition, account: Mapping[str, Any]) -> Unmet:
     value = account.get(condition.field)
+    name, expected = condition.field, condition.value
     if value is None or value == "":
-        return f"{condition.field} unknown"
-    expected = condition.value
+        return Unmet(name, None, "unknown")
     if condition.operator == "between":
         low, high = expected
         return (
-            f"{condition.field} {value} < {low:g}"
-            if value < low
-            else f"{condition.field} {value} > {high:g}"
+            Unmet(name, value, "below", low) if value < low else Unmet(name, value, "above", high)
         )
     if condition.operator == "min":
-        return f"{condition.field} {value} < {expected:g}"
+        return Unmet(name, value, "below", expected)
     if condition.operator == "max":
-        return f"{condition.field} {value} > {expected:g}"
+        return Unmet(name, value, "above", expected)
     if condition.operator == "in":
-        return f"{condition.field} {value} not in {', '.join(map(str, expected))}"
+        return Unmet(name, value, "not_in", list(expected))
     if condition.operator == "not_in":
-        return f"{condition.field} {value} excluded"
-    return f"{condition.field} {value} ≠ {expected}"
+        return Unmet(name, value, "excluded")
+    return Unmet(name, value, "differs", expected)
+
+
+def english_unmet(unmet: Unmet) -> str:
+    """An unmet condition in English, e.g. "employees 12 < 50"."""
+    name, value, expected = unmet.field, unmet.value, unmet.expected
+    if unmet.miss == "unknown":
+        return f"{name} unknown"
+    if unmet.miss == "below":
+        return f"{name} {value} < {expected:g}"
+    if unmet.miss == "above":
+        return f"{name} {value} > {expected:g}"
+    if unmet.miss == "not_in":
+        return f"{name} {value} not in {', '.join(map(str, expected))}"
+    if unmet.miss == "excluded":
+        return f"{name} {value} excluded"
+    return f"{name} {value} ≠ {expected}"
 
 
 def _same(value: Any, expected: Any) -> bool:

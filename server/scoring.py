@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
-from scoring.engine import EventFacts, ScoreResult, VisitFacts, score
+from scoring.engine import EventFacts, ScoreResult, VisitFacts, reached_at, score
 from scoring.model import Model, ModelError, default_model_text, parse_model
 from scoring.tiers import Tier
 from server.config import ConfigError
@@ -40,7 +40,15 @@ RESCORE_BATCH = 500
 FIRMOGRAPHIC_FIELDS = ("industry", "employees", "revenue_band", "country", "city", "domain", "name")
 ACCOUNT_COLUMNS = [
     getattr(Account, name)
-    for name in ("id", "org_id", "tier", "hot_since", "firmographics", *FIRMOGRAPHIC_FIELDS)
+    for name in (
+        "id",
+        "org_id",
+        "tier",
+        "hot_since",
+        "scored_at",
+        "firmographics",
+        *FIRMOGRAPHIC_FIELDS,
+    )
 ]
 
 
@@ -155,16 +163,46 @@ def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
     scored = score_accounts(session, account_ids, now)
     if not scored:
         return 0
-    changes, crossed = [], []
-    for account, result in scored:
-        change = score_change(account, result, now)
-        changes.append(change)
-        if change["hot_since"] == now:
-            crossed.append(account.id)
-    session.execute(update(Account), changes)
-    for account_id in crossed:
-        enqueue(alert_hot_account, account_id)  # sent once the scores are committed
+    changes = {account.id: score_change(account, result, now) for account, result in scored}
+    crossed = [account for account, result in scored if crossed_into_hot(account, result)]
+    for account_id, moment in hot_moments(session, crossed, now).items():
+        changes[account_id]["hot_since"] = moment
+    session.execute(update(Account), list(changes.values()))
+    for account in crossed:
+        enqueue(alert_hot_account, account.id)  # sent once the scores are committed
     return len(scored)
+
+
+def crossed_into_hot(account: Row[Any], result: ScoreResult) -> bool:
+    return result.tier is Tier.HOT and account.tier != Tier.HOT.value
+
+
+def hot_moments(
+    session: Session, accounts: Sequence[Row[Any]], now: datetime
+) -> dict[int, datetime]:
+    """When each of `accounts`, hot as of `now` and not when last scored, became
+    hot: the time of the visit or event that took its score over the threshold.
+    Accounts made hot by their fit alone are left out (hot since `now`)."""
+    if not accounts:
+        return {}
+    models = {org_id: model_for(session, org_id) for org_id in {a.org_id for a in accounts}}
+    since = now - max(active_window(model) for model in models.values())
+    visits, events = account_activity(session, [account.id for account in accounts], since)
+    moments = {}
+    for account in accounts:
+        model = models[account.org_id]
+        moment = reached_at(
+            model,
+            account_facts(account),
+            visits[account.id],
+            events[account.id],
+            model.hot,
+            account.scored_at,
+            now,
+        )
+        if moment is not None:
+            moments[account.id] = moment
+    return moments
 
 
 def score_accounts(
@@ -230,10 +268,11 @@ def account_activity(
 
 def score_change(account: Row[Any], result: ScoreResult, now: datetime) -> dict[str, Any]:
     """The account's columns to write for a new score. `hot_since` marks when it
-    last crossed into hot: `now` when it just did, kept while it stays hot."""
+    last crossed into hot: `now` when it just did (`hot_moments` tells more
+    precisely), kept while it stays hot."""
     if result.tier is not Tier.HOT:
         hot_since = None
-    elif account.tier != Tier.HOT.value:
+    elif crossed_into_hot(account, result):
         hot_since = now
     else:
         hot_since = account.hot_since
@@ -244,6 +283,6 @@ def score_change(account: Row[Any], result: ScoreResult, now: datetime) -> dict[
         "engagement": result.engagement,
         "tier": result.tier.value,
         "hot_since": hot_since,
-        "explanation": [{"label": c.label, "points": c.points} for c in result.contributions],
+        "explanation": [c.as_dict() for c in result.contributions],
         "scored_at": now,
     }

@@ -4,7 +4,8 @@
 rows at a time: the export of 100,000 accounts never holds them all. The text
 starts with a UTF-8 byte order mark so that Excel reads accents right;
 `excel_fr=True` gives the French Excel dialect (`;` between cells, decimal
-comma).
+comma). Times are the organisation's local time (its `time_zone` setting),
+as on the dashboard; the `why` column is worded in the current language.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 
+import pytz
 from sqlalchemy.orm import Session
 
 from server.accounts.filters import AccountFilters
 from server.accounts.listing import STREAM_CHUNK, AccountRow, iter_accounts
+from server.i18n import organisation_time_zone
+from server.storage.models import Organisation
 
 COLUMNS = (
     "name",
@@ -46,7 +50,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet may read as the start of a formula (CSV injection)."""
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-"""UTC times as both Excel dialects and CRM importers read them."""
+"""Local times as both Excel dialects and CRM importers read them."""
 
 
 def csv_chunks(
@@ -59,16 +63,18 @@ def csv_chunks(
         no site of the organisation.
     """
     rows = iter_accounts(session, org_id, filters)
-    return _chunks(rows, excel_fr)
+    organisation = session.get(Organisation, org_id)
+    zone = pytz.timezone(organisation_time_zone(organisation.settings if organisation else None))
+    return _chunks(rows, excel_fr, zone)
 
 
-def _chunks(rows: Iterator[AccountRow], excel_fr: bool) -> Iterator[str]:
+def _chunks(rows: Iterator[AccountRow], excel_fr: bool, zone: tzinfo) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if excel_fr else ",", lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow(COLUMNS)
     for count, row in enumerate(rows, start=1):
-        writer.writerow(csv_cells(row, excel_fr))
+        writer.writerow(csv_cells(row, excel_fr, zone))
         if count % STREAM_CHUNK == 0:
             yield _take(buffer)
     yield _take(buffer)
@@ -81,7 +87,7 @@ def _take(buffer: io.StringIO) -> str:
     return text
 
 
-def csv_cells(row: AccountRow, excel_fr: bool = False) -> list[str]:
+def csv_cells(row: AccountRow, excel_fr: bool = False, zone: tzinfo = pytz.UTC) -> list[str]:
     """One account's cells, in `COLUMNS` order.
 
     Only text cells are neutralised against formulas: a number such as a
@@ -101,8 +107,8 @@ def csv_cells(row: AccountRow, excel_fr: bool = False) -> list[str]:
         _text(row.city),
         str(row.visits_30d),
         str(row.active_days_30d),
-        _time(row.last_seen),
-        _time(row.first_seen),
+        _time(row.last_seen, zone),
+        _time(row.first_seen, zone),
         _text(" ".join(row.top_pages)),
         _text(row.why),
         _text(row.outcome),
@@ -122,5 +128,5 @@ def _decimal(value: float, excel_fr: bool) -> str:
     return text.replace(".", ",") if excel_fr else text
 
 
-def _time(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).strftime(DATETIME_FORMAT)
+def _time(value: datetime | None, zone: tzinfo) -> str:
+    return "" if value is None else value.astimezone(zone).strftime(DATETIME_FORMAT)

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import format_decimal
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from server.accounts.filters import AccountFilters
 from server.accounts.query import account_conditions, account_order, latest_outcomes
+from server.accounts.reasons import describe
 from server.storage.models import (
     Account,
     Contact,
@@ -207,16 +209,16 @@ def row_of(row: Row[Any], outcome: str | None, trend: tuple[int, ...]) -> Accoun
 
 
 def why_text(explanation: Sequence[dict[str, Any]], limit: int = WHY_CONTRIBUTIONS) -> str:
-    """The largest contributions of an explanation as one line: "Label +20; Label -15"."""
+    """The largest contributions of an explanation as one line, in the current
+    language: "Pricing page +20; Visits +6"."""
     largest = sorted(explanation, key=lambda item: -abs(float(item.get("points", 0))))[:limit]
-    return "; ".join(
-        f"{item.get('label', '')} {_signed(item.get('points', 0))}" for item in largest
-    )
+    return "; ".join(f"{describe(item)} {signed(item.get('points', 0))}" for item in largest)
 
 
-def _signed(points: float) -> str:
+def signed(points: float) -> str:
+    """Points with their sign, in the current language: "+20", "-2.5" ("-2,5" in French)."""
     value = round(float(points), 1)
-    return f"{int(value):+d}" if value.is_integer() else f"{value:+.1f}"
+    return format_decimal(value, "+0.#;-0.#")
 
 
 def account_detail(session: Session, org_id: int, account_id: int) -> dict[str, Any] | None:

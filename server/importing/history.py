@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from scoring.engine import score
+from scoring.engine import reached_at, score
 from scoring.tiers import Tier
 from server.scoring import (
     ACCOUNT_COLUMNS,
@@ -37,8 +37,9 @@ def rebuild_history(
 ) -> tuple[int, dict[int, datetime]]:
     """Write the organisation's snapshots of `days` (replacing those stored).
 
-    Returns the number written and, for each account hot on the last day, the
-    end of the day its last run of hot days began.
+    Returns the number written and, for each account hot on the last day, when
+    its last run of hot days began: the time of the visit or event that took
+    its score over the threshold that day.
     """
     if not days:
         return 0, {}
@@ -79,12 +80,19 @@ def _chunk_history(
     for account in accounts:
         facts = account_facts(account)
         streak: datetime | None = None
+        previous_end: datetime | None = None
         for day, end in ends:
             if account.first_seen is None or account.first_seen > end:
                 continue
             result = score(model, facts, visits[account.id], events[account.id], end)
             hot = result.tier is Tier.HOT
-            streak = (streak or end) if hot else None
+            if hot and streak is None:  # the moment of the day it crossed
+                streak = _crossing(
+                    model, facts, visits[account.id], events[account.id], previous_end, end
+                )
+            elif not hot:
+                streak = None
+            previous_end = end
             rows.append(
                 {
                     "account_id": account.id,
@@ -98,3 +106,8 @@ def _chunk_history(
         if streak is not None:
             hot_from[account.id] = streak
     return rows
+
+
+def _crossing(model, facts, visits, events, after, end):  # type: ignore[no-untyped-def]
+    """The time the score reached hot within the day, else the day's end (fit alone)."""
+    return reached_at(model, facts, visits, events, model.hot, after, end) or end

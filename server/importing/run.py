@@ -287,8 +287,9 @@ class _Run:
         close_session()
         for chunk in _chunks(touched, RESCORE_BATCH):
             with session_scope() as session:
+                hot_before = _hot_ids(session, chunk)
                 rescore(session, chunk, self.now)
-                _date_hot_since(session, chunk, hot_from, self.now)
+                _date_hot_since(session, set(chunk) - hot_before, hot_from)
                 self.summary.enrichment_queued += _queue_enrichment(session, chunk)
             close_session()
 
@@ -317,14 +318,19 @@ def first_snippet_event(session: Session, site_id: int, since: datetime) -> date
     )
 
 
+def _hot_ids(session: Session, ids: Sequence[int]) -> set[int]:
+    return set(
+        session.scalars(select(Account.id).where(Account.id.in_(ids), Account.tier == "hot"))
+    )
+
+
 def _date_hot_since(
-    session: Session, ids: Sequence[int], hot_from: dict[int, datetime], now: datetime
+    session: Session, were_not_hot: set[int], hot_from: dict[int, datetime]
 ) -> None:
-    """Accounts that the import made hot were hot since the history says, not since now."""
-    crossed = session.scalars(
-        select(Account.id).where(Account.id.in_(ids), Account.hot_since == now)
-    ).all()
-    changes = [{"id": i, "hot_since": hot_from[i]} for i in crossed if i in hot_from]
+    """Accounts that the import made hot were hot since the history says: when
+    the last run of hot days began, not when the import rescored them."""
+    crossed = _hot_ids(session, sorted(were_not_hot & hot_from.keys()))
+    changes = [{"id": i, "hot_since": hot_from[i]} for i in sorted(crossed)]
     if changes:
         session.execute(update(Account), changes)
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from server.accounts.filters import parse_filters
 from server.accounts.listing import account_detail, list_accounts
+from server.accounts.reasons import is_persona
 from server.auth import current_org_id
 from server.jobs import enqueue
 from server.jobs.enrichment import enrich_account
@@ -75,9 +76,7 @@ def account(account_id: int) -> str:
     return render_template(
         "account.html",
         account=detail,
-        persona=next(
-            (c for c in detail["explanation"] if str(c["label"]).startswith("Persona")), None
-        ),
+        persona=next((c for c in detail["explanation"] if is_persona(c)), None),
         model=model,
         outcome_form=OutcomeForm(),
         enrich_form=EmptyForm(prefix="enrich"),

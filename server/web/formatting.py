@@ -6,9 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+
+from server.accounts.listing import signed
+from server.accounts.reasons import describe
+from server.i18n import datetime_with_zone
 
 KIND_LABELS = {
     "business": _l("Companies"),
@@ -21,6 +25,12 @@ KIND_LABELS = {
     "bot": _l("Bots"),
 }
 TIER_NAMES = {"hot": _l("hot"), "warm": _l("warm"), "cold": _l("cold")}
+ENRICHMENT_STATES = {
+    "pending": _l("pending"),
+    "ok": _l("found"),
+    "not_found": _l("not found"),
+    "error": _l("error"),
+}
 OUTCOME_LABELS = {
     "accepted": _l("Accepted"),
     "rejected": _l("Rejected"),
@@ -34,6 +44,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_short"] = lambda value: (
         format_date(value, "short") if value else "—"
     )
+    app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
+    app.jinja_env.globals["describe_reason"] = describe
+    app.jinja_env.globals["signed_points"] = signed
+    app.jinja_env.globals["enrichment_state"] = lambda s: ENRICHMENT_STATES.get(s, s)
     app.jinja_env.globals["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     app.jinja_env.globals["outcome_label"] = lambda outcome: OUTCOME_LABELS.get(outcome, outcome)
     app.jinja_env.globals["tier_name"] = lambda tier: TIER_NAMES.get(tier, tier)
@@ -42,7 +56,7 @@ def init_app(app: Flask) -> None:
 
 
 def datetime_short(value: datetime | None) -> str:
-    return format_datetime(value, "short") if value else "—"
+    return datetime_with_zone(value) if value else "—"
 
 
 def sparkline(values: Sequence[float], width: int = 90, height: int = 22) -> Markup:

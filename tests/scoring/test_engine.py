@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scoring.engine import Contribution, EventFacts, VisitFacts, score
+from scoring.engine import Contribution, EventFacts, Reason, VisitFacts, reached_at, score
 from scoring.model import parse_model
 from scoring.tiers import Tier
 
@@ -56,7 +56,7 @@ def test_the_seed_example_totals_95():
     assert result.contributions == (
         Contribution("Asked a question", 50.0),
         Contribution("Downloaded the guide", 30.0),
-        Contribution("Visits", 15.0),
+        Contribution("Visits", 15.0, Reason.VISITS),
     )
 
 
@@ -155,8 +155,34 @@ def test_persona_fit_and_its_unmet_conditions():
     )
     assert result.fit == 20 and result.persona == "Mid-market SaaS"
     assert result.contributions == (
-        Contribution("Persona Mid-market SaaS, 1 of 2: employees 12 < 50", 20.0),
+        Contribution(
+            "Persona Mid-market SaaS, 1 of 2: employees 12 < 50",
+            20.0,
+            Reason.PERSONA,
+            {
+                "persona": "Mid-market SaaS",
+                "met": 1,
+                "total": 2,
+                "unmet": [{"field": "employees", "value": 12, "miss": "below", "expected": 50}],
+            },
+        ),
     )
+
+
+def test_contributions_carry_what_another_language_needs_to_word_them():
+    """Frequency and visits say their reason and numbers, not only English text."""
+    text = model(
+        "[frequency]\nwindow_days = 30\npoints_per_day = 3\nmax = 30\n[visit]\npoints = 1\n"
+    )
+    result = score(parse_model(text), {}, [visit(1), visit(3, days_ago=2)], [], NOW)
+    stored = [c.as_dict() for c in result.contributions]
+    assert {
+        "label": "Came back on 2 day(s)",
+        "points": 6.0,
+        "reason": "frequency",
+        "days": 2,
+    } in stored
+    assert {"label": "Visits", "points": 2.0, "reason": "visits"} in stored
 
 
 def test_country_exclusion():
@@ -209,3 +235,16 @@ def test_one_model_scores_many_accounts_alike_with_bounded_memory(monkeypatch):
     assert 0 < len(shared.rule_memo) <= 50
     other = parse_model(model('[[page]]\nmatch = "/blog/*"\npoints = 4\nlabel = "Blog"\n'))
     assert score(other, {}, [visit(1)], [pageview(1, "/blog/3")], NOW).engagement == 4
+
+
+def test_reached_at_is_the_moment_of_the_page_view_that_crossed_the_threshold():
+    """An account scored at the end of the day became hot at its pricing page view."""
+    text = model(PRICING + '[[page]]\nmatch = "/demo*"\npoints = 55\n')
+    events = [pageview(1, "/pricing", minutes=300), pageview(2, "/demo", minutes=120)]
+    visits = [visit(1), visit(2)]
+    parsed = parse_model(text)
+    assert score(parsed, {}, visits, events, NOW).score >= parsed.hot
+    moment = reached_at(parsed, {}, visits, events, parsed.hot, None, NOW)
+    assert moment == NOW - timedelta(minutes=120)
+    quiet = (NOW - timedelta(minutes=100), NOW - timedelta(minutes=50))
+    assert reached_at(parsed, {}, visits, events, parsed.hot, *quiet) is None  # no activity

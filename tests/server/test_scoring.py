@@ -8,7 +8,7 @@ from sqlalchemy import select
 from server.config import ConfigError
 from server.jobs import drain
 from server.storage import session_scope
-from server.storage.models import Account, Outcome
+from server.storage.models import Account, Event, Outcome
 from tests.support.cli import cli_for
 from tests.support.collector import pageview, send
 
@@ -49,7 +49,10 @@ def test_crossing_into_hot_sets_hot_since(make_app, db_url, mmdb, tmp_path):
     send(app, pageview(url="https://shop.example/pricing"))
     assert drain(app, timeout=20)
     account = account_row(app)
-    assert (account.tier, account.score) == ("hot", 10) and account.hot_since is not None
+    assert (account.tier, account.score) == ("hot", 10)
+    with app.app_context(), session_scope() as session:
+        pricing_seen_at = session.scalar(select(Event.occurred_at).where(Event.path == "/pricing"))
+    assert account.hot_since == pricing_seen_at  # the page view's time, not the rescore's
 
 
 def test_a_broken_model_file_stops_the_start(make_app, db_url, tmp_path):
