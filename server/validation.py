@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 MIN_PASSWORD_LENGTH = 10
@@ -63,6 +64,27 @@ def normalise_domain(value: str, field: str = "domain") -> str:
     if labels[-1].isdigit():
         raise InvalidInput(field, f"{value!r} has no valid top-level domain")
     return ascii_name
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a list typed in one field, separated by commas or spaces."""
+    return text.replace(",", " ").split()
+
+
+def normalise_domains(values: Iterable[str], field: str = "domain") -> list[str]:
+    """Each value through `normalise_domain`, in order and without duplicates.
+
+    :raise InvalidInput: for the first bad value, or when there is none.
+    """
+    domains = [normalise_domain(value, field) for value in values]
+    if not domains:
+        raise InvalidInput(field, "give at least one domain")
+    return list(dict.fromkeys(domains))
+
+
+def normalise_query_parameters(values: Iterable[str], field: str = "allow-query") -> list[str]:
+    """Each value through `normalise_query_parameter`, without duplicates."""
+    return list(dict.fromkeys(normalise_query_parameter(value, field) for value in values))
 
 
 def normalise_query_parameter(value: str, field: str = "allow-query") -> str:

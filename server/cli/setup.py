@@ -34,10 +34,10 @@ from server.storage.tenancy import (
 )
 from server.validation import (
     check_password,
-    normalise_domain,
+    normalise_domains,
     normalise_email,
     normalise_name,
-    normalise_query_parameter,
+    normalise_query_parameters,
 )
 
 DEFAULT_COLLECTOR_URL = "http://127.0.0.1:8000"
@@ -185,8 +185,8 @@ def sites_add(
     collector_url: str,
 ) -> None:
     """Add a site; print its key and the <script> tag to paste into its pages."""
-    hosts = [normalise_domain(domain, "--domain") for domain in domains]
-    parameters = [normalise_query_parameter(p, "--allow-query") for p in allow_query]
+    hosts = normalise_domains(domains, "--domain")
+    parameters = normalise_query_parameters(allow_query, "--allow-query")
     with database_session() as session:
         organisation = get_organisation(session, org_name)
         site = create_site(

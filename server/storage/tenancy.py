@@ -1,7 +1,7 @@
-"""Organisations, their users, API tokens and sites: lookups and creation.
+"""Organisations, their users, API tokens and sites: lookups, creation and edits.
 
-Lookups of an organisation's rows take the organisation first. Creation checks
-what a user could get wrong (a name or e-mail already taken, a domain already
+Lookups of an organisation's rows take the organisation first. Creation and
+edits check what a user could get wrong (a name or e-mail already taken, a domain already
 tracked) and raises `InvalidInput` naming the field.
 """
 
@@ -112,18 +112,7 @@ def create_site(
     :raise InvalidInput: for no domain, a name taken in the organisation, or a
         domain another site of the organisation already tracks.
     """
-    if not domains:
-        raise InvalidInput("domain", "give at least one domain")
-    for site in organisation.sites:
-        clash = sorted(set(site.domains) & set(domains))
-        if clash:
-            raise InvalidInput(
-                "domain",
-                f"{clash[0]} is already tracked by site {site.name!r} (key {site.public_key})",
-            )
-    taken_names = {site.name.lower() for site in organisation.sites}
-    if name.lower() in taken_names:
-        raise InvalidInput("name", f"the organisation already has a site named {name!r}")
+    check_site(organisation, name, domains)
     site = Site(
         name=name,
         public_key=new_site_key(),
@@ -135,6 +124,59 @@ def create_site(
     organisation.sites.append(site)
     session.flush()
     return site
+
+
+def update_site(
+    session: Session,
+    site: Site,
+    name: str,
+    domains: Sequence[str],
+    query_allowlist: Sequence[str] = (),
+    count_education: bool = False,
+    count_government: bool = False,
+) -> Site:
+    """Change a site's settings; its key (and so its snippet) stays.
+
+    :raise InvalidInput: under the same rules as `create_site`, the site itself aside.
+    """
+    check_site(site.organisation, name, domains, editing=site)
+    site.name = name
+    site.domains = list(dict.fromkeys(domains))
+    site.query_allowlist = list(dict.fromkeys(query_allowlist))
+    site.count_education = count_education
+    site.count_government = count_government
+    session.flush()
+    return site
+
+
+def check_site(
+    organisation: Organisation,
+    name: str,
+    domains: Sequence[str],
+    editing: Site | None = None,
+) -> None:
+    """Whether a site of `organisation` may have this name and these domains.
+
+    :raise InvalidInput: for no domain, a domain another site of the
+        organisation already tracks, or a name another site has.
+    """
+    if not domains:
+        raise InvalidInput("domain", "give at least one domain")
+    others = [site for site in organisation.sites if site is not editing]
+    for site in others:
+        clash = sorted(set(site.domains) & set(domains))
+        if clash:
+            raise InvalidInput(
+                "domain",
+                f"{clash[0]} is already tracked by site {site.name!r} (key {site.public_key})",
+            )
+    if name.lower() in {site.name.lower() for site in others}:
+        raise InvalidInput("name", f"the organisation already has a site named {name!r}")
+
+
+def get_site(session: Session, org_id: int, site_id: int) -> Site | None:
+    """The site `site_id` of the organisation; None for another organisation's."""
+    return session.scalar(select(Site).where(Site.id == site_id, Site.org_id == org_id))
 
 
 def list_sites(session: Session, org_id: int) -> Sequence[Site]:
