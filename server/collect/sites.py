@@ -72,6 +72,10 @@ class SiteCache:
             site = self._reload().get(key)  # a site added a moment ago
         return site
 
+    def expire(self) -> None:
+        """Read the sites again on the next lookup (a site was just edited or deleted)."""
+        self._loaded_at = float("-inf")
+
     def any_owns_origin(self, origin: str | None) -> bool:
         """Whether some site accepts events from `origin` (CORS preflight has no body)."""
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     PasswordField,
     SelectChoice,
@@ -28,8 +29,22 @@ class EmptyForm(FlaskForm):
 
 
 class SiteForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    domains = StringField(_l("Domains"), validators=[DataRequired()])
+    """A new site; names and domains are checked by `server.validation`, as in the CLI."""
+
+    name = StringField(_l("Name"))
+    domains = StringField(_l("Domains"))
+
+
+class SiteEditForm(SiteForm):
+    allow_query = StringField(_l("Query parameters to keep besides utm_*"))
+    count_education = BooleanField(_l("Score visits from education networks"))
+    count_government = BooleanField(_l("Score visits from government networks"))
+
+
+class SiteDeleteForm(FlaskForm):
+    """Deleting a site: confirmed by typing its name."""
+
+    confirm_name = StringField(_l("Type the site's name to confirm"))
 
 
 class WebhookForm(FlaskForm):

@@ -1,34 +1,61 @@
-"""Sites: add one, copy its snippet, watch for its first event."""
+"""Sites: add, edit and delete one (admins), copy its snippet, watch for its
+first event, and see where its traffic came from."""
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from server.auth import current_org_id
+from server.collect.parts import EXTENSION as COLLECT
+from server.collect.sites import SITE_CACHE_SECONDS
+from server.sites.removal import delete_site, site_data
+from server.sites.traffic import TRAFFIC_DAYS, SiteTraffic, site_traffic, start_of_day
 from server.snippet import script_tag
-from server.storage import get_session
+from server.storage import begin_write, get_session
 from server.storage.models import Organisation, Site
-from server.storage.tenancy import create_site
-from server.validation import InvalidInput
+from server.storage.tenancy import create_site, get_site, list_sites, update_site
+from server.storage.types import utcnow
+from server.validation import (
+    InvalidInput,
+    normalise_domains,
+    normalise_name,
+    normalise_query_parameters,
+    split_list,
+)
 from server.web import bp
-from server.web.forms import SiteForm
+from server.web.forms import SiteDeleteForm, SiteEditForm, SiteForm
+from server.web.roles import admin_required, is_admin
+
+TRAFFIC_PERIOD = timedelta(days=TRAFFIC_DAYS)
+
+ALWAYS_SHOWN = ("business", "unknown", "bot")
+"""Rows of a site's traffic shown even at zero: where a test visit may have gone."""
 
 
-@bp.route("/sites", methods=["GET", "POST"])
+@bp.get("/sites")
 @login_required
-def sites() -> str | Response:
-    session = get_session()
+def sites() -> str:
+    return sites_page(SiteForm(), {})
+
+
+@bp.post("/sites")
+@login_required
+@admin_required
+def add_site() -> str | Response:
     form = SiteForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
+        session = write_transaction()
         organisation = session.get(Organisation, current_org_id())
-        domains = [d.strip().lower() for d in (form.domains.data or "").replace(",", " ").split()]
         try:
-            site = create_site(session, organisation, (form.name.data or "").strip(), domains)
+            name, domains = site_identity(form)
+            site = create_site(session, organisation, name, domains)
         except InvalidInput as error:
             session.rollback()
             errors[error.field] = error.reason
@@ -39,21 +66,163 @@ def sites() -> str | Response:
                 "success",
             )
             return redirect(url_for("web.sites", _anchor=f"site-{site.id}"))
-    rows = session.scalars(
-        select(Site).where(Site.org_id == current_org_id()).order_by(Site.name)
-    ).all()
+    return sites_page(form, errors)
+
+
+def sites_page(form: SiteForm, errors: dict[str, str]) -> str:
+    """The sites page: each site's snippet, status and traffic, and the add form for admins."""
+    session = get_session()
+    org_id = current_org_id()
+    now = utcnow()
+    rows = list_sites(session, org_id)
+    today = site_traffic(session, org_id, start_of_day(now))
+    recent = site_traffic(session, org_id, now - TRAFFIC_PERIOD)
     snippets = {site.id: script_tag(request.host_url, site.public_key) for site in rows}
-    return render_template("sites.html", sites=rows, snippets=snippets, form=form, errors=errors)
+    return render_template(
+        "sites.html",
+        sites=rows,
+        snippets=snippets,
+        traffic={
+            site.id: (today.get(site.id, SiteTraffic()), recent.get(site.id, SiteTraffic()))
+            for site in rows
+        },
+        always_shown=ALWAYS_SHOWN,
+        traffic_days=TRAFFIC_DAYS,
+        local_snippet=script_tag(
+            request.host_url, rows[0].public_key if rows else "SITE_KEY"
+        ).replace("<script defer ", "<script defer data-allow-local ", 1),
+        cache_seconds=int(SITE_CACHE_SECONDS),
+        form=form,
+        errors=errors,
+        admin=is_admin(),
+    )
+
+
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@login_required
+@admin_required
+def edit_site(site_id: int) -> str | Response:
+    site = site_or_404(site_id)
+    form = SiteEditForm(
+        data={
+            "name": site.name,
+            "domains": ", ".join(site.domains),
+            "allow_query": ", ".join(site.query_allowlist),
+            "count_education": site.count_education,
+            "count_government": site.count_government,
+        }
+    )
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        session = write_transaction()
+        try:
+            name, domains = site_identity(form)
+            parameters = normalise_query_parameters(split_list(form.allow_query.data or ""))
+            update_site(
+                session,
+                site,
+                name,
+                domains,
+                parameters,
+                bool(form.count_education.data),
+                bool(form.count_government.data),
+            )
+        except InvalidInput as error:
+            session.rollback()
+            errors[error.field] = error.reason
+        else:
+            session.commit()
+            collector_reads_sites_again()
+            flash(_("Site %(name)s saved.", name=site.name), "success")
+            return redirect(url_for("web.sites", _anchor=f"site-{site.id}"))
+    return render_template(
+        "site_edit.html",
+        site=site,
+        form=form,
+        errors=errors,
+        cache_seconds=int(SITE_CACHE_SECONDS),
+    )
+
+
+@bp.route("/sites/<int:site_id>/delete", methods=["GET", "POST"])
+@login_required
+@admin_required
+def remove_site(site_id: int) -> str | Response:
+    site = site_or_404(site_id)
+    form = SiteDeleteForm()
+    error = None
+    if form.validate_on_submit():
+        session = write_transaction()
+        if " ".join((form.confirm_name.data or "").split()) != site.name:
+            error = _("Type the name %(name)s exactly to delete the site.", name=site.name)
+        else:
+            name = site.name
+            deleted = delete_site(session, site, utcnow())
+            session.commit()
+            collector_reads_sites_again()
+            flash(
+                _(
+                    "Site %(name)s deleted with %(events)d events and %(visits)d visits; "
+                    "%(accounts)d accounts rescored.",
+                    name=name,
+                    events=deleted.events,
+                    visits=deleted.visits,
+                    accounts=deleted.accounts,
+                ),
+                "success",
+            )
+            return redirect(url_for("web.sites"))
+    return render_template(
+        "site_delete.html",
+        site=site,
+        data=site_data(get_session(), site.id),
+        form=form,
+        error=error,
+    )
 
 
 @bp.route("/sites/<int:site_id>/status")
 @login_required
 def site_status(site_id: int) -> Response:
     """Whether the site's snippet has sent anything yet (polled by the sites page)."""
-    site = get_session().scalar(
-        select(Site).where(Site.id == site_id, Site.org_id == current_org_id())
-    )
+    site = get_site(get_session(), current_org_id(), site_id)
     if site is None:
         return jsonify(error="no such site"), 404  # type: ignore[return-value]
     last = site.last_event_at
     return jsonify(receiving=last is not None, last_event_at=last.isoformat() if last else None)
+
+
+def site_identity(form: SiteForm) -> tuple[str, list[str]]:
+    """The name and domains typed in `form`, checked as `vigie sites add` checks them.
+
+    :raise InvalidInput: naming the field and the first bad value.
+    """
+    name = normalise_name(form.name.data or "")
+    return name, normalise_domains(split_list(form.domains.data or ""))
+
+
+def write_transaction() -> Session:
+    """The request's session, restarted as a writer: on SQLite a read that turns
+    into a write fails at once if a job committed in between; a writer waits."""
+    session = get_session()
+    session.rollback()
+    return begin_write(session)
+
+
+def site_or_404(site_id: int) -> Site:
+    """The site of the current organisation.
+
+    :raise 404: for a site that does not exist or is another organisation's.
+    """
+    site = get_site(get_session(), current_org_id(), site_id)
+    if site is None:
+        abort(404)
+    return site
+
+
+def collector_reads_sites_again() -> None:
+    """The collector of this process sees a site's change on its next beacon;
+    other processes within `SITE_CACHE_SECONDS`."""
+    parts = current_app.extensions.get(COLLECT)
+    if parts is not None:
+        parts.sites.expire()
