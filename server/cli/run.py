@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 
@@ -22,7 +21,8 @@ from rich.table import Table
 
 from server.cli.context import check_database, check_redis, fail_cleanly, load_app
 from server.cli.setup import report_upgrade
-from server.demo import DEMO_ADMIN, DemoSummary, build_demo, create_demo_app
+from server.demo import DEMO_ADMIN, DemoSummary, build_demo, create_demo_app, new_password
+from server.devserver import listen
 from server.devserver import serve as run_server
 from server.jobs import jobs_of
 from server.jobs.defaults import QUEUES
@@ -114,27 +114,51 @@ DEMO_STEPS = {
 @click.command()
 @host_option
 @port_option
-@click.option("--reset", is_flag=True, help="Wipe the demo organisation's data and build it again.")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Wipe the demo site's data and build it again; the admin gets a new password.",
+)
+@click.option(
+    "--new-password",
+    "renew_password",
+    is_flag=True,
+    help="Give the demo admin a new password; the dataset stays.",
+)
 @fail_cleanly
-def demo(host: str, port: int, reset: bool) -> None:
+def demo(host: str, port: int, reset: bool, renew_password: bool) -> None:
     """Run the embedded default with a demo organisation and 90 days of simulated
-    traffic, scored (built on the first run, reused after), then serve it."""
-    app = create_demo_app()
-    check_database(app, need_schema=False)
-    check_redis(app)
-    report_upgrade(app)
-    password = secrets.token_urlsafe(12)
-    summary = build_with_progress(app, password, reset)
-    click.echo(describe(summary))
-    url = f"http://{host}:{port}/"
-    click.echo(f"Vigie demo on {url}")
-    click.echo(f"  sign in as {DEMO_ADMIN} with password {password}")
-    click.echo(f"  demo site snippet: {script_tag(url, summary.site_key)}")
-    click.echo(f"  readiness: {url}readyz")
-    run_server(app, host, port)
+    traffic, scored (built on the first run, reused after), then serve it.
+
+    The admin's password is printed when it is set (first run, `--reset`,
+    `--new-password`) and kept otherwise."""
+    # The port first: a busy one must stop the command before it changes anything.
+    listener = listen(host, port)
+    with listener:
+        app = create_demo_app()
+        check_database(app, need_schema=False)
+        check_redis(app)
+        report_upgrade(app)
+        summary = build_with_progress(app, new_password() if renew_password else None, reset)
+        click.echo(describe(summary))
+        url = f"http://{host}:{port}/"
+        click.echo(f"Vigie demo on {url}")
+        click.echo(f"  {describe_login(summary)}")
+        click.echo(f"  demo site snippet: {script_tag(url, summary.site_key)}")
+        click.echo(f"  readiness: {url}readyz")
+        run_server(app, host, port, listener)
 
 
-def build_with_progress(app: Flask, password: str, reset: bool) -> DemoSummary:
+def describe_login(summary: DemoSummary) -> str:
+    if summary.password is not None:
+        return f"sign in as {DEMO_ADMIN} with password {summary.password}"
+    return (
+        f"sign in as {DEMO_ADMIN} with the password printed when it was set "
+        "(unchanged; `vigie demo --new-password` sets a new one)"
+    )
+
+
+def build_with_progress(app: Flask, password: str | None, reset: bool) -> DemoSummary:
     """`build_demo` with a progress bar per step."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     console = Console()

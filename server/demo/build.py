@@ -26,6 +26,7 @@ from server.demo.tenant import (
     demo_admin,
     ensure_demo_tenant,
     mark_built,
+    new_password,
     wipe_demo_data,
 )
 from server.demo.traffic import DAYS
@@ -35,7 +36,6 @@ from server.storage.models import (
     Event,
     Organisation,
     ScoreSnapshot,
-    Site,
     TrafficCount,
     Visit,
 )
@@ -63,21 +63,26 @@ class DemoSummary:
     built: bool = False  # False when an existing dataset was reused
     beacons: int = 0  # beacons the collector processed in this build (0 when reused)
     seconds: float = 0.0
+    # The admin's password when this build set one; None when it was left unchanged.
+    password: str | None = field(default=None, repr=False)
 
 
 def build_demo(
     app: Flask,
-    password: str,
+    password: str | None = None,
     now: datetime | None = None,
     reset: bool = False,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Set up the demo organisation, admin (with `password`) and site, and build
-    its dataset up to `now` (an aware UTC time; default: the current time)
+    """Set up the demo organisation, admin and site, and build the dataset on
+    that site up to `now` (an aware UTC time; default: the current time)
     unless one is stored already.
 
-    `reset` wipes the demo organisation's dataset first and builds it again.
-    The database must be at the current schema. Returns what the demo holds.
+    The admin's password becomes `password` when one is given; without one it
+    is left as it was, except that a new admin or a `reset` gets a new random
+    one. `reset` wipes the demo site's dataset first and builds it again. The
+    database must be at the current schema. Returns what the demo holds,
+    with the password set, if any.
 
     :raise ValueError: for a `now` without a time zone.
     """
@@ -92,12 +97,13 @@ def build_demo(
     beacons = 0
     with app.app_context():
         with session_scope() as session:
-            site = ensure_demo_tenant(session, password)
+            tenant = ensure_demo_tenant(session, password or (new_password() if reset else None))
+            site = tenant.site
             organisation = site.organisation
             reuse = dataset_built(organisation) and not reset
             if not reuse:
-                wipe_demo_data(session, organisation)
-            site_key, org_id = site.public_key, organisation.id
+                wipe_demo_data(session, site)
+            site_key, site_id, org_id = site.public_key, site.id, organisation.id
         if not reuse:
             days = partial(report, "days")
             beacons = replay(app, databases, site_key, SITE_URL, companies, now, days)
@@ -107,19 +113,20 @@ def build_demo(
                 mark_built(session.get_one(Organisation, org_id), now)
             report("feedback", 1, 1)
         with session_scope() as session:
-            summary = summarise(session, org_id, site_key)
+            summary = summarise(session, org_id, site_id, site_key)
     seconds = time.perf_counter() - started
-    return replace(summary, built=not reuse, beacons=beacons, seconds=seconds)
+    return replace(
+        summary, built=not reuse, beacons=beacons, seconds=seconds, password=tenant.password
+    )
 
 
-def summarise(session: Session, org_id: int, site_key: str) -> DemoSummary:
-    """Count what the demo organisation holds."""
-    site_ids = select(Site.id).where(Site.org_id == org_id).scalar_subquery()
+def summarise(session: Session, org_id: int, site_id: int, site_key: str) -> DemoSummary:
+    """Count what the demo site and the organisation's accounts hold."""
     tiers = tier_counts(session, org_id)
     counted = dict(
         session.execute(
             select(TrafficCount.kind, func.sum(TrafficCount.count))
-            .where(TrafficCount.site_id.in_(site_ids))
+            .where(TrafficCount.site_id == site_id)
             .group_by(TrafficCount.kind)
         ).all()
     )
@@ -133,8 +140,8 @@ def summarise(session: Session, org_id: int, site_key: str) -> DemoSummary:
         admin=DEMO_ADMIN,
         accounts=sum(tiers.values()),
         tiers=tiers,
-        visits=session.scalar(select(func.count()).where(Visit.site_id.in_(site_ids))) or 0,
-        events=session.scalar(select(func.count()).where(Event.site_id.in_(site_ids))) or 0,
+        visits=session.scalar(select(func.count()).where(Visit.site_id == site_id)) or 0,
+        events=session.scalar(select(func.count()).where(Event.site_id == site_id)) or 0,
         days=days or 0,
         counted={kind: int(count) for kind, count in counted.items()},
     )

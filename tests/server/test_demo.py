@@ -21,12 +21,21 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 
-from server.demo import DEMO_ADMIN, DemoSummary, build_demo, create_demo_app
+from server.demo import (
+    DEMO_ADMIN,
+    DEMO_ORGANISATION,
+    DemoSummary,
+    build_demo,
+    create_demo_app,
+    ensure_demo_tenant,
+)
 from server.demo.build import SITE_URL
 from server.demo.companies import SERVED, demo_companies
 from server.demo.feedback import FEEDBACK
+from server.demo.tenant import DEMO_DOMAIN
 from server.demo.traffic import DAYS, simulated_days
 from server.jobs import drain, jobs_of
 from server.security import password_matches
@@ -40,12 +49,19 @@ from server.storage.models import (
     Event,
     Outcome,
     ScoreSnapshot,
+    Site,
     TrafficCount,
     User,
     Visit,
 )
+from server.storage.tenancy import create_organisation, create_site, find_organisation
 from server.storage.types import utcnow
+from tests.support.cli import cli_for
 from tests.support.processes import VIGIE, free_port, serving, vigie
+from tests.support.signin import signs_in
+
+LOGIN = re.compile(rf"sign in as {re.escape(DEMO_ADMIN)} with password (\S+)")
+"""The line `vigie demo` prints when it sets the admin's password."""
 
 
 @dataclass
@@ -98,6 +114,42 @@ def _count(app: Flask, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
+def printed_password(output: str) -> str:
+    """The password `vigie demo` printed in `output`."""
+    found = LOGIN.search(output)
+    assert found, f"no login printed in {output!r}"
+    return found.group(1)
+
+
+def read_until(process: subprocess.Popen, marker: str) -> str:
+    """The lines a running process has printed, up to the first holding `marker`."""
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if marker in line:
+            return "".join(lines)
+    raise AssertionError(f"{marker!r} never printed: {''.join(lines)!r}")
+
+
+def stored_demo(database_url: str) -> dict[str, object]:
+    """What a later command must not change: row counts, the admin's password
+    hash and the organisation's settings (which say when the dataset was built)."""
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            state: dict[str, object] = {
+                model.__name__: session.scalar(select(func.count()).select_from(model))
+                for model in (Account, Visit, Event, ScoreSnapshot, TrafficCount, Outcome)
+            }
+            admin = session.scalars(select(User).where(User.email == DEMO_ADMIN)).one()
+            state["password_hash"] = admin.password_hash
+            state["settings"] = admin.organisation.settings
+    finally:
+        engine.dispose()
+    return state
+
+
 def test_about_300_accounts_with_hot_warm_and_cold_ones(demo):
     """The accounts list looks like a real pipeline: a few hot, more warm, most cold."""
     summary = demo.summary
@@ -115,7 +167,10 @@ def test_accounts_in_countries_not_served_are_cold_with_the_exclusion(demo):
     assert len(abroad) >= 10
     for account in abroad:
         assert account.tier == "cold"
-        assert {"label": "Country not served", "points": -1000} in account.explanation
+        assert any(
+            (reason["label"], reason["points"]) == ("Country not served", -1000)
+            for reason in account.explanation
+        )
 
 
 def test_every_day_has_snapshots_and_hot_since_matches_the_history(demo):
@@ -239,6 +294,75 @@ def test_a_second_build_reuses_the_data_and_only_resets_the_password(demo):
         assert password_matches(admin.password_hash, "second-password-2")
 
 
+def test_a_build_without_a_password_leaves_the_admins_one(demo):
+    """Only a new admin or a reset gets a new password; a reuse keeps the login."""
+    with demo.app.app_context(), session_scope() as session:
+        before = session.scalars(select(User).where(User.email == DEMO_ADMIN)).one().password_hash
+    again = build_demo(demo.app, now=demo.now + timedelta(minutes=10))
+    assert not again.built and again.password is None
+    with demo.app.app_context(), session_scope() as session:
+        after = session.scalars(select(User).where(User.email == DEMO_ADMIN)).one().password_hash
+    assert after == before
+
+
+def test_the_demo_has_a_site_of_its_own_found_again_by_its_key(app):
+    """A "Demo" organisation whose only site is someone else's gets a demo site;
+    renamed, and with another site sorting first, it is still the demo's."""
+    with app.app_context(), session_scope() as session:
+        organisation = create_organisation(session, DEMO_ORGANISATION)
+        create_site(session, organisation, "AAA site", ["aaa.example"])
+    with app.app_context(), session_scope() as session:
+        first = ensure_demo_tenant(session)
+        assert (first.site.name, first.site.domains) == ("Demo site", [DEMO_DOMAIN])
+        assert first.password  # a new admin gets a new password
+        key = first.site.public_key
+        first.site.name, first.site.domains = "Our demo", ["demo.example"]
+    with app.app_context(), session_scope() as session:
+        organisation = find_organisation(session, DEMO_ORGANISATION)
+        create_site(session, organisation, "AAB site", ["aab.example"])
+        again = ensure_demo_tenant(session)
+        assert again.site.public_key == key and again.password is None
+        assert len(organisation.sites) == 3
+
+
+def test_reset_rebuilds_on_the_demos_own_site_when_another_sorts_first(demo, tmp_path):
+    """With "AAA site" added to the demo organisation, `vigie demo --reset` puts
+    every event on the demo's own site, prints that site's snippet and a new
+    login, and leaves the other site's traffic alone."""
+    added = cli_for(demo.app, tmp_path)(
+        "sites", "add", "--org", "Demo", "--name", "AAA site", "--domain", "aaa.example"
+    )
+    assert added.exit_code == 0, added.output
+    other_key = re.search(r"site key: (\S+)", added.output).group(1)
+    with demo.app.app_context(), session_scope() as session:
+        other = session.scalars(select(Site).where(Site.public_key == other_key)).one()
+        other_id = other.id
+        session.add(TrafficCount(site_id=other_id, day=demo.now.date(), kind="isp", count=7))
+    env = {
+        "VIGIE_DATABASE_URL": demo.app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": demo.app.instance_path,
+    }
+    port = free_port()
+    command = [*VIGIE, "demo", "--reset", "--port", str(port)]
+    with serving(command, port, env, ready="/readyz") as served:
+        printed = read_until(served.process, "demo site snippet")
+        assert signs_in(served.url, DEMO_ADMIN, printed_password(printed))
+    assert "Demo dataset built in " in printed
+    assert f'data-site="{demo.summary.site_key}"' in printed
+    assert other_key not in printed
+    with demo.app.app_context(), session_scope() as session:
+        events = dict(
+            session.execute(
+                select(Site.public_key, func.count(Event.id)).join(Event).group_by(Site.id)
+            ).all()
+        )
+        kept = session.execute(
+            select(TrafficCount.kind, TrafficCount.count).where(TrafficCount.site_id == other_id)
+        ).all()
+    assert list(events) == [demo.summary.site_key] and events[demo.summary.site_key] > 2_000
+    assert [tuple(row) for row in kept] == [("isp", 7)]
+
+
 def test_reset_wipes_the_dataset_and_builds_the_same_one_again(demo):
     """Runs last: `--reset` rebuilds in place, with the same shape for the same time."""
     rebuilt = build_demo(demo.app, "third-password-3", now=demo.now, reset=True)
@@ -268,13 +392,45 @@ def test_demo_command_builds_then_serves_and_reuses_on_the_next_run(tmp_path):
     assert f"Vigie demo on http://127.0.0.1:{port}/" in served.stdout
     assert f"sign in as {DEMO_ADMIN} with password " in served.stdout
     assert 'data-site="' in served.stdout
+    password = printed_password(served.stdout)
     port = free_port()
     with serving([*VIGIE, "demo", "--port", str(port)], port, env, ready="/readyz") as again:
         assert again.status == 200
+        assert signs_in(again.url, DEMO_ADMIN, password)
     assert "Demo dataset reused: " in again.stdout
+    assert "with password " not in again.stdout
+    assert "unchanged; `vigie demo --new-password` sets a new one" in again.stdout
     listing = vigie("sites", "list", "--org", "Demo", env=env)
     assert listing.returncode == 0
     assert len(listing.stdout.splitlines()) == 1
+    port = free_port()
+    command = [*VIGIE, "demo", "--new-password", "--port", str(port)]
+    with serving(command, port, env, ready="/readyz") as renewed:
+        printed = read_until(renewed.process, "sign in as")
+        assert signs_in(renewed.url, DEMO_ADMIN, printed_password(printed))
+        assert not signs_in(renewed.url, DEMO_ADMIN, password)
+    assert "Demo dataset reused: " in printed
+
+
+def test_a_second_demo_on_a_busy_port_stops_before_changing_anything(tmp_path):
+    """`vigie demo`, with or without `--reset`, on the port a running demo holds
+    exits naming the address and `--port`; the running demo's login and dataset
+    stay as they were."""
+    env = {"VIGIE_INSTANCE_PATH": str(tmp_path / "instance")}
+    database_url = f"sqlite:///{tmp_path / 'instance' / 'vigie.db'}"
+    port = free_port()
+    with serving([*VIGIE, "demo", "--port", str(port)], port, env, ready="/readyz") as first:
+        password = printed_password(read_until(first.process, "sign in as"))
+        before = stored_demo(database_url)
+        for options in ([], ["--reset"]):
+            busy = vigie("demo", "--port", str(port), *options, env=env)
+            assert busy.returncode != 0
+            assert f"127.0.0.1:{port} is already in use" in busy.stderr
+            assert "choose another with --port" in busy.stderr
+            assert "Traceback" not in busy.stderr and busy.stdout == ""
+        assert stored_demo(database_url) == before
+        assert signs_in(first.url, DEMO_ADMIN, password)
+        assert not signs_in(first.url, DEMO_ADMIN, password + "x")
 
 
 def test_console_script_is_installed():
