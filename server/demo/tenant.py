@@ -68,11 +68,11 @@ def new_password() -> str:
 
 
 def ensure_demo_tenant(session: Session, password: str | None = None) -> DemoTenant:
-    """Create the demo organisation, admin and site if missing; return the site.
+    """Create the demo organisation, admin and site if missing; return the
+    demo's site and the admin's password if this call set one.
 
     The admin's password becomes `password` when one is given. Without one, an
-    existing admin keeps theirs and a missing admin is created with a new
-    random password; the returned `password` is the one set, if any.
+    existing admin keeps theirs and a missing admin gets a new random one.
 
     :raise InvalidInput: when the demo's site must be created but another site
         of the organisation has its name.
