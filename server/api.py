@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request, stream_with_context
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
@@ -77,7 +77,8 @@ def accounts_csv() -> Response:
     filename = export_filename(organisation.name if organisation else "", utcnow(), excel == "fr")
     chunks = csv_chunks(session, org_id, filters, excel_fr=excel == "fr")
     return Response(
-        closing_session(chunks, session),
+        # Rows are worded while streaming: in the request's language and time zone.
+        stream_with_context(closing_session(chunks, session)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -287,12 +287,12 @@ def test_a_signed_in_user_uses_the_api_from_the_dashboard(client, world):
 
 
 def test_csv_export(api):
-    """BOM, header, every matching row; a download named for the day."""
+    """BOM, header, every matching row; a download named for the organisation and day."""
     response = api("/api/accounts.csv")
     assert response.status_code == 200
     assert response.content_type == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=vigie-accounts-{utcnow():%Y-%m-%d}.csv"
+        f'attachment; filename="vigie-accounts-acme-{utcnow():%Y-%m-%d}.csv"'
     )
     header, *rows = csv_rows(response)
     assert header == (
