@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from server.i18n import LANGUAGES
+from server.i18n import LANGUAGES, TIME_ZONES
 from server.web.formatting import OUTCOME_LABELS
 
 
@@ -71,3 +71,9 @@ class OutcomeForm(FlaskForm):
 
 class ModelForm(FlaskForm):
     text = TextAreaField(_l("Model"), validators=[DataRequired()])
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = SelectField(
+        _l("Time zone"), choices=[SelectChoice(name, name.replace("_", " ")) for name in TIME_ZONES]
+    )

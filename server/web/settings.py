@@ -1,19 +1,21 @@
-"""Settings: where hot-account alerts go, and the interface language."""
+"""Settings: where hot-account alerts go, the organisation's time zone, the interface language."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from server.auth import current_org_id
+from server.i18n import organisation_time_zone
 from server.jobs.alerts import WebhookFailed, send_test_message
 from server.storage import get_session
 from server.storage.models import Organisation, User
 from server.validation import InvalidInput, webhook_url
 from server.web import bp
-from server.web.forms import LanguageForm, WebhookForm
+from server.web.forms import LanguageForm, TimeZoneForm, WebhookForm
+from server.web.roles import is_admin
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -23,6 +25,7 @@ def settings() -> str | Response:
     organisation = session.get(Organisation, current_org_id())
     webhook = WebhookForm(prefix="webhook")
     language = LanguageForm(prefix="language")
+    time_zone = TimeZoneForm(prefix="zone")
     error = None
     action = request.form.get("action")
     if action in ("save-webhook", "test-webhook") and webhook.validate_on_submit():
@@ -44,6 +47,13 @@ def settings() -> str | Response:
                     _("Alerts go to %(url)s.", url=url) if url else _("Alerts are off."), "success"
                 )
             return redirect(url_for("web.settings"))
+    elif action == "time-zone" and time_zone.validate_on_submit():
+        if not is_admin():
+            abort(403)
+        organisation.settings = {**organisation.settings, "time_zone": time_zone.time_zone.data}
+        session.commit()
+        flash(_("Dates are shown in %(zone)s.", zone=time_zone.time_zone.data), "success")
+        return redirect(url_for("web.settings"))
     elif action == "language" and language.validate_on_submit():
         user = session.get(User, current_user.id)
         user.locale = language.locale.data or None
@@ -52,6 +62,13 @@ def settings() -> str | Response:
     if request.method == "GET":
         webhook.url.data = organisation.settings.get("webhook_url") or ""
         language.locale.data = current_user.locale or ""
+        time_zone.time_zone.data = organisation_time_zone(organisation.settings)
     return render_template(
-        "settings.html", webhook=webhook, language=language, error=error, organisation=organisation
+        "settings.html",
+        webhook=webhook,
+        language=language,
+        time_zone=time_zone,
+        error=error,
+        organisation=organisation,
+        is_admin=is_admin(),
     )

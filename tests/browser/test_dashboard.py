@@ -178,3 +178,69 @@ def test_sites_and_settings_pages(demo, page):
     shot(page, "08-sites")
     page.goto(url + "/settings")
     shot(page, "09-settings")
+
+
+PAGES = [
+    ("overview", "/"),
+    ("accounts", "/accounts"),
+    ("account", "/accounts/{hottest}"),
+    ("sites", "/sites"),
+    ("site-edit", "/sites/{site}/edit"),
+    ("site-delete", "/sites/{site}/delete"),
+    ("model", "/model"),
+    ("settings", "/settings"),
+    ("not-found", "/no-such-page"),
+]
+ENGLISH_REASONS = re.compile(r"\b(Visits|Came back on|Pricing page|Demo page|Persona .+ of \d)\b")
+FRENCH_DATE = re.compile(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b")
+
+
+@pytest.fixture(params=["en-GB", "fr-FR"])
+def wide_page(request, browser):
+    """A 1,440 px wide page whose browser asks for English or French."""
+    from tests.browser.conftest import DESKTOP_CHROME, _loopback_only
+
+    context = browser.new_context(
+        user_agent=DESKTOP_CHROME, locale=request.param, viewport={"width": 1440, "height": 900}
+    )
+    context.route("**/*", _loopback_only)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield request.param[:2], page
+    context.close()
+
+
+def test_every_page_in_english_and_french_at_1440_px(demo, wide_page):
+    """Screenshots of each page in both languages; French pages read French, as wide as English."""
+    url, summary = demo
+    language, page = wide_page
+    page.goto(url + "/login")
+    shot(page, f"{language}-login")
+    page.fill("input[name=email]", summary.admin)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto(url + "/accounts")
+    hottest = page.locator("#accounts tbody tr a").first.get_attribute("href").rsplit("/", 1)[1]
+    site = page.evaluate("fetch('/sites').then(r => r.text())")
+    site = re.search(r'id="site-(\d+)"', site).group(1)
+    for name, path in PAGES:
+        page.goto(url + path.format(hottest=hottest, site=site))
+        assert page.locator("html").get_attribute("lang") == language
+        shot(page, f"{language}-{name}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1440, f"{name} is {width} px wide in {language}"
+
+    page.goto(url + "/accounts")
+    first_column = page.locator("#accounts thead th").first.bounding_box()
+    assert first_column["width"] >= 200, f"account column squeezed to {first_column['width']} px"
+
+    page.goto(url + f"/accounts/{hottest}")
+    reasons = page.locator("#breakdown").inner_text()
+    facts = page.locator(".facts").inner_text()
+    if language == "fr":
+        assert not ENGLISH_REASONS.search(reasons), reasons
+        assert "Visites" in reasons
+        assert FRENCH_DATE.search(facts), facts  # 27/11/2026 16:05, day first, 24-hour clock
+    else:
+        assert "Visits" in reasons

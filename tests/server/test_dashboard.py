@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.storage import session_scope
-from server.storage.models import Organisation, Outcome, ScoringModel, Site
+from server.storage.models import Organisation, Outcome, ScoringModel, Site, User
 from tests.support.accounts import PASSWORD, seed_accounts
 from tests.support.httpserver import Answer, ScriptedServer
 
@@ -135,6 +135,8 @@ def test_sales_feedback_is_recorded_and_a_rejection_needs_a_reason(app):
 
 def test_a_site_is_added_with_its_snippet_and_a_clash_is_named(app):
     world, client = signed_in(app)
+    with app.app_context(), session_scope() as session:
+        session.scalar(select(User).where(User.email == world.email)).role = "admin"
     token = csrf(client, "/sites")
     client.post(
         "/sites", data={"name": "Shop", "domains": "shop.acme.example", "csrf_token": token}
