@@ -41,8 +41,13 @@ class IngestResult:
 
 
 def ingest(session: Session, records: Iterable[Record], now: datetime) -> IngestResult:
-    """Store `records` in the session's transaction; the caller commits."""
-    records = list(records)
+    """Store `records` in the session's transaction; the caller commits.
+
+    Records of a site deleted since they were collected (another collector
+    process may have known the site a little longer) are left out, so they
+    cannot fail the rest of the batch.
+    """
+    records = of_existing_sites(session, list(records))
     events = [r for r in records if isinstance(r, CollectedEvent)]
     counts = [r for r in records if isinstance(r, TrafficCountDelta)]
     add_counts(session, counts)
@@ -52,6 +57,17 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
     # them on every event would read the account's whole history each time.
     refresh_aggregates(session, started, now)
     return result
+
+
+def of_existing_sites(session: Session, records: list[Record]) -> list[Record]:
+    """`records` without those whose site no longer exists."""
+    site_ids = {record.site_id for record in records}
+    if not site_ids:
+        return records
+    existing = set(session.scalars(select(Site.id).where(Site.id.in_(site_ids))))
+    if existing == site_ids:
+        return records
+    return [record for record in records if record.site_id in existing]
 
 
 def store_events(

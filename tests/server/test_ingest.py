@@ -122,3 +122,15 @@ def test_a_site_knows_when_its_snippet_last_sent_something(app):
     assert all_rows(app, Site)[0].last_event_at == T0 + timedelta(minutes=30)
     store(app, [event(ids, 2, 5)])  # a late beacon does not move it back
     assert all_rows(app, Site)[0].last_event_at == T0 + timedelta(minutes=30)
+
+
+def test_records_of_a_deleted_site_do_not_fail_the_batch(app):
+    """A collector that still knew a deleted site cannot make the others' events fail."""
+    ids = setup_site(app)
+    gone = make_site(app, "gone", domains=("gone.fr",), organisation="Gone")
+    with app.app_context(), session_scope() as session:
+        session.delete(session.get(Site, gone[1]))
+    day = T0.date()
+    store(app, [event(gone, 1, 0), TrafficCountDelta(gone[1], day, "bot"), event(ids, 2, 1)])
+    assert [row.event_id for row in all_rows(app, Event)] == ["e2"]
+    assert all_rows(app, TrafficCount) == []
