@@ -3,7 +3,8 @@
 The language is the user's setting when they chose one, else the browser's
 preference among the languages Vigie speaks, else English. Dates and numbers
 follow that language, in the browser's region when it names one for it
-(`en-GB` writes 27/11/2026, `en-US` 11/27/26). Every date is shown in the
+(`en-US` writes 11/27/26, 5:05 PM), else day first on a 24-hour clock
+(27/11/2026, 17:05). Every date is shown in the
 organisation's time zone (its `time_zone` setting, UTC by default).
 """
 
@@ -21,6 +22,8 @@ from server.storage import get_session
 from server.storage.models import Organisation
 
 LANGUAGES = {"en": "English", "fr": "Français"}
+DEFAULT_REGIONS = {"en": "en_GB"}
+"""Date and number style when the browser names no region: day first, 24-hour clock."""
 
 DEFAULT_TIME_ZONE = "UTC"
 TIME_ZONES = tuple(pytz.common_timezones)
@@ -51,7 +54,7 @@ def _with_region(language: str) -> str:
                 return str(Locale.parse(code))
             except (ValueError, UnknownLocaleError):
                 continue
-    return language
+    return DEFAULT_REGIONS.get(language, language)
 
 
 def select_time_zone() -> str:

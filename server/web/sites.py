@@ -29,6 +29,7 @@ from server.validation import (
     split_list,
 )
 from server.web import bp
+from server.web.formatting import datetime_short
 from server.web.forms import SiteDeleteForm, SiteEditForm, SiteForm
 from server.web.roles import admin_required, is_admin
 
@@ -189,7 +190,10 @@ def site_status(site_id: int) -> Response:
     if site is None:
         return jsonify(error="no such site"), 404  # type: ignore[return-value]
     last = site.last_event_at
-    return jsonify(receiving=last is not None, last_event_at=last.isoformat() if last else None)
+    if last is None:
+        return jsonify(receiving=False, last_event_at=None)
+    # `shown` is the time as the page words it: the reader's language, the organisation's zone.
+    return jsonify(receiving=True, last_event_at=last.isoformat(), shown=datetime_short(last))
 
 
 def site_identity(form: SiteForm) -> tuple[str, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -158,6 +159,12 @@ def test_the_sites_check_turns_green_once_an_event_arrived(app):
     answer = client.get(f"/sites/{site_ids[world.second_site_key]}/status").get_json()
     assert answer == {"receiving": False, "last_event_at": None}
     assert client.get(f"/sites/{site_ids[world.other_site_key]}/status").status_code == 404
+    with app.app_context(), session_scope() as session:
+        site = session.get(Site, site_ids[world.second_site_key])
+        site.last_event_at = datetime(2026, 11, 27, 16, 5, tzinfo=UTC)
+        session.get(Organisation, site.org_id).settings = {"time_zone": "Europe/Paris"}
+    answer = client.get(f"/sites/{site_ids[world.second_site_key]}/status").get_json()
+    assert answer["receiving"] and answer["shown"].endswith("17:05 CET")  # the page's own wording
 
 
 def test_a_broken_model_shows_its_errors_and_keeps_the_model_in_force(app):
