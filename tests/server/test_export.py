@@ -142,10 +142,12 @@ def test_api_export_file_name_has_the_organisation_and_the_date(app, world):
     assert plain.headers["Content-Disposition"] == (
         f'attachment; filename="vigie-accounts-acme-{today}.csv"'
     )
+    assert plain.get_data()  # streamed to the end before the next request, as a download is
     french = client.get("/api/accounts.csv", query_string={"excel": "fr"}, headers=headers)
     assert french.headers["Content-Disposition"] == (
         f'attachment; filename="vigie-accounts-acme-{today}-excel-fr.csv"'
     )
+    assert french.get_data()  # streamed to the end, as a download is
 
 
 @pytest.mark.parametrize(
