@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from sqlalchemy import Row, func, select, update
@@ -160,16 +160,19 @@ def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
     """Score `account_ids`, each with its organisation's model, from their visits
     and events in the model's windows: three reads and one batched write for the
     whole batch."""
-    scored = score_accounts(session, account_ids, now)
+    scored = _score_batch(session, account_ids, now)
     if not scored:
         return 0
-    changes = {account.id: score_change(account, result, now) for account, result in scored}
-    crossed = [account for account, result in scored if crossed_into_hot(account, result)]
-    for account_id, moment in hot_moments(session, crossed, now).items():
-        changes[account_id]["hot_since"] = moment
-    session.execute(update(Account), list(changes.values()))
-    for account in crossed:
-        enqueue(alert_hot_account, account.id)  # sent once the scores are committed
+    changes, crossed = [], []
+    for item in scored:
+        change = score_change(item.account, item.result, now)
+        if crossed_into_hot(item.account, item.result):
+            change["hot_since"] = hot_moment(item, now)
+            crossed.append(item.account.id)
+        changes.append(change)
+    session.execute(update(Account), changes)
+    for account_id in crossed:
+        enqueue(alert_hot_account, account_id)  # sent once the scores are committed
     return len(scored)
 
 
@@ -177,32 +180,31 @@ def crossed_into_hot(account: Row[Any], result: ScoreResult) -> bool:
     return result.tier is Tier.HOT and account.tier != Tier.HOT.value
 
 
-def hot_moments(
-    session: Session, accounts: Sequence[Row[Any]], now: datetime
-) -> dict[int, datetime]:
-    """When each of `accounts`, hot as of `now` and not when last scored, became
-    hot: the time of the visit or event that took its score over the threshold.
-    Accounts made hot by their fit alone are left out (hot since `now`)."""
-    if not accounts:
-        return {}
-    models = {org_id: model_for(session, org_id) for org_id in {a.org_id for a in accounts}}
-    since = now - max(active_window(model) for model in models.values())
-    visits, events = account_activity(session, [account.id for account in accounts], since)
-    moments = {}
-    for account in accounts:
-        model = models[account.org_id]
-        moment = reached_at(
-            model,
-            account_facts(account),
-            visits[account.id],
-            events[account.id],
-            model.hot,
-            account.scored_at,
-            now,
-        )
-        if moment is not None:
-            moments[account.id] = moment
-    return moments
+class _Scored(NamedTuple):
+    """An account's stored columns, its new score, and what the score was made from."""
+
+    account: Row[Any]
+    result: ScoreResult
+    model: Model
+    facts: dict[str, Any]
+    visits: list[VisitFacts]
+    events: list[EventFacts]
+
+
+def hot_moment(scored: _Scored, now: datetime) -> datetime:
+    """When an account hot as of `now`, and not when last scored, became hot: the
+    time of the visit or event that took its score over the threshold, else `now`
+    (made hot by its fit alone, or by a model change)."""
+    moment = reached_at(
+        scored.model,
+        scored.facts,
+        scored.visits,
+        scored.events,
+        scored.model.hot,
+        scored.account.scored_at,
+        now,
+    )
+    return moment or now
 
 
 def score_accounts(
@@ -210,6 +212,12 @@ def score_accounts(
 ) -> list[tuple[Row[Any], ScoreResult]]:
     """Each account's stored columns and its new score (with `model`, else its
     organisation's), computed and not written."""
+    return [(item.account, item.result) for item in _score_batch(session, account_ids, now, model)]
+
+
+def _score_batch(
+    session: Session, account_ids: Sequence[int], now: datetime, model: Model | None = None
+) -> list[_Scored]:
     accounts = session.execute(select(*ACCOUNT_COLUMNS).where(Account.id.in_(account_ids))).all()
     if not accounts:
         return []
@@ -221,8 +229,9 @@ def score_accounts(
     scored = []
     for account in accounts:
         facts = account_facts(account)
-        result = score(models[account.org_id], facts, visits[account.id], events[account.id], now)
-        scored.append((account, result))
+        used = models[account.org_id]
+        result = score(used, facts, visits[account.id], events[account.id], now)
+        scored.append(_Scored(account, result, used, facts, visits[account.id], events[account.id]))
     return scored
 
 
@@ -268,7 +277,7 @@ def account_activity(
 
 def score_change(account: Row[Any], result: ScoreResult, now: datetime) -> dict[str, Any]:
     """The account's columns to write for a new score. `hot_since` marks when it
-    last crossed into hot: `now` when it just did (`hot_moments` tells more
+    last crossed into hot: `now` when it just did (`hot_moment` tells more
     precisely), kept while it stays hot."""
     if result.tier is not Tier.HOT:
         hot_since = None
