@@ -75,18 +75,23 @@ def test_vigie_handler_protects_library_loggers():
     assert stream.getvalue().count("[ip]") == 2
 
 
+def vigie_serve(app, tmp_path):
+    """`vigie serve` on a free port over `app`'s database, output captured (not a terminal)."""
+    port = free_port()
+    env = {
+        "VIGIE_DATABASE_URL": app.config["DATABASE_URL"],
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    return serving([*VIGIE, "serve", "--port", str(port)], port, env)
+
+
 def _access_line(log: str) -> str:
     return next(line for line in log.splitlines() if "/healthz" in line)
 
 
 def test_serve_access_log_has_no_client_address(sqlite_app, tmp_path):
     """`vigie serve` logs requests with `-` where the client address would be."""
-    port = free_port()
-    env = {
-        "VIGIE_DATABASE_URL": sqlite_app.config["DATABASE_URL"],
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
-    }
-    with serving([*VIGIE, "serve", "--port", str(port)], port, env) as served:
+    with vigie_serve(sqlite_app, tmp_path) as served:
         assert served.status == 200
     line = _access_line(served.stderr)
     assert "127.0.0.1" not in line
@@ -155,12 +160,7 @@ def test_no_color_is_respected_on_a_terminal(monkeypatch):
 
 def test_serve_log_in_a_pipe_has_no_escape_codes(sqlite_app, tmp_path):
     """`vigie serve` with its output captured: Werkzeug's coloured lines arrive plain."""
-    port = free_port()
-    env = {
-        "VIGIE_DATABASE_URL": sqlite_app.config["DATABASE_URL"],
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
-    }
-    with serving([*VIGIE, "serve", "--port", str(port)], port, env) as served:
+    with vigie_serve(sqlite_app, tmp_path) as served:
         for path in ("/no/such/page", "/login", "/"):  # 404 yellow, 200 plain, 302 green
             try:
                 urllib.request.urlopen(served.url + path, timeout=5).read()
