@@ -8,7 +8,9 @@ SNIPPET_PATH = "/v.js"
 """Where the collector serves the tracking script."""
 
 
-def script_tag(collector_url: str, site_key: str) -> str:
-    """The tag a site pastes into its pages, pointing at `collector_url`."""
+def script_tag(collector_url: str, site_key: str, allow_local: bool = False) -> str:
+    """The tag a site pastes into its pages, pointing at `collector_url`;
+    `allow_local` adds `data-allow-local`, for testing on one's own machine."""
     src = collector_url.rstrip("/") + SNIPPET_PATH
-    return f'<script defer data-site="{escape(site_key)}" src="{escape(src)}"></script>'
+    local = " data-allow-local" if allow_local else ""
+    return f'<script defer{local} data-site="{escape(site_key)}" src="{escape(src)}"></script>'

@@ -90,8 +90,8 @@ def sites_page(form: SiteForm, errors: dict[str, str]) -> str:
         always_shown=ALWAYS_SHOWN,
         traffic_days=TRAFFIC_DAYS,
         local_snippet=script_tag(
-            request.host_url, rows[0].public_key if rows else "SITE_KEY"
-        ).replace("<script defer ", "<script defer data-allow-local ", 1),
+            request.host_url, rows[0].public_key if rows else "SITE_KEY", allow_local=True
+        ),
         cache_seconds=int(SITE_CACHE_SECONDS),
         form=form,
         errors=errors,
