@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask_babel import format_decimal
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from server.accounts.filters import AccountFilters
 from server.accounts.query import account_conditions, account_order, latest_outcomes
-from server.accounts.reasons import describe
+from server.accounts.reasons import why_text
 from server.storage.models import (
     Account,
     Contact,
@@ -36,9 +35,6 @@ from server.storage.types import utcnow
 
 TREND_DAYS = 30
 """Days of daily score snapshots in an account's trend (today included)."""
-
-WHY_CONTRIBUTIONS = 3
-"""Contributions named in an account's one-line `why` (the largest ones)."""
 
 RECENT_VISITS = 20
 """Visits shown in an account's detail, newest first."""
@@ -206,19 +202,6 @@ def row_of(row: Row[Any], outcome: str | None, trend: tuple[int, ...]) -> Accoun
         outcome=outcome,
         trend=trend,
     )
-
-
-def why_text(explanation: Sequence[dict[str, Any]], limit: int = WHY_CONTRIBUTIONS) -> str:
-    """The largest contributions of an explanation as one line, in the current
-    language: "Pricing page +20; Visits +6"."""
-    largest = sorted(explanation, key=lambda item: -abs(float(item.get("points", 0))))[:limit]
-    return "; ".join(f"{describe(item)} {signed(item.get('points', 0))}" for item in largest)
-
-
-def signed(points: float) -> str:
-    """Points with their sign, in the current language: "+20", "-2.5" ("-2,5" in French)."""
-    value = round(float(points), 1)
-    return format_decimal(value, "+0.#;-0.#")
 
 
 def account_detail(session: Session, org_id: int, account_id: int) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ contributions carried a reason are shown by their English label.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import format_decimal, gettext, ngettext
@@ -37,6 +37,9 @@ DEFAULT_MODEL_LABELS = (
 )
 """The labels and persona names of `scoring/default_model.toml`, for translation."""
 
+WHY_CONTRIBUTIONS = 3
+"""Contributions named in an account's one-line `why` (the largest ones)."""
+
 FIELD_NAMES = {
     "industry": _l("industry"),
     "employees": _l("employees"),
@@ -46,6 +49,19 @@ FIELD_NAMES = {
     "domain": _l("domain"),
     "name": _l("name"),
 }
+
+
+def why_text(explanation: Sequence[dict[str, Any]], limit: int = WHY_CONTRIBUTIONS) -> str:
+    """The largest contributions of an explanation as one line, in the current
+    language: "Pricing page +20; Visits +6"."""
+    largest = sorted(explanation, key=lambda item: -abs(float(item.get("points", 0))))[:limit]
+    return "; ".join(f"{describe(item)} {signed(item.get('points', 0))}" for item in largest)
+
+
+def signed(points: float) -> str:
+    """Points with their sign, in the current language: "+20", "-2.5" ("-2,5" in French)."""
+    value = round(float(points), 1)
+    return format_decimal(value, "+0.#;-0.#")
 
 
 def describe(item: Mapping[str, Any]) -> str:

@@ -10,8 +10,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from server.accounts.listing import signed
-from server.accounts.reasons import describe
+from server.accounts.reasons import describe, signed
 from server.i18n import datetime_with_zone
 
 KIND_LABELS = {
