@@ -90,6 +90,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     url = request.getfixturevalue("postgres_schema_url")
     yield url
+    drain_apps(request.node)  # a job still writing could deadlock with the TRUNCATE
     empty_tables(url)
 
 
@@ -101,10 +102,20 @@ def empty_tables(url: str) -> None:
     engine.dispose()
 
 
+APPS = pytest.StashKey[list[Flask]]()
+"""The apps a test built, so that any teardown can wait for their jobs first."""
+
+
+def drain_apps(node: pytest.Item) -> None:
+    """Wait for the in-process jobs of the apps the test built."""
+    for app in node.stash.get(APPS, []):
+        app.extensions["vigie.jobs"].local.drain(timeout=10)
+
+
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+def make_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build apps with test settings; their engines are closed afterwards."""
-    apps: list[Flask] = []
+    apps = request.node.stash.setdefault(APPS, [])
 
     def build(database_url: str, **settings: Any) -> Flask:
         config = {
@@ -119,8 +130,8 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield build
+    drain_apps(request.node)
     for app in apps:
-        app.extensions["vigie.jobs"].local.drain(timeout=10)
         storage(app).engine.dispose()
 
 
