@@ -13,12 +13,9 @@ from server.collect.parts import EXTENSION, CollectParts
 from server.collect.pipeline import Collector, SaltCache
 from server.collect.sites import SiteCache
 from server.collect.views import bp
-from server.jobs import jobs_of
 from server.limits import limiter
 from server.resolution import resolver
-from server.sink import Sink
-from server.sink.batching import GroupCommitSink
-from server.sink.stream import RedisStreamSink
+from server.sink.choose import choose_sink
 from server.storage import storage
 
 RATE_LIMIT = "300 per minute"
@@ -37,10 +34,3 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["csrf"].exempt(bp)  # beacons come from other sites, without a session
     app.register_blueprint(bp)
-
-
-def choose_sink(app: Flask) -> Sink:
-    """The Redis Stream in scale mode, the database directly otherwise."""
-    redis = jobs_of(app).redis
-    direct = GroupCommitSink(app)
-    return RedisStreamSink(redis, fallback=direct) if redis is not None else direct
