@@ -7,6 +7,14 @@
   allow-list; fragments are dropped except hash routes (`#/…`).
 * E-mail and IP addresses are redacted from the path, kept query values,
   title, referrer and props.
+
+Then every text fits where it is stored: what percent-decoding reveals (the
+page path, UTM values, the referrer's path) is refused like the beacon's own
+fields when it holds a control character (`BeaconError` naming `url`,
+`utm_…` or `referrer`), and what redaction lengthened (`[email]` is longer
+than the shortest address) is cut, on a character, to its column's length,
+read from the models (`Event`, and `Visit` for what a visit copies); props
+are cut to the beacon's own limits (64 for a key, 256 for a value).
 """
 
 from __future__ import annotations
@@ -19,13 +27,26 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from server.collect.beacon import (
+    MAX_PROP_KEY_LENGTH,
+    MAX_PROP_LENGTH,
+    check_host,
+    check_text,
+)
 from server.logs import redact_addresses
+from server.storage.models import Event, Visit
 
 VISITOR_HASH_BYTES = 16
 """Length of the visitor id (32 hex characters)."""
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 REDACTED_EMAIL = "[email]"
+
+PATH_LENGTH = min(Event.path.type.length, Visit.entry_path.type.length)
+TITLE_LENGTH = Event.title.type.length
+REFERRER_PATH_LENGTH = Event.referrer_path.type.length
+UTM_LENGTH = min(getattr(Event, name).type.length for name in UTM_FIELDS)
+"""The shortest UTM column (events keep all five, visits the first three)."""
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
@@ -44,6 +65,16 @@ def redact(text: str | None) -> str | None:
     return redact_addresses(_EMAIL.sub(REDACTED_EMAIL, text))
 
 
+def fit(text: str | None, length: int) -> str | None:
+    """`text` cut to `length` characters (code points, as the columns count)."""
+    return text[:length] if text else text
+
+
+def clean_title(title: str | None) -> str | None:
+    """The title redacted, cut to its column."""
+    return fit(redact(title), TITLE_LENGTH)
+
+
 @dataclass(frozen=True)
 class CleanUrl:
     """A page URL reduced to what may be stored."""
@@ -53,26 +84,36 @@ class CleanUrl:
 
 
 def clean_page_url(url: str, allowlist: frozenset[str]) -> CleanUrl:
-    """Path with allowed query parameters, and the UTM fields apart."""
+    """Path with allowed query parameters, and the UTM fields apart.
+
+    :raise BeaconError: `url` or `utm_…` for a control character once decoded.
+    """
     parts = urlsplit(url)
     utm: dict[str, str] = {}
     kept: list[tuple[str, str]] = []
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
         lowered = name.lower()
         if lowered in UTM_FIELDS:
-            utm[lowered] = (redact(value) or "")[:255]
+            check_text(lowered, value)
+            utm[lowered] = fit(redact(value), UTM_LENGTH) or ""
         elif name in allowlist:
-            kept.append((name, redact(value) or ""))
-    path = redact(unquote(parts.path) or "/") or "/"
+            kept.append((name, redact(value) or ""))  # encoded again below: no control left
+    path = unquote(parts.path) or "/"
+    check_text("url", path)
+    path = redact(path) or "/"
     if kept:
         path += "?" + urlencode(kept)
     if parts.fragment.startswith("/"):
         path += "#" + (redact(parts.fragment) or "")
-    return CleanUrl(path[:2048], utm)
+    return CleanUrl(path[:PATH_LENGTH], utm)
 
 
 def clean_referrer(url: str | None) -> tuple[str | None, str | None]:
-    """The referrer's host and path (no query, no fragment)."""
+    """The referrer's host and path (no query, no fragment).
+
+    :raise BeaconError: `referrer` for a control character once decoded, or a
+        host longer than a DNS name.
+    """
     if not url:
         return None, None
     try:
@@ -80,12 +121,18 @@ def clean_referrer(url: str | None) -> tuple[str | None, str | None]:
         host = parts.hostname
     except ValueError:
         return None, None
-    return (host or None), (redact(unquote(parts.path)) or "/")[:2048]
+    check_host("referrer", host)
+    path = unquote(parts.path)
+    check_text("referrer", path)
+    return (host or None), fit(redact(path) or "/", REFERRER_PATH_LENGTH)
 
 
 def clean_props(props: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Props with e-mail addresses redacted from keys and string values."""
+    """Props with e-mail addresses redacted from keys and string values, cut to
+    the beacon's limits."""
     cleaned: dict[str, Any] = {}
     for key, value in (props or {}).items():
-        cleaned[redact(key) or key] = redact(value) if isinstance(value, str) else value
+        if isinstance(value, str):
+            value = fit(redact(value), MAX_PROP_LENGTH)
+        cleaned[fit(redact(key), MAX_PROP_KEY_LENGTH) or key] = value
     return cleaned

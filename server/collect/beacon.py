@@ -3,7 +3,18 @@
 `parse_beacon(body)` turns raw bytes into a `Beacon` or raises
 `BeaconError(field, reason)`, which the view answers as `400 {"error": "field: reason"}`.
 Types and limits are declared on the msgspec struct; what msgspec cannot say
-(an absolute http(s) URL, NUL characters, prop values) is checked after.
+(an absolute http(s) URL, control characters, prop values) is checked after.
+
+Control characters: no stored field is multi-line or binary text, so every
+field refuses C0 (tab and newline included: a browser collapses them out of a
+title, and in a stored path they would only break exports and log lines), DEL,
+C1 and lone surrogates, which PostgreSQL's UTF-8 cannot hold. `check_text` is
+the one rule; `server.collect.anonymise` applies it again to what only
+percent-decoding reveals (the page path, UTM values, the referrer's path).
+
+A referrer whose host is longer than a DNS name can be (253 characters) is
+refused (`referrer: host too long`) rather than dropped: no browser sends one,
+so the beacon is forged and not worth keeping.
 """
 
 from __future__ import annotations
@@ -21,8 +32,14 @@ MAX_URL_LENGTH = 2_048
 MAX_TITLE_LENGTH = 300
 MAX_PROPS = 20
 MAX_PROP_LENGTH = 256
+MAX_PROP_KEY_LENGTH = 64
 MAX_ENGAGED_MS = 86_400_000
 """A day: longer engagement on one page is not believed."""
+MAX_HOST_LENGTH = 253
+"""The longest DNS name."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""C0 (tab and newline included), DEL, C1 and lone surrogates."""
 
 EventType = Literal["pageview", "engagement", "event"]
 PropValue = Annotated[str, msgspec.Meta(max_length=MAX_PROP_LENGTH)] | int | float | bool
@@ -108,27 +125,47 @@ def check_semantics(beacon: Beacon) -> None:
     _check_url("url", beacon.url)
     if beacon.referrer:
         _check_url("referrer", beacon.referrer)
-    for field, value in (("site", beacon.site), ("title", beacon.title), ("name", beacon.name)):
-        if value and "\x00" in value:
-            raise BeaconError(field, "contains a NUL character")
+    check_text("site", beacon.site)
+    check_text("title", beacon.title)
+    check_text("name", beacon.name)
     if beacon.type == "event" and beacon.name is None:
         raise BeaconError("name", "required for type event")
     if beacon.type == "engagement" and beacon.engaged_ms is None:
         raise BeaconError("engaged_ms", "required for type engagement")
     for key, value in (beacon.props or {}).items():
-        if not key or len(key) > 64 or "\x00" in key:
-            raise BeaconError("props", f"key {key[:64]!r} must be 1 to 64 characters")
-        if isinstance(value, str) and "\x00" in value:
-            raise BeaconError(f"props.{key}", "contains a NUL character")
-        if isinstance(value, float) and value != value:  # NaN cannot come from JSON, but inf can
-            raise BeaconError(f"props.{key}", "not a finite number")
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
-            raise BeaconError(f"props.{key}", "number too large")
+        _check_prop(key, value)
+
+
+def check_text(field: str, value: str | None) -> None:
+    """:raise BeaconError: if `value` holds a character no stored text may hold."""
+    reason = control_problem(value)
+    if reason:
+        raise BeaconError(field, reason)
+
+
+def control_problem(value: str | None) -> str | None:
+    """What is wrong with `value` if it holds a control character, else None."""
+    if not value or not _CONTROL.search(value):
+        return None
+    return "contains a NUL character" if "\x00" in value else "contains a control character"
+
+
+def _check_prop(key: str, value: object) -> None:
+    if not key or len(key) > MAX_PROP_KEY_LENGTH:
+        raise BeaconError("props", f"key {key[:MAX_PROP_KEY_LENGTH]!r} must be 1 to 64 characters")
+    key_problem = control_problem(key)
+    if key_problem:
+        raise BeaconError("props", f"key {key_problem}")
+    if isinstance(value, str):
+        check_text(f"props.{key}", value)
+    if isinstance(value, float) and value != value:  # NaN cannot come from JSON, but inf can
+        raise BeaconError(f"props.{key}", "not a finite number")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        raise BeaconError(f"props.{key}", "number too large")
 
 
 def _check_url(field: str, value: str) -> None:
-    if "\x00" in value or any(ord(ch) < 32 for ch in value):
-        raise BeaconError(field, "contains control characters")
+    check_text(field, value)
     try:
         parts = urlsplit(value)
         host = parts.hostname
@@ -136,3 +173,10 @@ def _check_url(field: str, value: str) -> None:
         raise BeaconError(field, "not a valid URL") from None
     if parts.scheme not in ("http", "https") or not host:
         raise BeaconError(field, "must be an absolute http(s) URL")
+    check_host(field, host)
+
+
+def check_host(field: str, host: str | None) -> None:
+    """:raise BeaconError: for a host longer than any DNS name."""
+    if host and len(host) > MAX_HOST_LENGTH:
+        raise BeaconError(field, "host too long")

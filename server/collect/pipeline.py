@@ -1,6 +1,10 @@
 """The collector's steps, from a checked beacon to a record for the sink.
 
-    beacon → bot filter → resolve → classify → anonymise → record
+    beacon → clean → bot filter → resolve → classify → anonymise → record
+
+Cleaning comes first, for every beacon: a field that cannot be stored even
+cleaned (a control character once percent-decoded) raises `BeaconError`
+whoever sent it, so the answer never tells which traffic would have been kept.
 
 The client address `ip` is a local of `process()`: it reaches the resolver and
 the visitor hash, and nothing that leaves this function holds it. Traffic
@@ -27,7 +31,7 @@ from server.collect.anonymise import (
     clean_page_url,
     clean_props,
     clean_referrer,
-    redact,
+    clean_title,
     visitor_hash,
 )
 from server.collect.beacon import Beacon
@@ -74,7 +78,12 @@ class Collector:
     def process(
         self, beacon: Beacon, site: SiteInfo, ip: str, user_agent: str, now: datetime
     ) -> Record:
-        """The record to store for this beacon: an event, or a count of what it was."""
+        """The record to store for this beacon: an event, or a count of what it was.
+
+        :raise BeaconError: for a field no column can hold, even cleaned.
+        """
+        page = clean_page_url(beacon.url, site.query_allowlist)
+        referrer_host, referrer_path = clean_referrer(beacon.referrer)
         agent = self.agents.classify(user_agent)
         if agent.bot:
             return self._count(site, now, "bot")
@@ -85,8 +94,6 @@ class Collector:
         if operator is not None:
             return self._count(site, now, operator.value)
         visitor = self.visitor(site, ip, user_agent, now)
-        page = clean_page_url(beacon.url, site.query_allowlist)
-        referrer_host, referrer_path = clean_referrer(beacon.referrer)
         return CollectedEvent(
             event_id=uuid.uuid4().hex,
             site_id=site.id,
@@ -95,7 +102,7 @@ class Collector:
             type=beacon.type,
             name=beacon.name,
             path=page.path,
-            title=redact(beacon.title),
+            title=clean_title(beacon.title),
             referrer_host=referrer_host,
             referrer_path=referrer_path,
             utm=dict(page.utm),

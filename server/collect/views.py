@@ -86,7 +86,10 @@ def _collect(collect: CollectParts, site: SiteInfo, beacon: Beacon) -> Response:
     if request.headers.get("Sec-GPC") == "1" or request.headers.get("DNT") == "1":
         return accepted()
     ip = client_address(request.environ, current_app.config["TRUSTED_PROXIES"])
-    record = collect.pipeline.process(beacon, site, ip, request.user_agent.string, utcnow())
+    try:
+        record = collect.pipeline.process(beacon, site, ip, request.user_agent.string, utcnow())
+    except BeaconError as problem:  # a field that only cleaning shows unfit to store
+        return error(400, problem.field, problem.reason)
     try:
         collect.sink.store([record])
     except SinkError as problem:
