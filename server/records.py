@@ -8,6 +8,7 @@ and no user agent, so they may go to Redis and be logged without harm.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -49,13 +50,24 @@ class CollectedEvent(msgspec.Struct, frozen=True, tag="event", tag_field="record
     company: CompanyFacts | None = None
 
 
+def new_receipt() -> str:
+    """A count's unique id, made where it is counted."""
+    return uuid.uuid4().hex
+
+
 class TrafficCountDelta(msgspec.Struct, frozen=True, tag="count", tag_field="record"):
-    """One visit not kept as an event: a bot, a home, a phone, a data centre…"""
+    """One visit not kept as an event: a bot, a home, a phone, a data centre…
+
+    `receipt` is made by the collector, so a count delivered twice (stored, then
+    delivered again after a crash before it was acknowledged) is added once. A
+    count encoded before receipts existed decodes with a fresh one.
+    """
 
     site_id: int
     day: date
     kind: str
     count: int = 1
+    receipt: str = msgspec.field(default_factory=new_receipt)
 
 
 Record = CollectedEvent | TrafficCountDelta

@@ -1,23 +1,64 @@
 """Storing collected events: sessionisation, account upsert, aggregates, counts.
 
-`ingest(session, records)` is the one write path, used by the embedded sink
-(in the request) and by `vigie ingest` (batches from the Redis Stream). It is
-idempotent by event id, so a batch delivered twice stores nothing twice.
+`ingest(session, records, now)` is the one write path, used by the embedded
+sink (one writer) and by `vigie ingest` consumers (several processes, batches
+from the Redis Stream, PostgreSQL). It is idempotent: a batch delivered twice
+stores nothing twice (events by event id, traffic counts by their receipt).
+
+Safe with several consumers at once:
+
+* every counter is added in the database (`x = x + n`, an upsert for traffic
+  counts), never read, changed in Python and written back;
+* an account two consumers create at once is inserted by one and found by the
+  other (`ON CONFLICT DO NOTHING`);
+* on PostgreSQL, a transaction first takes an advisory lock per visitor of its
+  batch (site and visitor hash), so one visitor's events taken by two consumers
+  are sessionised one batch after the other and cannot split a visit; other
+  visitors, on the same site too, are stored in parallel;
+* rows are touched in a fixed order (lock keys, account keys and ids, visit
+  ids, count keys, site ids), so consumers wait for each other, never deadlock.
+
+The hot rows (a site's traffic counts, its last-event mark) are written last,
+so a transaction holds their locks only for the end of its work.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+import msgspec
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Insert,
+    Integer,
+    Select,
+    Table,
+    TableValuedAlias,
+    Text,
+    any_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
-from server.storage.models import Account, Event, Site, TrafficCount, Visit
+from server.storage import begin_write
+from server.storage.models import Account, CountReceipt, Event, Site, TrafficCount, Visit
 
 SITE_MARK_STEP = timedelta(minutes=1)
 """How stale a site's `last_event_at` may get before a batch writes it again."""
@@ -30,6 +71,12 @@ AGGREGATE_WINDOW = timedelta(days=30)
 
 TOP_PAGES = 5
 """Paths kept in an account's `top_pages`."""
+
+ACCOUNTS = Account.__table__
+VISITS = Visit.__table__
+EVENTS = Event.__table__
+COUNTS = TrafficCount.__table__
+RECEIPTS = CountReceipt.__table__
 
 
 @dataclass
@@ -45,17 +92,20 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
 
     Records of a site deleted since they were collected (another collector
     process may have known the site a little longer) are left out, so they
-    cannot fail the rest of the batch.
+    cannot fail the rest of the batch. A transaction not begun yet begins as
+    a writer (SQLite's `BEGIN IMMEDIATE`).
     """
+    begin_write(session)
     records = of_existing_sites(session, list(records))
     events = [r for r in records if isinstance(r, CollectedEvent)]
     counts = [r for r in records if isinstance(r, TrafficCountDelta)]
-    add_counts(session, counts)
-    mark_sites_receiving(session, events, counts, now)
+    lock_visitors(session, events)
     result, started = store_events(session, events)
     # Visits, active days and top pages change when a visit starts; recounting
     # them on every event would read the account's whole history each time.
     refresh_aggregates(session, started, now)
+    add_counts(session, newly_received(session, counts, now))
+    mark_sites_receiving(session, events, counts, now)
     return result
 
 
@@ -70,6 +120,30 @@ def of_existing_sites(session: Session, records: list[Record]) -> list[Record]:
     return [record for record in records if record.site_id in existing]
 
 
+def visitor_lock_key(site_id: int, visitor_hash: str) -> int:
+    """The 64-bit advisory lock key of one visitor of one site (the same in
+    every process: not Python's salted `hash`)."""
+    digest = hashlib.blake2b(
+        f"{site_id}:{visitor_hash}".encode(), digest_size=8, person=b"vigie-visit"
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+_LOCK_VISITORS = text(
+    "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS BIGINT[])) AS key"
+)
+
+
+def lock_visitors(session: Session, events: Sequence[CollectedEvent]) -> None:
+    """On PostgreSQL, wait for and take (until the transaction ends) the lock of
+    each visitor of `events`, in ascending key order, in one statement. SQLite
+    needs none: its one writer holds the database's write lock."""
+    if not events or _dialect(session) != "postgresql":
+        return
+    keys = sorted({visitor_lock_key(e.site_id, e.visitor_hash) for e in events})
+    session.execute(_LOCK_VISITORS, {"keys": keys}).all()
+
+
 def store_events(
     session: Session, events: Sequence[CollectedEvent]
 ) -> tuple[IngestResult, list[int]]:
@@ -77,33 +151,131 @@ def store_events(
 
     Returns the result and the accounts that started a visit, whose aggregates
     (`refresh_aggregates`) are now out of date. Sites are not marked as
-    receiving: `ingest` does that for what the snippet sent.
+    receiving: `ingest` does that for what the snippet sent. Visitors are not
+    locked: `ingest` does that first.
     """
     result = IngestResult()
     fresh = _without_duplicates(session, events)
     result.duplicates = len(events) - len(fresh)
     if not fresh:
         return result, []
-    accounts, created = _upsert_accounts(session, fresh)
-    result.new_account_ids = [accounts[key].id for key in created]
-    visits, started = _sessionise(session, fresh, accounts)
-    pageviews: Counter[int] = Counter()
+    accounts, created = _account_ids(session, fresh)
+    result.new_account_ids = sorted(accounts[key] for key in created)
+    visit_of, started = _sessionise(session, fresh, accounts)
     rows = []
     for event in fresh:
-        account = accounts.get(_account_key(event))
-        rows.append(_event_row(event, visits[event.event_id].id, account.id if account else None))
-        if account is not None and event.type == "pageview":
-            pageviews[account.id] += 1
-    for account in accounts.values():
-        account.pageviews_total = (account.pageviews_total or 0) + pageviews[account.id]
-    session.flush()
-    # One Core executemany: event rows are never read back in the same unit of
-    # work, so the ORM's bulk path (per-row bookkeeping) is not needed.
-    session.execute(Event.__table__.insert(), rows)
-    new_visits = {visit.account_id for visit in started}
+        key = _account_key(event)
+        rows.append(_event_row(event, visit_of[event.event_id], accounts[key] if key else None))
+    # Core, in one statement: event rows are never read back in the same unit
+    # of work, so the ORM's bulk path (per-row bookkeeping) is not needed.
+    _insert_rows(session, EVENTS, rows)
+    _touch_accounts(session, fresh, accounts, created)
     result.stored = len(fresh)
-    result.touched_account_ids = sorted({account.id for account in accounts.values()})
-    return result, sorted(a for a in new_visits if a is not None)
+    result.touched_account_ids = sorted(set(accounts.values()))
+    _expire(session, Account, result.touched_account_ids)
+    return result, started
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(session: Session, table: Table) -> Insert:
+    """The dialect's INSERT of `table`, which has `ON CONFLICT` clauses."""
+    dialect = postgresql if _dialect(session) == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _is_in(
+    session: Session, column: ColumnElement[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(array)`, one parameter whatever
+    the number of values (a statement prepared once, quickly planned)."""
+    if _dialect(session) == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+def _unnest(columns: dict[str, TypeEngine[Any]]) -> tuple[TableValuedAlias, set[str]]:
+    """PostgreSQL: a row source `v` of one array parameter (`a_<name>`) per
+    column, and the names of the JSON columns among them (passed as text: a
+    list would read as an array dimension; `_column` casts them back)."""
+    json = {name for name, type_ in columns.items() if isinstance(type_, JSON)}
+    types = {name: Text() if name in json else type_ for name, type_ in columns.items()}
+    arrays = [bindparam(f"a_{name}", type_=postgresql.ARRAY(t)) for name, t in types.items()]
+    names = [column(name, type_) for name, type_ in types.items()]
+    return func.unnest(*arrays).table_valued(*names).render_derived(name="v"), json
+
+
+def _arrays(
+    rows: Sequence[dict[str, Any]], names: Iterable[str], json: set[str]
+) -> dict[str, list[Any]]:
+    """The parameters of `_unnest`: each column's values, JSON ones as text."""
+    return {
+        f"a_{name}": [
+            _json(row[name]) if name in json and row[name] is not None else row[name]
+            for row in rows
+        ]
+        for name in names
+    }
+
+
+def _update_rows(
+    session: Session,
+    table: Table,
+    columns: dict[str, TypeEngine[Any]],
+    assign: Callable[[Callable[[str], ColumnElement[Any]]], dict[str, Any]],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """Update the rows of `table` whose `id` is in `rows`, with the values
+    `assign(value)` gives (`value(name)`: the row's value named so). On
+    PostgreSQL, one `UPDATE … FROM unnest(…)`; elsewhere an executemany."""
+    if not rows:
+        return
+    if _dialect(session) == "postgresql":
+        source, json = _unnest({"id": table.c.id.type, **columns})
+
+        def value(name: str) -> ColumnElement[Any]:
+            return cast(source.c[name], columns[name]) if name in json else source.c[name]
+
+        statement = update(table).where(table.c.id == source.c.id).values(assign(value))
+        session.execute(statement, _arrays(rows, ("id", *columns), json))
+        return
+    binds = {name: bindparam(f"b_{name}", type_=type_) for name, type_ in columns.items()}
+    statement = update(table).where(table.c.id == bindparam("b_id")).values(assign(binds.get))
+    session.execute(
+        statement, [{f"b_{name}": value for name, value in row.items()} for row in rows]
+    )
+
+
+def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table`: on PostgreSQL in one
+    `INSERT … SELECT FROM unnest(…)` (a statement whose text does not change with
+    the number of rows, one parameter per column); elsewhere an executemany."""
+    if not rows:
+        return
+    if _dialect(session) != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    source, json = _unnest({name: table.c[name].type for name in names})
+    values = [cast(source.c[n], table.c[n].type) if n in json else source.c[n] for n in names]
+    session.execute(table.insert().from_select(names, select(*values)), _arrays(rows, names, json))
+
+
+_json_encoder = msgspec.json.Encoder()
+
+
+def _json(value: Any) -> str:
+    return _json_encoder.encode(value).decode()
+
+
+def _expire(session: Session, model: type[Account], ids: Sequence[int]) -> None:
+    """Forget what the session holds of rows updated with Core statements."""
+    wanted = set(ids)
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, model) and instance.id in wanted:
+            session.expire(instance)
 
 
 def _account_key(event: CollectedEvent) -> tuple[int, str] | None:
@@ -114,122 +286,296 @@ def _without_duplicates(session: Session, events: Sequence[CollectedEvent]) -> l
     unique = list({event.event_id: event for event in events}.values())
     ids = [event.event_id for event in unique]
     known = (
-        set(session.scalars(select(Event.event_id).where(Event.event_id.in_(ids))))
+        set(session.scalars(select(Event.event_id).where(_is_in(session, Event.event_id, ids))))
         if ids
         else set()
     )
     return sorted((e for e in unique if e.event_id not in known), key=lambda e: e.occurred_at)
 
 
-def _upsert_accounts(
-    session: Session, events: Sequence[CollectedEvent]
-) -> tuple[dict[tuple[int, str], Account], list[tuple[int, str]]]:
-    wanted: dict[tuple[int, str], CompanyFacts] = {}
-    seen: dict[tuple[int, str], list[datetime]] = defaultdict(list)
+@dataclass
+class _Seen:
+    """What a batch says of one account: its company facts, when, how many pageviews."""
+
+    company: CompanyFacts
+    first: datetime
+    last: datetime
+    pageviews: int = 0
+
+
+def _seen_accounts(events: Sequence[CollectedEvent]) -> dict[tuple[int, str], _Seen]:
+    seen: dict[tuple[int, str], _Seen] = {}
     for event in events:
-        key = _account_key(event)
-        if key and event.company:
-            wanted.setdefault(key, event.company)
-            seen[key].append(event.occurred_at)
-    accounts: dict[tuple[int, str], Account] = {}
-    for org_id, keys in _group_by_org(wanted):
-        rows = session.scalars(
-            select(Account).where(Account.org_id == org_id, Account.key.in_(keys))
+        if event.company is None:
+            continue
+        key = (event.org_id, event.company.key)
+        facts = seen.get(key)
+        if facts is None:
+            facts = seen[key] = _Seen(event.company, event.occurred_at, event.occurred_at)
+        else:
+            facts.first = min(facts.first, event.occurred_at)
+            facts.last = max(facts.last, event.occurred_at)
+        if event.type == "pageview":
+            facts.pageviews += 1
+    return seen
+
+
+def _account_ids(
+    session: Session, events: Sequence[CollectedEvent]
+) -> tuple[dict[tuple[int, str], int], list[tuple[int, str]]]:
+    """The id of each account of `events`, creating those missing; and the keys
+    of the accounts created here (with their first and last seen and pageviews).
+
+    Two consumers creating one account: one inserts it, the other's insert does
+    nothing (it waits for the first to commit) and finds it.
+    """
+    seen = _seen_accounts(events)
+    ids = _find_accounts(session, seen)
+    missing = sorted(key for key in seen if key not in ids)
+    created: list[tuple[int, str]] = []
+    if missing:
+        insert = (
+            _insert(session, ACCOUNTS)
+            .on_conflict_do_nothing(index_elements=["org_id", "key"])
+            .returning(ACCOUNTS.c.id, ACCOUNTS.c.org_id, ACCOUNTS.c.key)
         )
-        accounts.update({(org_id, row.key): row for row in rows})
-    created = []
-    for key, company in wanted.items():
-        account = accounts.get(key)
-        if account is None:
-            account = _new_account(key[0], company)
-            session.add(account)
-            accounts[key] = account
-            created.append(key)
-        _touch(account, company, seen[key])
-    session.flush()
-    return accounts, created
+        rows = session.execute(insert, [_new_account(key, seen[key]) for key in missing]).all()
+        for account_id, org_id, key in rows:
+            ids[(org_id, key)] = account_id
+            created.append((org_id, key))
+        if len(rows) < len(missing):  # created meanwhile by another consumer
+            ids.update(_find_accounts(session, {key: seen[key] for key in missing}))
+    return ids, sorted(created)
 
 
-def _group_by_org(wanted: dict[tuple[int, str], CompanyFacts]) -> list[tuple[int, list[str]]]:
+def _find_accounts(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
     groups: dict[int, list[str]] = defaultdict(list)
-    for org_id, key in wanted:
+    for org_id, key in keys:
         groups[org_id].append(key)
-    return list(groups.items())
+    found: dict[tuple[int, str], int] = {}
+    for org_id, names in groups.items():
+        rows = session.execute(
+            select(ACCOUNTS.c.id, ACCOUNTS.c.key).where(
+                ACCOUNTS.c.org_id == org_id, _is_in(session, ACCOUNTS.c.key, names)
+            )
+        )
+        found.update({(org_id, key): account_id for account_id, key in rows})
+    return found
 
 
-def _new_account(org_id: int, company: CompanyFacts) -> Account:
-    return Account(
-        org_id=org_id,
-        key=company.key,
-        name=company.name,
-        domain=company.domain,
-        industry=company.industry,
-        employees=company.employees,
-        country=company.country,
-        city=company.city,
-        network=company.network,
-        firmographics={},
-        top_pages=[],
-        explanation=[],
-        visits_30d=0,
-        active_days_30d=0,
-        pageviews_total=0,
-    )
+def _new_account(key: tuple[int, str], seen: _Seen) -> dict[str, Any]:
+    company = seen.company
+    return {
+        "org_id": key[0],
+        "key": company.key,
+        "name": company.name,
+        "domain": company.domain,
+        "industry": company.industry,
+        "employees": company.employees,
+        "country": company.country,
+        "city": company.city,
+        "network": company.network,
+        "firmographics": {},
+        "top_pages": [],
+        "explanation": [],
+        "visits_30d": 0,
+        "active_days_30d": 0,
+        "pageviews_total": seen.pageviews,
+        "first_seen": seen.first,
+        "last_seen": seen.last,
+    }
 
 
-def _touch(account: Account, company: CompanyFacts, times: list[datetime]) -> None:
-    first, last = min(times), max(times)
-    if account.first_seen is None or first < account.first_seen:
-        account.first_seen = first
-    if account.last_seen is None or last > account.last_seen:
-        account.last_seen = last
-    if account.network is None and company.network:
-        account.network = company.network
+def _earlier(column, value):  # type: ignore[no-untyped-def]
+    """`value` if the column is empty or later, else the column (SQL's min, NULL-safe)."""
+    return case((or_(column.is_(None), column > value), value), else_=column)
+
+
+def _later(column, value):  # type: ignore[no-untyped-def]
+    """`value` if the column is empty or earlier, else the column (SQL's max, NULL-safe)."""
+    return case((or_(column.is_(None), column < value), value), else_=column)
+
+
+_TOUCH_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "first": ACCOUNTS.c.first_seen.type,
+    "last": ACCOUNTS.c.last_seen.type,
+    "network": ACCOUNTS.c.network.type,
+    "pageviews": Integer(),
+}
+
+
+def _touch(value: Callable[[str], ColumnElement[Any]]) -> dict[str, Any]:
+    return {
+        "first_seen": _earlier(ACCOUNTS.c.first_seen, value("first")),
+        "last_seen": _later(ACCOUNTS.c.last_seen, value("last")),
+        "network": func.coalesce(ACCOUNTS.c.network, value("network")),
+        "pageviews_total": ACCOUNTS.c.pageviews_total + value("pageviews"),
+    }
+
+
+def _touch_accounts(
+    session: Session,
+    events: Sequence[CollectedEvent],
+    ids: dict[tuple[int, str], int],
+    created: Sequence[tuple[int, str]],
+) -> None:
+    """Move the first and last seen and add the pageviews of the accounts not
+    created here (those were inserted so), locking them in id order."""
+    fresh = set(created)
+    rows = [
+        {
+            "id": ids[key],
+            "first": seen.first,
+            "last": seen.last,
+            "network": seen.company.network,
+            "pageviews": seen.pageviews,
+        }
+        for key, seen in _seen_accounts(events).items()
+        if key not in fresh
+    ]
+    rows.sort(key=lambda row: row["id"])
+    if rows:
+        session.execute(_lock_accounts(session, [row["id"] for row in rows])).all()
+        _update_rows(session, ACCOUNTS, _TOUCH_COLUMNS, _touch, rows)
+
+
+def _lock_accounts(session: Session, ids: Sequence[int]) -> Select[tuple[int]]:
+    """The ids of the accounts `ids` that exist, in order; on PostgreSQL they are
+    locked in that order (`FOR UPDATE`), so that writers queue, not deadlock, and
+    what is read next sees what the writers before committed."""
+    query = select(ACCOUNTS.c.id).where(_is_in(session, ACCOUNTS.c.id, ids)).order_by(ACCOUNTS.c.id)
+    return query.with_for_update() if _dialect(session) == "postgresql" else query
+
+
+@dataclass
+class _Tally:
+    """One visit the batch adds events to: a stored one (`id`), or a new one (`row`)."""
+
+    last_event_at: datetime
+    id: int | None = None
+    row: dict[str, Any] | None = None
+    last_added: datetime | None = None
+    events: int = 0
+    pageviews: int = 0
+    engaged_ms: int = 0
+
+    def count_in(self, event: CollectedEvent) -> None:
+        when = event.occurred_at
+        self.last_event_at = max(self.last_event_at, when)
+        self.last_added = when if self.last_added is None else max(self.last_added, when)
+        self.events += 1
+        if event.type == "pageview":
+            self.pageviews += 1
+        if event.engaged_ms:
+            self.engaged_ms += event.engaged_ms
+
+
+_ADD_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "events": Integer(),
+    "pageviews": Integer(),
+    "engaged_ms": VISITS.c.engaged_ms.type,
+    "last": VISITS.c.last_event_at.type,
+}
+
+
+def _add_to_visit(value: Callable[[str], ColumnElement[Any]]) -> dict[str, Any]:
+    return {
+        "events_count": VISITS.c.events_count + value("events"),
+        "pageviews": VISITS.c.pageviews + value("pageviews"),
+        "engaged_ms": VISITS.c.engaged_ms + value("engaged_ms"),
+        "last_event_at": _later(VISITS.c.last_event_at, value("last")),
+    }
 
 
 def _sessionise(
-    session: Session, events: Sequence[CollectedEvent], accounts: dict[tuple[int, str], Account]
-) -> tuple[dict[str, Visit], list[Visit]]:
+    session: Session, events: Sequence[CollectedEvent], accounts: dict[tuple[int, str], int]
+) -> tuple[dict[str, int], list[int]]:
     """Attach each event to its visit: the visitor's last one if it is younger
-    than the gap, else a new one. Returns the visit of each event id, and the
-    visits started."""
-    open_visits: dict[tuple[int, str], Visit] = {}
+    than the gap, else a new one. Returns the visit id of each event id, and the
+    accounts that started a visit.
+
+    Visits are inserted with their counts; stored visits get theirs added."""
     open_visits = _open_visits(session, events)
-    started: list[Visit] = []
-    by_event: dict[str, Visit] = {}
+    new: list[_Tally] = []
+    tally_of: dict[str, _Tally] = {}
     for event in events:
         slot = (event.site_id, event.visitor_hash)
-        visit = open_visits.get(slot)
-        if visit is None or event.occurred_at - visit.last_event_at > VISIT_GAP:
-            account = accounts.get(_account_key(event))
-            visit = _new_visit(event, account.id if account else None)
-            session.add(visit)
-            open_visits[slot] = visit
-            started.append(visit)
-        _count_in(visit, event)
-        by_event[event.event_id] = visit
-    session.flush()
-    return by_event, started
+        tally = open_visits.get(slot)
+        if tally is None or event.occurred_at - tally.last_event_at > VISIT_GAP:
+            key = _account_key(event)
+            tally = _Tally(event.occurred_at, row=_new_visit(event, accounts[key] if key else None))
+            open_visits[slot] = tally
+            new.append(tally)
+        tally.count_in(event)
+        tally_of[event.event_id] = tally
+    if new:
+        rows = []
+        for tally in new:
+            assert tally.row is not None
+            tally.row.update(
+                last_event_at=tally.last_event_at,
+                events_count=tally.events,
+                pageviews=tally.pageviews,
+                engaged_ms=tally.engaged_ms,
+            )
+            rows.append(tally.row)
+        for tally, visit_id in zip(new, _insert_visits(session, rows), strict=True):
+            tally.id = visit_id
+    stored = sorted((t for t in open_visits.values() if t.row is None and t.events), key=_id)
+    rows = [
+        {
+            "id": tally.id,
+            "events": tally.events,
+            "pageviews": tally.pageviews,
+            "engaged_ms": tally.engaged_ms,
+            "last": tally.last_added,
+        }
+        for tally in stored
+    ]
+    _update_rows(session, VISITS, _ADD_COLUMNS, _add_to_visit, rows)
+    started = sorted({t.row["account_id"] for t in new if t.row and t.row["account_id"]})
+    return {event_id: _id(tally) for event_id, tally in tally_of.items()}, started
+
+
+def _insert_visits(session: Session, rows: list[dict[str, Any]]) -> Sequence[int]:
+    """Insert the visits `rows`; return their ids, in order."""
+    if _dialect(session) == "postgresql":
+        # Ids taken first, then the rows go in one statement (`_insert_rows`).
+        ids = session.scalars(
+            select(func.nextval(func.pg_get_serial_sequence(VISITS.name, "id"))).select_from(
+                func.generate_series(1, len(rows))
+            )
+        ).all()
+        for row, visit_id in zip(rows, ids, strict=True):
+            row["id"] = visit_id
+        _insert_rows(session, VISITS, rows)
+        return ids
+    insert = VISITS.insert().returning(VISITS.c.id, sort_by_parameter_order=True)
+    return session.scalars(insert, rows).all()
+
+
+def _id(tally: _Tally) -> int:
+    assert tally.id is not None
+    return tally.id
 
 
 def _open_visits(
     session: Session, events: Sequence[CollectedEvent]
-) -> dict[tuple[int, str], Visit]:
-    """Each visitor's latest visit that may still be going on, in one query."""
+) -> dict[tuple[int, str], _Tally]:
+    """Each visitor's latest visit that may still be going on, in one query per site."""
     earliest = min(event.occurred_at for event in events) - VISIT_GAP
-    latest: dict[tuple[int, str], Visit] = {}
-    for site_id in {event.site_id for event in events}:
+    latest: dict[tuple[int, str], _Tally] = {}
+    for site_id in sorted({event.site_id for event in events}):
         visitors = {event.visitor_hash for event in events if event.site_id == site_id}
-        query = select(Visit).where(
-            Visit.site_id == site_id,
-            Visit.visitor_hash.in_(visitors),
-            Visit.last_event_at >= earliest,
+        query = select(VISITS.c.id, VISITS.c.visitor_hash, VISITS.c.last_event_at).where(
+            VISITS.c.site_id == site_id,
+            _is_in(session, VISITS.c.visitor_hash, visitors),
+            VISITS.c.last_event_at >= earliest,
         )
-        with session.no_autoflush:
-            for visit in session.scalars(query):
-                slot = (site_id, visit.visitor_hash)
-                if slot not in latest or visit.last_event_at > latest[slot].last_event_at:
-                    latest[slot] = visit
+        for visit_id, visitor, last_event_at in session.execute(query):
+            slot = (site_id, visitor)
+            if slot not in latest or last_event_at > latest[slot].last_event_at:
+                latest[slot] = _Tally(last_event_at, id=visit_id)
     return latest
 
 
@@ -249,26 +595,13 @@ def _shared_fields(event: CollectedEvent) -> dict[str, Any]:
     }
 
 
-def _new_visit(event: CollectedEvent, account_id: int | None) -> Visit:
-    return Visit(
+def _new_visit(event: CollectedEvent, account_id: int | None) -> dict[str, Any]:
+    return dict(
         **_shared_fields(event),
         account_id=account_id,
         started_at=event.occurred_at,
-        last_event_at=event.occurred_at,
-        pageviews=0,
-        events_count=0,
-        engaged_ms=0,
         entry_path=event.path,
     )
-
-
-def _count_in(visit: Visit, event: CollectedEvent) -> None:
-    visit.last_event_at = max(visit.last_event_at, event.occurred_at)
-    visit.events_count += 1
-    if event.type == "pageview":
-        visit.pageviews += 1
-    if event.engaged_ms:
-        visit.engaged_ms += event.engaged_ms
 
 
 def _event_row(event: CollectedEvent, visit_id: int, account_id: int | None) -> dict[str, Any]:
@@ -290,14 +623,35 @@ def _event_row(event: CollectedEvent, visit_id: int, account_id: int | None) -> 
     )
 
 
+_AGGREGATE_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "visits": Integer(),
+    "days": Integer(),
+    "top_pages": ACCOUNTS.c.top_pages.type,
+}
+
+
+def _set_aggregates(value: Callable[[str], ColumnElement[Any]]) -> dict[str, Any]:
+    return {
+        "visits_30d": value("visits"),
+        "active_days_30d": value("days"),
+        "top_pages": value("top_pages"),
+    }
+
+
 def refresh_aggregates(session: Session, account_ids: Sequence[int], now: datetime) -> None:
-    """Recompute visits and active days over 30 days, and the top pages, of `account_ids`."""
+    """Recompute visits and active days over 30 days, and the top pages, of `account_ids`.
+
+    The accounts are locked first (PostgreSQL), so what is counted includes
+    what another transaction that was writing them committed."""
     if not account_ids:
+        return
+    ids = session.scalars(_lock_accounts(session, sorted(set(account_ids)))).all()
+    if not ids:
         return
     since = now - AGGREGATE_WINDOW
     starts = session.execute(
         select(Visit.account_id, Visit.started_at).where(
-            Visit.account_id.in_(account_ids), Visit.started_at >= since
+            _is_in(session, Visit.account_id, ids), Visit.started_at >= since
         )
     ).all()
     visits: Counter[int] = Counter()
@@ -308,18 +662,28 @@ def refresh_aggregates(session: Session, account_ids: Sequence[int], now: dateti
     pages = session.execute(
         select(Event.account_id, Event.path, func.count())
         .where(
-            Event.account_id.in_(account_ids), Event.type == "pageview", Event.occurred_at >= since
+            _is_in(session, Event.account_id, ids),
+            Event.type == "pageview",
+            Event.occurred_at >= since,
         )
         .group_by(Event.account_id, Event.path)
     ).all()
     top: dict[int, Counter] = defaultdict(Counter)
     for account_id, path, count in pages:
         top[account_id][path] = count
-    for account in session.scalars(select(Account).where(Account.id.in_(account_ids))):
-        account.visits_30d = visits[account.id]
-        account.active_days_30d = len(days.get(account.id, ()))
-        ranked = sorted(top[account.id].items(), key=lambda item: (-item[1], item[0]))
-        account.top_pages = [path for path, _ in ranked[:TOP_PAGES]]
+    rows = []
+    for account_id in ids:
+        ranked = sorted(top[account_id].items(), key=lambda item: (-item[1], item[0]))
+        rows.append(
+            {
+                "id": account_id,
+                "visits": visits[account_id],
+                "days": len(days.get(account_id, ())),
+                "top_pages": [path for path, _ in ranked[:TOP_PAGES]],
+            }
+        )
+    _update_rows(session, ACCOUNTS, _AGGREGATE_COLUMNS, _set_aggregates, rows)
+    _expire(session, Account, ids)
 
 
 def mark_sites_receiving(
@@ -339,7 +703,7 @@ def mark_sites_receiving(
         end_of_day = datetime.combine(count.day, time.max, tzinfo=UTC)
         when = min(now, end_of_day)
         latest[count.site_id] = max(when, latest.get(count.site_id, when))
-    for site_id, when in latest.items():
+    for site_id, when in sorted(latest.items()):
         session.execute(
             update(Site)
             .where(
@@ -350,15 +714,51 @@ def mark_sites_receiving(
         )
 
 
+def newly_received(
+    session: Session, counts: Sequence[TrafficCountDelta], now: datetime
+) -> list[TrafficCountDelta]:
+    """`counts` whose receipt was not stored yet, their receipts stored (at `now`).
+
+    A count delivered again, or by two consumers at once, is added once: the
+    second insert of its receipt waits for the first transaction and does nothing.
+    """
+    if not counts:
+        return []
+    by_receipt = {count.receipt: count for count in counts}
+    insert = (
+        _insert(session, RECEIPTS)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(RECEIPTS.c.id)
+    )
+    rows = [{"id": receipt, "received_at": now} for receipt in sorted(by_receipt)]
+    new = set(session.scalars(insert, rows))
+    return [count for receipt, count in by_receipt.items() if receipt in new]
+
+
 def add_counts(session: Session, counts: Sequence[TrafficCountDelta]) -> None:
-    """Add traffic counts, merging those of one site, day and kind."""
+    """Add traffic counts, merging those of one site, day and kind, each with
+    one upsert that adds in the database (another consumer may add at once)."""
     totals: Counter = Counter()
     for count in counts:
         totals[(count.site_id, count.day, count.kind)] += count.count
-    for (site_id, day, kind), number in totals.items():
-        row = session.get(TrafficCount, (site_id, day, kind))
-        if row is None:
-            session.add(TrafficCount(site_id=site_id, day=day, kind=kind, count=number))
-        else:
-            row.count += number
-    session.flush()
+    if not totals:
+        return
+    insert = _insert(session, COUNTS)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["site_id", "day", "kind"],
+        set_={"count": COUNTS.c.count + insert.excluded.count},
+    )
+    session.execute(
+        upsert,
+        [
+            {"site_id": site_id, "day": day, "kind": kind, "count": number}
+            for (site_id, day, kind), number in sorted(totals.items())
+        ],
+    )
+    _expire_counts(session)
+
+
+def _expire_counts(session: Session) -> None:
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, TrafficCount):
+            session.expire(instance)

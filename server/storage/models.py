@@ -343,6 +343,22 @@ class TrafficCount(Base):
     count: Mapped[int] = mapped_column(BigId, default=0)
 
 
+class CountReceipt(Base):
+    """The receipt of a traffic count already added (`TrafficCountDelta.receipt`).
+
+    A count delivered again (stored, then redelivered by the stream because it
+    was not acknowledged before a crash) finds its receipt and is not added a
+    second time. Receipts go after a couple of days (`retention.RECEIPT_DAYS`).
+    """
+
+    __tablename__ = "count_receipts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    received_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_count_receipts_received_at", "received_at"),)
+
+
 class ImportedLine(Base):
     """A web server log line `vigie import-logs` stored (as an event or a count).
 
