@@ -5,10 +5,10 @@ line id), each other line becomes the beacon the snippet would have sent and
 goes through `Collector.process` with the line's address, user agent and
 time, and the records are stored in one transaction with the batch's line
 ids (`store_events`, `add_counts`): a checkpoint, so an interrupted import
-run again carries on where it stopped. The rescoring hook is not called per
-batch; at the end the accounts' aggregates are slid, each imported day's
-score history rebuilt and the accounts rescored once, now. Enrichment is
-queued then too, for every account touched that was never enriched (those an
+run again carries on where it stopped. Nothing is rescored per batch: at the
+end each imported day's score history is rebuilt, then the accounts'
+aggregates are slid and the accounts rescored once, now, batch by batch
+(`server.after_store`). Enrichment is queued then too, for every account touched that was never enriched (those an
 interrupted run created included): run alongside the import, it would fight
 it for the database and rescore accounts the import rescores anyway.
 
@@ -37,9 +37,10 @@ from itertools import islice
 
 import msgspec
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from server.after_store import Enrich, FollowUp, Rescore, follow_up_batch_by_batch
 from server.collect.beacon import MAX_URL_LENGTH, Beacon, BeaconError
 from server.collect.parts import collect_parts
 from server.collect.pipeline import Collector, SaltCache
@@ -47,13 +48,10 @@ from server.collect.sites import SiteInfo
 from server.importing.filters import Kind, request_target
 from server.importing.history import days_between, rebuild_history
 from server.importing.reader import BAD_EXAMPLES, Entry, LogReader, LogSource
-from server.jobs import enqueue
-from server.jobs.enrichment import enrich_account
 from server.records import CollectedEvent, Record, TrafficCountDelta
-from server.scoring import RESCORE_BATCH, rescore
 from server.storage import close_session, session_scope, storage
-from server.storage.ingest import add_counts, refresh_aggregates, store_events
-from server.storage.models import Account, Enrichment, Event, ImportedLine
+from server.storage.ingest import add_counts, store_events
+from server.storage.models import Event, ImportedLine
 from server.storage.salts import rotate_salts
 
 BATCH_LINES = 5_000
@@ -268,7 +266,7 @@ class _Run:
                 self.summary.networks[count.kind] += count.count
 
     def finish(self) -> None:
-        """Forget past salts, slide aggregates, rebuild history, rescore once."""
+        """Forget past salts, rebuild history, then slide aggregates and rescore once."""
         with session_scope() as session:
             rotate_salts(session, self.now.date())
         touched = sorted(self.touched)
@@ -280,27 +278,17 @@ class _Run:
         first, last = self.summary.first_day, self.summary.last_day
         days = days_between(first, last) if first and last else []
         with session_scope() as session:
-            for chunk in _chunks(touched, RESCORE_BATCH):
-                refresh_aggregates(session, chunk, self.now)
             written, hot_from = rebuild_history(session, self.site.org_id, days, self.now)
             self.summary.snapshots = written
         close_session()
-        for chunk in _chunks(touched, RESCORE_BATCH):
-            with session_scope() as session:
-                hot_before = _hot_ids(session, chunk)
-                rescore(session, chunk, self.now)
-                _date_hot_since(session, set(chunk) - hot_before, hot_from)
-                self.summary.enrichment_queued += _queue_enrichment(session, chunk)
-            close_session()
-
-
-def _queue_enrichment(session: Session, ids: Sequence[int]) -> int:
-    """Queue enrichment (after the commit) of the accounts never enriched; return how many."""
-    enriched = select(Enrichment.account_id).where(Enrichment.account_id == Account.id)
-    never = session.scalars(select(Account.id).where(Account.id.in_(ids), ~enriched.exists())).all()
-    for account_id in never:
-        enqueue(enrich_account, account_id)
-    return len(never)
+        steps = FollowUp(
+            aggregates=True,
+            rescore=Rescore.INLINE,
+            hot_since=hot_from,
+            enrich=Enrich.NEVER_ENRICHED,
+        )
+        done = follow_up_batch_by_batch(touched, self.now, steps)
+        self.summary.enrichment_queued += done.enrichment_queued
 
 
 def first_snippet_event(session: Session, site_id: int, since: datetime) -> datetime | None:
@@ -316,23 +304,6 @@ def first_snippet_event(session: Session, site_id: int, since: datetime) -> date
             Event.site_id == site_id, Event.occurred_at >= since, ~imported.exists()
         )
     )
-
-
-def _hot_ids(session: Session, ids: Sequence[int]) -> set[int]:
-    return set(
-        session.scalars(select(Account.id).where(Account.id.in_(ids), Account.tier == "hot"))
-    )
-
-
-def _date_hot_since(
-    session: Session, were_not_hot: set[int], hot_from: dict[int, datetime]
-) -> None:
-    """Accounts that the import made hot were hot since the history says: when
-    the last run of hot days began, not when the import rescored them."""
-    crossed = _hot_ids(session, sorted(were_not_hot & hot_from.keys()))
-    changes = [{"id": i, "hot_since": hot_from[i]} for i in sorted(crossed)]
-    if changes:
-        session.execute(update(Account), changes)
 
 
 def beacon_for(entry: Entry, site: SiteInfo) -> Beacon:
@@ -374,8 +345,3 @@ def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
     iterator = iter(entries)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
