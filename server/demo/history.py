@@ -5,10 +5,10 @@ Day by day, oldest first: every hit goes through `Collector.process` at its
 simulated time (bot filter, resolution, classification, the day's salt, the
 visitor hash), the records are stored by `server.storage.ingest.ingest`, the
 one write path both sinks end at, and the organisation's accounts are
-rescored as of the end of the day (`server.scoring.rescore`) and snapshotted.
-Ingestion is called directly rather than through `store_records`: the
-latter asks for a rescore at the real clock, which would stamp today's score
-and "hot since" on every past day.
+rescored as of the end of the day and snapshotted (`server.after_store`).
+Ingestion is called directly rather than through `store_batch`: the latter
+asks for a rescore at the real clock, which would stamp today's score and
+"hot since" on every past day.
 
 Afterwards the salts of past days are deleted (today's and yesterday's stay,
 as salt rotation keeps them) and the 30-day aggregates slid to now.
@@ -25,18 +25,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from enrich.resolver import Resolver
+from server.after_store import FollowUp, Rescore, Snapshot, follow_up
 from server.collect.agents import AgentClassifier
 from server.collect.pipeline import Collector, SaltCache
 from server.collect.sites import SiteCache, SiteInfo
 from server.demo.companies import DemoCompany
 from server.demo.traffic import DAYS, Hit, simulated_days
 from server.jobs import drain
-from server.scoring import rescore
 from server.storage import session_scope, storage
-from server.storage.ingest import ingest, refresh_aggregates
+from server.storage.ingest import ingest
 from server.storage.models import Account, DailySalt
 from server.storage.salts import SALT_KEEP_DAYS, salt_for
-from server.storage.snapshots import day_end, record_snapshots
+from server.storage.snapshots import day_end
 
 JOBS_WAIT_SECONDS = 60.0
 """Longest wait for the day's alert jobs before the next day is replayed."""
@@ -78,7 +78,7 @@ def replay(
         resolver.close()
     with session_scope() as session:
         forget_old_salts(session, now.date())
-        refresh_aggregates(session, _account_ids(session, site.org_id), now)
+        follow_up(session, _account_ids(session, site.org_id), now, FollowUp(aggregates=True))
     return beacons
 
 
@@ -96,9 +96,9 @@ def _replay_day(
     scored_at = day_end(day, now)
     with session_scope() as session:
         ingest(session, records, scored_at)
+    steps = FollowUp(rescore=Rescore.INLINE, snapshot=Snapshot(day, site.org_id))
     with session_scope() as session:
-        rescore(session, _account_ids(session, site.org_id), scored_at)
-        record_snapshots(session, day, site.org_id)
+        follow_up(session, _account_ids(session, site.org_id), scored_at, steps)
     drain(app, JOBS_WAIT_SECONDS)  # alerts of accounts that turned hot (no webhook: no-ops)
 
 
