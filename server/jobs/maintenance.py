@@ -11,20 +11,19 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
+from server.after_store import FollowUp, Rescore, Snapshot, follow_up
 from server.jobs.task import task
-from server.scoring import rescore, widest_window
+from server.scoring import widest_window
 from server.storage import session_scope
-from server.storage.ingest import refresh_aggregates
 from server.storage.models import Account
 from server.storage.retention import purge_before, retention_cutoff
 from server.storage.salts import rotate_salts
-from server.storage.snapshots import record_snapshots
 from server.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 AGGREGATE_BATCH = 1_000
-"""Accounts whose aggregates are recomputed per statement group."""
+"""Accounts whose aggregates are recomputed and scores rescored per statement group."""
 
 
 @task(queue="maintenance")
@@ -53,14 +52,16 @@ def record_daily_scores() -> int:
     score is snapshotted for the day.
     """
     now = utcnow()
+    steps = FollowUp(
+        aggregates=True,
+        rescore=Rescore.INLINE,  # engagement decays with age
+        snapshot=Snapshot(now.date()),
+        batch_size=AGGREGATE_BATCH,
+    )
     with session_scope() as session:
         recent = session.scalars(
             select(Account.id).where(Account.last_seen >= now - widest_window(session))
         ).all()
-        for start in range(0, len(recent), AGGREGATE_BATCH):
-            chunk = recent[start : start + AGGREGATE_BATCH]
-            refresh_aggregates(session, chunk, now)
-            rescore(session, chunk, now)  # engagement decays with age
-        written = record_snapshots(session, now.date())
+        written = follow_up(session, recent, now, steps).snapshots
     log.info("daily pass: %d account(s) rescored, %d snapshot(s)", len(recent), written)
     return written
