@@ -1,7 +1,13 @@
-"""Hooks other parts plug into: rescoring of the accounts that ingestion touched.
+"""The rescoring hook: enrichment asks here for the accounts it changed to be rescored.
 
 The scoring engine registers itself with `on_accounts_touched(app, hook)`;
-until one is registered, touched accounts are simply not rescored.
+until one is registered, those accounts are simply not rescored.
+
+Stored events do not come this way: `server.after_store` queues their
+rescoring with a plain call. Enrichment cannot: `server.enrichment` is below
+the enrichment job that `server.after_store` queues, and `server.scoring`
+(which registers the hook) is below `server.after_store` too, so either plain
+call would be an import cycle. This module imports neither.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 Each organisation scores with the newest of its stored models
 (`vigie model set`), else with the default: `VIGIE_SCORING_MODEL` or the
 shipped model, read once at start (a broken file stops the start, naming its
-first problem). Ingestion and
-enrichment call the rescoring hook with the accounts they touched; the hook
-enqueues `rescore_accounts`, which runs `scoring.engine.score` on each
-account's visits and events in the model's window and stores the result. An
-account crossing into hot enqueues one `alert_hot_account` job.
+first problem). Stored events queue `rescore_accounts` for the accounts they
+touched (`server.after_store`); enrichment asks for it through the rescoring
+hook (`server.hooks`), which `init_app` registers. It runs
+`scoring.engine.score` on each account's visits and events in the model's
+window and stores the result. An account crossing into hot enqueues one
+`alert_hot_account` job.
 """
 
 from __future__ import annotations
