@@ -29,6 +29,9 @@ SQLITE_FILE_NAME = "vigie.db"
 SECRET_KEY_FILE_NAME = "secret_key"
 """Where a generated secret key is kept when `VIGIE_SECRET_KEY` is unset."""
 
+INGEST_WRITERS = ("thread", "external")
+"""Who drains the embedded inbox: a thread of each serving process, or one other process."""
+
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "REDIS_URL": None,
@@ -38,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": DEFAULT_RETENTION_DAYS,
     "SCORING_MODEL": None,
     "PUBLIC_URL": None,  # where users reach the dashboard: links in alerts
+    "INBOX_PATH": None,  # the embedded queue file; default: in the instance folder
+    "INGEST_WRITER": "thread",  # or "external": another process drains the inbox
     # Not environment settings: switches for tests and embedded tools.
     "JOBS_START_CRON": True,
 }
@@ -68,6 +73,8 @@ def _normalise(app: Flask) -> None:
     config = app.config
     config["DATABASE_URL"] = database_url(config["DATABASE_URL"], app.instance_path)
     config["REDIS_URL"] = redis_url(config["REDIS_URL"])
+    if config["INGEST_WRITER"] not in INGEST_WRITERS:
+        raise ConfigError("INGEST_WRITER", f"one of {', '.join(INGEST_WRITERS)}")
     config["MMDB"] = mmdb_paths(config["MMDB"])
     config["TRUSTED_PROXIES"] = non_negative_int("TRUSTED_PROXIES", config["TRUSTED_PROXIES"])
     config["RETENTION_DAYS"] = positive_int("RETENTION_DAYS", config["RETENTION_DAYS"])

@@ -7,6 +7,10 @@ the address-redacting filter.
 
 from server.logs import protect_handlers
 
+# No control socket in the user's home (gunicorn 25+; older ones ignore the name):
+# several Vigie servers on one machine would fight over its one path.
+control_socket_disable = True
+
 access_log_format = '- %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 

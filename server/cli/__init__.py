@@ -16,10 +16,11 @@ from server.cli.companydb import companydb
 from server.cli.enrichment import enrichment
 from server.cli.export import export
 from server.cli.import_logs import import_logs_command
+from server.cli.ingest import ingest
 from server.cli.ipdb import ipdb
 from server.cli.model import model, rescore
 from server.cli.privacy import erase, purge
-from server.cli.run import cron, demo, ingest, jobs, serve, worker
+from server.cli.run import cron, demo, jobs, serve, worker
 from server.cli.setup import init, sites, tokens, users
 
 

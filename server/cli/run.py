@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 
 import click
@@ -19,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from server.cli.context import check_database, check_redis, fail_cleanly, load_app
+from server.cli.context import CommandError, check_database, check_redis, fail_cleanly, load_app
 from server.cli.setup import report_upgrade
 from server.demo import DEMO_ADMIN, DemoSummary, build_demo, create_demo_app, new_password
 from server.devserver import listen
@@ -28,27 +26,61 @@ from server.jobs import jobs_of
 from server.jobs.defaults import QUEUES
 from server.jobs.redisqueue import VigieWorker
 from server.jobs.schedule import build_cron_scheduler
-from server.sink.stream import BATCH_SIZE, BLOCK_MS, CLAIM_IDLE_MS, StreamConsumer
 from server.snippet import script_tag
+from server.supervisor import DEFAULT_THREADS, DEFAULT_WORKERS, ServerPlan
+from server.supervisor import serve as supervise
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True)
 port_option = click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 
 
+workers_option = click.option(
+    "--workers",
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Gunicorn worker processes.",
+)
+threads_option = click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker.",
+)
+dev_option = click.option(
+    "--dev", is_flag=True, help="Werkzeug's development server (reloader-free, one process)."
+)
+
+
 @click.command()
 @host_option
 @port_option
+@workers_option
+@threads_option
+@dev_option
 @fail_cleanly
-def serve(host: str, port: int) -> None:
-    """Run the collector and dashboard (development server).
-
-    For production run `gunicorn -c python:server.gunicorn_conf 'server:create_app()'`.
-    """
-    app = load_app()
+def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+    """Run the collector and dashboard with gunicorn, the ingest writer and the
+    periodic jobs (embedded mode: all of Vigie on one machine)."""
+    app = load_app({"INGEST_WRITER": "thread"} if dev else None)
     check_database(app)
     check_redis(app)
-    click.echo(f"Vigie on http://{host}:{port}/ (jobs: {jobs_of(app).mode})")
-    run_server(app, host, port)
+    with listen(host, port) as listener:
+        click.echo(f"Vigie on http://{host}:{port}/ (jobs: {jobs_of(app).mode})")
+        run(app, listener, host, port, ServerPlan("server:create_app()", workers, threads), dev)
+
+
+def run(
+    app: Flask, listener: socket.socket, host: str, port: int, plan: ServerPlan, dev: bool
+) -> None:
+    """Serve `app` with gunicorn (or Werkzeug with `dev`) until stopped."""
+    if dev:
+        run_server(app, host, port, listener)
+        return
+    status = supervise(app, listener, plan)
+    if status:
+        raise CommandError(f"the HTTP server stopped with status {status}")
 
 
 @click.command()
@@ -125,8 +157,19 @@ DEMO_STEPS = {
     is_flag=True,
     help="Give the demo admin a new password; the dataset stays.",
 )
+@workers_option
+@threads_option
+@dev_option
 @fail_cleanly
-def demo(host: str, port: int, reset: bool, renew_password: bool) -> None:
+def demo(
+    host: str,
+    port: int,
+    reset: bool,
+    renew_password: bool,
+    workers: int,
+    threads: int,
+    dev: bool,
+) -> None:
     """Run the embedded default with a demo organisation and 90 days of simulated
     traffic, scored (built on the first run, reused after), then serve it.
 
@@ -135,7 +178,7 @@ def demo(host: str, port: int, reset: bool, renew_password: bool) -> None:
     # The port first: a busy one must stop the command before it changes anything.
     listener = listen(host, port)
     with listener:
-        app = create_demo_app()
+        app = create_demo_app({"INGEST_WRITER": "thread"} if dev else None)
         check_database(app, need_schema=False)
         check_redis(app)
         report_upgrade(app)
@@ -146,7 +189,8 @@ def demo(host: str, port: int, reset: bool, renew_password: bool) -> None:
         click.echo(f"  {describe_login(summary)}")
         click.echo(f"  demo site snippet: {script_tag(url, summary.site_key)}")
         click.echo(f"  readiness: {url}readyz")
-        run_server(app, host, port, listener)
+        plan = ServerPlan("server.demo.app:create_demo_app()", workers, threads)
+        run(app, listener, host, port, plan, dev)
 
 
 def describe_login(summary: DemoSummary) -> str:
@@ -185,47 +229,3 @@ def describe(summary: DemoSummary) -> str:
     if summary.built:
         return f"Demo dataset built in {summary.seconds:.1f} s: {what}."
     return f"Demo dataset reused: {what} (`vigie demo --reset` builds it again)."
-
-
-@click.command()
-@click.option("--name", help="Consumer name (default: host and process id).")
-@click.option(
-    "--batch",
-    default=BATCH_SIZE,
-    show_default=True,
-    type=click.IntRange(1, 10_000),
-    help="Entries stored per transaction at most.",
-)
-@click.option(
-    "--block-ms",
-    default=BLOCK_MS,
-    show_default=True,
-    type=click.IntRange(1, 60_000),
-    help="Longest wait for entries before a smaller batch is stored.",
-)
-@click.option(
-    "--claim-idle-ms",
-    default=CLAIM_IDLE_MS,
-    show_default=True,
-    type=click.IntRange(0, 3_600_000),
-    help="Take over entries left pending this long.",
-)
-@click.option("--burst", is_flag=True, help="Stop when the stream has nothing left to store.")
-@fail_cleanly
-def ingest(name: str | None, batch: int, block_ms: int, claim_idle_ms: int, burst: bool) -> None:
-    """Store events from the Redis Stream into the database (scale mode)."""
-    app = load_app()
-    check_database(app)
-    check_redis(app, required=True)
-    consumer_name = name or f"{socket.gethostname()}-{os.getpid()}"
-    consumer = StreamConsumer(jobs_of(app).redis, consumer_name, batch, block_ms, claim_idle_ms)
-    signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
-    with app.app_context():
-        try:
-            stats = consumer.run(burst=burst)
-        except KeyboardInterrupt:
-            stats = consumer.stats
-    click.echo(
-        f"{consumer_name}: {stats.stored} event(s) stored in {stats.batches} batch(es), "
-        f"{stats.duplicates} duplicate(s) skipped, {stats.dead} undecodable."
-    )

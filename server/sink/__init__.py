@@ -1,12 +1,13 @@
-"""Sinks: where collected records go.
+"""Sinks: where the collector hands accepted records, to be stored later.
 
-* `GroupCommitSink` (embedded, `batching.py`): written to the database before
-  the request answers, many requests per transaction.
+* `InboxSink` (embedded, `embedded.py`): appended to a SQLite inbox file of
+  its own; a writer drains it into the database.
 * `RedisStreamSink` (scale mode, `stream.py`): appended to a Redis Stream that
-  `vigie ingest` consumers bulk-insert; if Redis fails, written directly.
+  `vigie ingest` consumers drain; if Redis fails, to the inbox.
 
-Both end in `direct.store_records` → `server.storage.ingest.ingest`, which enqueues enrichment of new
-accounts and tells the scoring hook which accounts were touched.
+Both are wrapped in a `GroupWriter` (`batching.py`), so the appends of
+concurrent requests go out together. Draining is one loop for both queues
+(`consumer.py`), which stores batches through `server.storage.ingest`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from server.records import Record
 
 
 class SinkError(RuntimeError):
-    """No sink could store the records; the collector answers 503."""
+    """No sink could queue the records; the collector answers 503."""
 
 
 class Sink(Protocol):
     def store(self, records: Sequence[Record]) -> None:
-        """Store `records` durably or raise `SinkError`."""
+        """Queue `records` durably or raise `SinkError`."""

@@ -6,12 +6,19 @@ from flask import Flask
 
 from server.jobs import jobs_of
 from server.sink import Sink
-from server.sink.batching import GroupCommitSink
+from server.sink.batching import GroupWriter
+from server.sink.embedded import InboxSink, inbox_of, inbox_path, local_writer
 from server.sink.stream import RedisStreamSink
 
 
 def choose_sink(app: Flask) -> Sink:
-    """The Redis Stream in scale mode, the database directly otherwise."""
+    """The Redis Stream in scale mode, the inbox file otherwise (and when Redis
+    fails). Concurrent requests' records are written together either way."""
+    local = GroupWriter(InboxSink(app).store, "vigie-inbox")
+    writer = local_writer(app)
+    if writer is not None and inbox_path(app).exists() and inbox_of(app).waiting():
+        writer.start()  # records accepted before a stop are stored first
     redis = jobs_of(app).redis
-    direct = GroupCommitSink(app)
-    return RedisStreamSink(redis, fallback=direct) if redis is not None else direct
+    if redis is None:
+        return local
+    return GroupWriter(RedisStreamSink(redis, fallback=local).store, "vigie-stream")

@@ -1,13 +1,16 @@
-"""Scale mode: records go to a Redis Stream; `vigie ingest` consumers store them.
+"""Scale mode: accepted records go to a Redis Stream that `vigie ingest` drains.
 
-The collector appends each record to `STREAM` (one XADD, no database work in
-the request). Consumers in the group `GROUP` read batches, store each batch in
-one transaction, and acknowledge only after the commit: a consumer killed
-mid-batch leaves its entries pending, and another one (or itself, restarted)
-claims them after `CLAIM_IDLE_MS`. Storage skips event ids it already has, so
-an entry stored but not acknowledged is not stored twice. An entry that cannot
-be decoded goes to `DEAD_LETTERS` with its reason and is acknowledged, so the
-group never blocks on it.
+The collector appends records to `STREAM`; the XADDs of concurrent requests of
+one process go out together in one pipelined round trip (`GroupWriter`). The
+consumers of the group `GROUP` read batches and remove an entry (XACK) only
+after the batch that holds it is committed: a consumer killed mid-batch leaves
+its entries pending, and another one (or itself, restarted) claims them after
+`CLAIM_IDLE_MS`. Storage skips event ids it already has and counts carry a
+receipt, so an entry stored but not acknowledged is not stored twice.
+
+Entries that cannot be stored go to the `DEAD_LETTERS` stream with their
+reason. Once every group has acknowledged an entry, it is trimmed from the
+stream (`XTRIM MINID`), so the stream holds only what is still to store.
 """
 
 from __future__ import annotations
@@ -15,17 +18,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-import msgspec
 from redis import Redis
-from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
+from redis.exceptions import RedisError, ResponseError
 
-from server.records import Record, decode, encode
-from server.sink import Sink, SinkError
-from server.sink.direct import store_records
-from server.storage import close_session
+from server.records import Record, encode
+from server.sink import Sink
+from server.sink.inbox import DeadLetter, Entry
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +32,16 @@ STREAM = "vigie:events"
 GROUP = "vigie-ingest"
 DEAD_LETTERS = "vigie:events:dead"
 FIELD = b"r"
-BATCH_SIZE = 500
-"""Entries stored per transaction at most."""
 BLOCK_MS = 1_000
 """How long a read waits for entries; a batch is flushed at the latest then."""
 CLAIM_IDLE_MS = 60_000
 """Entries pending this long on a consumer are taken over by another."""
-RETRY_PAUSE = 1.0
-"""Seconds to wait after the database refused a batch."""
+TRIM_EVERY = 1.0
+"""Seconds between two trims of the stream by one consumer."""
 
 
 class RedisStreamSink:
-    """Append records to the stream; write them directly if Redis fails."""
+    """Append records to the stream; hand them to `fallback` if Redis fails."""
 
     def __init__(self, redis: Redis, fallback: Sink) -> None:
         self.redis = redis
@@ -52,122 +49,168 @@ class RedisStreamSink:
 
     def store(self, records: Sequence[Record]) -> None:
         try:
-            with self.redis.pipeline(transaction=False) as pipe:
-                for record in records:
-                    pipe.xadd(STREAM, {FIELD: encode(record)})
-                pipe.execute()
+            append(self.redis, [encode(record) for record in records])
         except RedisError as error:
             log.warning(
-                "Redis refused %d record(s) (%s); storing directly",
+                "Redis refused %d record(s) (%s); queued locally",
                 len(records),
                 type(error).__name__,
             )
             self.fallback.store(records)
 
 
-@dataclass
-class ConsumerStats:
-    batches: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    dead: int = 0
+def append(redis: Redis, payloads: Sequence[bytes]) -> None:
+    """XADD every payload in one pipelined round trip."""
+    with redis.pipeline(transaction=False) as pipe:
+        for payload in payloads:
+            pipe.xadd(STREAM, {FIELD: payload})
+        pipe.execute()
 
 
-class StreamConsumer:
-    """One consumer of the group; call `run()` inside an app context."""
+class StreamSource:
+    """The group's entries for one consumer, as the ingest loop takes them."""
 
     def __init__(
         self,
         redis: Redis,
         name: str,
-        batch_size: int = BATCH_SIZE,
         block_ms: int = BLOCK_MS,
         claim_idle_ms: int = CLAIM_IDLE_MS,
     ) -> None:
         self.redis = redis
         self.name = name
-        self.batch_size = batch_size
         self.block_ms = block_ms
         self.claim_idle_ms = claim_idle_ms
-        self.stats = ConsumerStats()
-        self._stop = False
-
-    def stop(self) -> None:
-        self._stop = True
+        self._trimmed_at = 0.0
+        self._untrimmed = False
+        self.ensure_group()
 
     def ensure_group(self) -> None:
         try:
             self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
-        except RedisError as error:
+        except ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
 
-    def run(self, burst: bool = False) -> ConsumerStats:
-        """Consume until stopped (or, with `burst`, until nothing is left to do)."""
-        self.ensure_group()
-        while not self._stop:
-            entries = self._next_entries()
-            if entries:
-                if not self._handle(entries):
-                    time.sleep(RETRY_PAUSE)
-            elif burst and not self._pending_anywhere():
-                break
-        return self.stats
-
-    def _next_entries(self) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        own = self.redis.xreadgroup(GROUP, self.name, {STREAM: "0"}, count=self.batch_size)
+    def take(self, limit: int) -> list[Entry]:
+        """Own pending entries first, then those a stopped consumer left, then new ones."""
+        own = self.redis.xreadgroup(GROUP, self.name, {STREAM: "0"}, count=limit)
         entries = own[0][1] if own else []
-        if entries:
-            return entries
-        _cursor, claimed, *_ = self.redis.xautoclaim(
-            STREAM, GROUP, self.name, self.claim_idle_ms, start_id="0-0", count=self.batch_size
-        )
-        if claimed:
-            log.info("claimed %d entr(ies) left by a stopped consumer", len(claimed))
-            return claimed
-        fresh = self.redis.xreadgroup(
-            GROUP, self.name, {STREAM: ">"}, count=self.batch_size, block=self.block_ms
-        )
-        return fresh[0][1] if fresh else []
+        if not entries:
+            _cursor, claimed, *_ = self.redis.xautoclaim(
+                STREAM, GROUP, self.name, self.claim_idle_ms, start_id="0-0", count=limit
+            )
+            if claimed:
+                log.info("claimed %d entr(ies) left by a stopped consumer", len(claimed))
+            entries = claimed
+        if not entries:
+            fresh = self.redis.xreadgroup(
+                GROUP, self.name, {STREAM: ">"}, count=limit, block=self.block_ms
+            )
+            entries = fresh[0][1] if fresh else []
+        if not entries and self._untrimmed:
+            self.trim()  # idle: leave the stream holding only what is still to store
+        return [_entry(entry_id, fields) for entry_id, fields in entries if fields]
 
-    def _handle(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> bool:
-        records, ids, dead = [], [], []
-        for entry_id, fields in entries:
-            try:
-                records.append(decode(fields[FIELD]))
-            except (KeyError, msgspec.DecodeError, msgspec.ValidationError) as error:
-                dead.append((entry_id, fields, type(error).__name__))
-                continue
-            ids.append(entry_id)
-        if dead:
-            self._bury(dead)
-        if not records:
-            return True
-        try:
-            result = store_records(records)
-        except SQLAlchemyError as error:
-            log.error("batch of %d not stored (%s); will retry", len(records), type(error).__name__)
-            return False
-        finally:
-            close_session()
-        self.redis.xack(STREAM, GROUP, *ids)
-        self.stats.batches += 1
-        self.stats.stored += result.stored
-        self.stats.duplicates += result.duplicates
-        return True
+    def done(self, ids: Sequence[str]) -> None:
+        if ids:
+            self.redis.xack(STREAM, GROUP, *ids)
+            self._untrimmed = True
+        if time.monotonic() - self._trimmed_at >= TRIM_EVERY:
+            self.trim()
 
-    def _bury(self, dead: list[tuple[bytes, dict[bytes, bytes], str]]) -> None:
+    def trim(self) -> int:
+        """Remove the entries every group has acknowledged; return how many."""
+        self._trimmed_at = time.monotonic()
+        self._untrimmed = False
+        floor = acknowledged_floor(self.redis)
+        return self.redis.xtrim(STREAM, minid=floor, approximate=False) if floor else 0
+
+    def bury(self, entries: Sequence[tuple[Entry, str]]) -> None:
+        now = str(time.time())
         with self.redis.pipeline() as pipe:
-            for entry_id, fields, reason in dead:
-                pipe.xadd(DEAD_LETTERS, {b"id": entry_id, b"reason": reason, **fields})
-                pipe.xack(STREAM, GROUP, entry_id)
+            for entry, reason in entries:
+                fields = {b"id": entry.id, b"reason": reason, b"at": now, FIELD: entry.payload}
+                pipe.xadd(DEAD_LETTERS, fields)
+                pipe.xack(STREAM, GROUP, entry.id)
             pipe.execute()
-        self.stats.dead += len(dead)
-        log.warning("%d undecodable entr(ies) moved to %s", len(dead), DEAD_LETTERS)
 
-    def _pending_anywhere(self) -> bool:
-        summary = self.redis.xpending(STREAM, GROUP)
-        return bool(summary and summary.get("pending"))
+    def drained(self) -> bool:
+        for group in self.redis.xinfo_groups(STREAM):
+            if group["name"] in (GROUP, GROUP.encode()):
+                return not group["pending"] and not group.get("lag")
+        return False
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        return [
+            DeadLetter(
+                _text(entry_id),
+                fields.get(FIELD, b""),
+                _text(fields.get(b"reason", b"")),
+                float(fields.get(b"at", b"0") or 0),
+            )
+            for entry_id, fields in self.redis.xrange(DEAD_LETTERS, count=limit)
+        ]
+
+    def dead_count(self) -> int:
+        return self.redis.xlen(DEAD_LETTERS)
+
+    def replay_dead(self, ids: Sequence[str] | None = None) -> int:
+        letters = self._dead(ids)
+        with self.redis.pipeline() as pipe:
+            for letter in letters:
+                pipe.xadd(STREAM, {FIELD: letter.payload})
+                pipe.xdel(DEAD_LETTERS, letter.id)
+            pipe.execute()
+        return len(letters)
+
+    def drop_dead(self, ids: Sequence[str] | None = None) -> int:
+        letters = self._dead(ids)
+        if letters:
+            self.redis.xdel(DEAD_LETTERS, *(letter.id for letter in letters))
+        return len(letters)
+
+    def _dead(self, ids: Sequence[str] | None) -> list[DeadLetter]:
+        letters = self.dead_letters(limit=self.dead_count() or 1)
+        return letters if ids is None else [letter for letter in letters if letter.id in ids]
 
 
-__all__ = ["GROUP", "STREAM", "RedisStreamSink", "SinkError", "StreamConsumer"]
+def acknowledged_floor(redis: Redis) -> str | None:
+    """The lowest entry id some group still needs (pending or not delivered yet).
+
+    Entries below it were acknowledged by every group. None when no group
+    exists: then nobody has stored anything, and nothing may go.
+    """
+    try:
+        groups = redis.xinfo_groups(STREAM)
+    except ResponseError:
+        return None
+    floors = []
+    for group in groups:
+        if group["pending"]:
+            name = _text(group["name"])
+            floors.append(_text(redis.xpending(STREAM, name)["min"]))
+        else:
+            floors.append(_successor(_text(group["last-delivered-id"])))
+    return min(floors, key=_id_key) if floors else None
+
+
+def _successor(entry_id: str) -> str:
+    millis, sequence = _id_key(entry_id)
+    return f"{millis}-{sequence + 1}"
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    millis, _, sequence = entry_id.partition("-")
+    return int(millis), int(sequence or 0)
+
+
+def _entry(entry_id: bytes | str, fields: dict[bytes, bytes]) -> Entry:
+    return Entry(_text(entry_id), fields.get(FIELD, b""))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+__all__ = ["DEAD_LETTERS", "FIELD", "GROUP", "STREAM", "RedisStreamSink", "StreamSource"]

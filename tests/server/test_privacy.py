@@ -18,10 +18,9 @@ from sqlalchemy.engine import make_url
 
 from server.jobs import drain
 from server.jobs.defaults import QUEUES
-from server.sink.stream import StreamConsumer
 from server.storage import session_scope
 from server.storage.models import Account, Event
-from tests.support.collector import SITE_KEY, pageview, send
+from tests.support.collector import SITE_KEY, consume_stream, pageview, send
 from tests.support.factories import make_site
 
 CLIENTS = ["81.2.69.77", "81.2.69.201", "90.12.34.56", "52.1.2.3", "2a01:e0a:100:7::1234"]
@@ -109,8 +108,7 @@ def test_stream_sink_on_postgresql_keeps_no_address(
         make_tenant(app, tmp_path)
         send_from_everyone(app)
         stream_and_queue_snapshot = redis_snapshot(redis_conn)
-        with app.app_context():
-            StreamConsumer(redis_conn, "c", block_ms=50, claim_idle_ms=0).run(burst=True)
+        consume_stream(app, redis_conn, "c")
         jobs_snapshot = redis_snapshot(redis_conn)
         payloads = job_payloads(redis_conn)
         assert payloads, "the new account's enrichment job should be queued"

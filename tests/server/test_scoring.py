@@ -161,8 +161,7 @@ def test_crossing_into_hot_posts_one_alert_in_process(make_app, db_url, mmdb, tm
 def test_crossing_into_hot_alerts_once_on_rq(
     make_app, db_url, mmdb, redis_url, rq_worker, tmp_path
 ):
-    from server.sink.stream import StreamConsumer
-    from tests.support.collector import SITE_KEY
+    from tests.support.collector import SITE_KEY, consume_stream
     from tests.support.factories import make_site
     from tests.support.httpserver import Answer, ScriptedServer
 
@@ -180,10 +179,7 @@ def test_crossing_into_hot_alerts_once_on_rq(
 
         for round_number in range(2):
             send(app, pageview(url="https://shop.example/pricing"))
-            with app.app_context():
-                StreamConsumer(
-                    Redis.from_url(redis_url), f"c{round_number}", block_ms=50, claim_idle_ms=0
-                ).run(burst=True)
+            consume_stream(app, Redis.from_url(redis_url), f"c{round_number}")
             rq_worker(app)
         texts = [p for p, _ in hook.requests if p == "/hook"]
     assert len(texts) == 1

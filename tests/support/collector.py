@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from server.sink.consumer import Consumer, store_and_close
+from server.sink.embedded import wait_stored
+from server.sink.stream import StreamSource
+
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
@@ -15,15 +19,25 @@ SITE_KEY = "acmesitekey1"
 
 
 def send(app, body, ip=ACME_IP, user_agent=CHROME, headers=None, raw=None):
+    """POST a beacon; return the answer once what it queued is stored (embedded)."""
     data = raw if raw is not None else json.dumps(body)
-    return app.test_client().post(
+    response = app.test_client().post(
         "/e",
         data=data,
         content_type="text/plain",
         headers={"User-Agent": user_agent, **(headers or {})},
         environ_base={"REMOTE_ADDR": ip},
     )
+    assert wait_stored(app), "the inbox was not drained in time"
+    return response
 
 
 def pageview(**fields):
     return {"site": SITE_KEY, "type": "pageview", "url": "https://shop.example/pricing", **fields}
+
+
+def consume_stream(app, redis_conn, name="c1", claim_idle_ms=0, batch=100):
+    """Run one `vigie ingest` consumer in this process until the stream is drained."""
+    source = StreamSource(redis_conn, name, block_ms=50, claim_idle_ms=claim_idle_ms)
+    with app.app_context():
+        return Consumer(source, store_and_close, batch_size=batch).run(burst=True)

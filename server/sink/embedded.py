@@ -1,0 +1,221 @@
+"""The embedded write path: the inbox file, its sink and its writer.
+
+    request → InboxSink (append, answer 202) → inbox file → InboxWriter → database
+
+The writer is the ingest loop (`server.sink.consumer`) on the inbox. Where it
+runs is the `INGEST_WRITER` setting:
+
+* `thread` (the default): a thread of the serving process, started with the
+  first accepted record (or at once if records wait from an earlier run).
+  Several processes doing so share the inbox safely (entries are claimed).
+* `external`: another process runs it; `vigie serve` sets this for its
+  gunicorn workers and runs the one writer itself.
+
+The inbox file is named after the database it feeds (beside a SQLite file),
+so two apps on two databases never drain into each other's, and every
+command on one database finds the same inbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy.engine import make_url
+
+from server.records import Record, encode
+from server.sink import SinkError
+from server.sink.consumer import Consumer, ConsumerStats, store_and_close
+from server.sink.inbox import DeadLetter, Entry, Inbox
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "vigie.inbox"
+WRITER_EXTENSION = "vigie.inbox_writer"
+
+IDLE_POLL = 0.05
+"""Seconds an idle writer waits before looking at the inbox again, unless woken."""
+
+
+def inbox_of(app: Flask) -> Inbox:
+    """The app's inbox, opened on first use."""
+    inbox = app.extensions.get(EXTENSION)
+    if inbox is None:
+        inbox = app.extensions[EXTENSION] = Inbox(inbox_path(app))
+    return inbox
+
+
+def inbox_path(app: Flask) -> Path:
+    """`INBOX_PATH`; else beside a SQLite database file, named after it; else
+    in the instance folder, named after the database URL."""
+    configured = app.config.get("INBOX_PATH")
+    if configured:
+        return Path(configured)
+    url = make_url(app.config["DATABASE_URL"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = Path(url.database)
+        return database.with_name(f"{database.name}-inbox.sqlite")
+    digest = hashlib.sha256(app.config["DATABASE_URL"].encode()).hexdigest()[:12]
+    return Path(app.instance_path) / f"inbox-{digest}.sqlite"
+
+
+class InboxSink:
+    """Append records to the inbox; the writer stores them later."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def store(self, records: Sequence[Record]) -> None:
+        try:
+            inbox_of(self.app).append([encode(record) for record in records])
+        except OSError as error:
+            raise SinkError(f"inbox not writable ({type(error).__name__})") from error
+        except Exception as error:  # sqlite3.Error: full disk, a broken file
+            raise SinkError(f"inbox refused the records ({type(error).__name__})") from error
+        writer = local_writer(self.app)
+        if writer is not None:
+            writer.wake()
+
+
+class InboxSource:
+    """The inbox as the ingest loop takes from it, for one writer."""
+
+    def __init__(self, inbox: Inbox, owner: str, wake: threading.Event | None = None) -> None:
+        self.inbox = inbox
+        self.owner = owner
+        self.wake = wake or threading.Event()
+
+    def take(self, limit: int) -> list[Entry]:
+        entries = self.inbox.claim(self.owner, limit)
+        if not entries:
+            self.wake.wait(IDLE_POLL)
+            self.wake.clear()
+        return entries
+
+    def done(self, ids: Sequence[str]) -> None:
+        self.inbox.done(ids)
+
+    def bury(self, entries: Sequence[tuple[Entry, str]]) -> None:
+        self.inbox.bury(entries)
+
+    def drained(self) -> bool:
+        return self.inbox.waiting() == 0
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        return self.inbox.dead_letters(limit)
+
+    def dead_count(self) -> int:
+        return self.inbox.dead_count()
+
+    def replay_dead(self, ids: Sequence[str] | None = None) -> int:
+        return self.inbox.replay_dead(ids)
+
+    def drop_dead(self, ids: Sequence[str] | None = None) -> int:
+        return self.inbox.drop_dead(ids)
+
+    def release(self) -> None:
+        self.inbox.release(self.owner)
+
+
+def writer_name(role: str) -> str:
+    """A writer's name: its role, this host and its process id."""
+    return f"{role}@{os.uname().nodename}:{os.getpid()}"
+
+
+def release_dead_writers(inbox: Inbox) -> list[str]:
+    """Give back the claims of writers of this host whose process is gone, so a
+    restarted writer takes their entries at once rather than after the claim."""
+    released = []
+    for owner in inbox.owners():
+        host, _, pid = owner.rpartition("@")[2].partition(":")
+        if host == os.uname().nodename and pid.isdigit() and not _alive(int(pid)):
+            inbox.release(owner)
+            released.append(owner)
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class InboxWriter:
+    """The ingest loop on the app's inbox, in a thread of this process."""
+
+    def __init__(self, app: Flask, batch_size: int | None = None) -> None:
+        self.app = app
+        self.source = InboxSource(inbox_of(app), writer_name("writer"))
+        self.consumer = Consumer(self.source, store_and_close, **_batch(batch_size))
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                release_dead_writers(self.source.inbox)
+                self._thread = threading.Thread(target=self._run, name="vigie-ingest", daemon=True)
+                self._thread.start()
+
+    def wake(self) -> None:
+        self.start()
+        self.source.wake.set()
+
+    def stop(self, timeout: float = 30.0) -> ConsumerStats:
+        """Store what is waiting (for at most `timeout` seconds), then stop."""
+        deadline = time.monotonic() + timeout
+        while not self.source.drained() and time.monotonic() < deadline:
+            self.wake()
+            time.sleep(IDLE_POLL)
+        self.consumer.stop()
+        self.source.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=max(0.0, deadline - time.monotonic()) + 5)
+        return self.consumer.stats
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while not self.consumer.stopping:
+                try:
+                    self.consumer.step()
+                except Exception:
+                    log.exception("ingest writer step failed; retrying")
+                    time.sleep(1.0)
+
+
+def _batch(size: int | None) -> dict[str, int]:
+    return {} if size is None else {"batch_size": size}
+
+
+def local_writer(app: Flask) -> InboxWriter | None:
+    """This process's writer thread, unless another process writes (`external`)."""
+    if app.config.get("INGEST_WRITER", "thread") != "thread":
+        return None
+    writer = app.extensions.get(WRITER_EXTENSION)
+    if writer is None:
+        writer = app.extensions.setdefault(WRITER_EXTENSION, InboxWriter(app))
+    return writer
+
+
+def wait_stored(app: Flask, timeout: float = 30.0) -> bool:
+    """Wait until the inbox is empty (every accepted record stored or buried)."""
+    inbox = inbox_of(app)
+    deadline = time.monotonic() + timeout
+    writer = local_writer(app)
+    while inbox.waiting():
+        if time.monotonic() > deadline:
+            return False
+        if writer is not None:
+            writer.wake()
+        time.sleep(0.005)
+    return True

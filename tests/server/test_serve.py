@@ -1,0 +1,193 @@
+"""`vigie serve` on the embedded default, as users run it: gunicorn, the inbox
+writer and the periodic jobs, under a flood of beacons."""
+
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from server.storage.models import Event, Site
+from tests.support.cli import cli_for
+from tests.support.collector import ACME_IP, CHROME, SITE_KEY, pageview
+from tests.support.factories import make_site
+from tests.support.processes import VIGIE, free_port, stop, wait_for_http
+from tests.support.signin import CSRF_TOKEN, signs_in
+
+ADMIN = "admin@acme.example"
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def served_database(make_app, tmp_path, mmdb, sqlite_template):
+    """A SQLite database with a site and an admin, and the environment to serve it."""
+    shutil.copy(sqlite_template, tmp_path / "served.db")
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    app = make_app(url, MMDB=mmdb)
+    make_site(app, SITE_KEY, organisation="Acme")
+    added = cli_for(app, tmp_path)(
+        "users",
+        "add",
+        "--org",
+        "Acme",
+        "--role",
+        "admin",
+        ADMIN,
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert added.exit_code == 0, added.output
+    env = {
+        "VIGIE_DATABASE_URL": url,
+        "VIGIE_MMDB": json.dumps(mmdb),
+        "VIGIE_SECRET_KEY": "serve-test",
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "VIGIE_TRUSTED_PROXIES": "1",
+        "VIGIE_COLLECT_RATE_LIMIT": "1000000 per minute",
+    }
+    return url, env
+
+
+def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [*VIGIE, "serve", "--port", str(port), "--workers", "2", "--threads", "4"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for_http(base + "/healthz", process)
+    return process, base
+
+
+class Flood:
+    """Threads posting company beacons on kept-alive connections; counts the 202s."""
+
+    def __init__(self, base: str, threads: int = 4) -> None:
+        self.host, self.port = urllib.parse.urlsplit(base).netloc.split(":")
+        self.accepted = 0
+        self.failed = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run) for _ in range(threads)]
+
+    def __enter__(self) -> Flood:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def _run(self) -> None:
+        body = json.dumps(pageview()).encode()
+        headers = {"User-Agent": CHROME, "Content-Type": "text/plain", "X-Forwarded-For": ACME_IP}
+        connection = http.client.HTTPConnection(self.host, int(self.port), timeout=10)
+        while not self._stop.is_set():
+            try:
+                connection.request("POST", "/e", body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except OSError:
+                connection.close()
+                connection = http.client.HTTPConnection(self.host, int(self.port), timeout=10)
+                if self._stop.is_set():
+                    break
+                time.sleep(0.01)  # the server is going away: a new connection, then stop
+                continue
+            with self._lock:
+                if status == 202:
+                    self.accepted += 1
+                else:
+                    self.failed += 1
+
+
+def count(url: str, model) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(model.__table__)) or 0
+    finally:
+        engine.dispose()
+
+
+def add_site_through_the_form(base: str, name: str) -> int:
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with opener.open(base + "/login", timeout=30) as page:
+        token = CSRF_TOKEN.search(page.read().decode()).group(1)
+    login = urllib.parse.urlencode({"email": ADMIN, "password": PASSWORD, "csrf_token": token})
+    opener.open(base + "/login", data=login.encode(), timeout=30).read()
+    with opener.open(base + "/sites", timeout=30) as page:
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode())
+    form = {"name": name, "domains": f"{name}.example", "csrf_token": token.group(1)}
+    with opener.open(base + "/sites", data=urllib.parse.urlencode(form).encode(), timeout=30) as r:
+        return r.status
+
+
+def test_sign_in_and_site_creation_succeed_while_beacons_flood(served_database):
+    url, env = served_database
+    process, base = start_serve(env)
+    try:
+        with Flood(base) as flood:
+            while flood.accepted < 200:
+                time.sleep(0.01)  # the flood is under way
+            signed_in = [signs_in(base, ADMIN, PASSWORD) for _ in range(6)]  # under the login limit
+            created = [add_site_through_the_form(base, f"flooded{n}") for n in range(3)]
+        assert signed_in == [True] * 6
+        assert created == [200] * 3
+        assert flood.failed == 0
+    finally:
+        stdout, stderr = stop(process)
+    assert count(url, Site) == 4
+    assert "database is locked" not in stderr
+    assert "development server" not in stderr + stdout
+
+
+def test_sigterm_under_load_loses_no_accepted_event(served_database):
+    url, env = served_database
+    process, base = start_serve(env)
+    with Flood(base, threads=6) as flood:
+        while flood.accepted < 500:
+            time.sleep(0.01)  # load builds up
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+    assert process.returncode == 0, process.stderr.read()
+    assert flood.accepted >= 500
+    assert count(url, Event) == flood.accepted
+
+
+def test_events_accepted_before_a_kill_are_stored_at_the_next_start(served_database):
+    url, env = served_database
+    process, base = start_serve(env)
+    with Flood(base) as flood:
+        while flood.accepted < 300:
+            time.sleep(0.01)  # load builds up
+        process.kill()  # no drain: gunicorn is told to stop, the inbox keeps the rest
+        process.wait(timeout=30)
+    again, _ = start_serve(env)
+    try:
+        deadline = time.monotonic() + 60
+        while count(url, Event) < flood.accepted and time.monotonic() < deadline:
+            time.sleep(0.1)  # the new writer drains what the killed one left
+    finally:
+        stop(again)
+    assert count(url, Event) == flood.accepted
