@@ -1,13 +1,21 @@
 """Collector throughput against a bare Flask endpoint, under the same gunicorn.
 
 Starts, one after the other, on loopback:
-  * `bench/bare_app.py`: Flask answering 204 to `POST /e`;
-  * Vigie embedded (SQLite, direct writes);
-  * Vigie scale mode (PostgreSQL + Redis Stream, one `vigie ingest` running),
-each under gunicorn with the same workers and threads, loads each with wrk
-(Debian package `wrk`) at the same connections for the same time, then prints
-requests per second, p99 latency, the ratio to the bare endpoint, and events
-sent versus stored once the stream is drained.
+  * `bench/bare_app.py`: Flask answering 204 to `POST /e`, under gunicorn;
+  * Vigie embedded: `vigie serve` (gunicorn, the inbox file, one writer), SQLite;
+  * Vigie scale mode: the same gunicorn on `server:create_app()` with Redis and
+    PostgreSQL (the stream is drained by `vigie ingest` afterwards, so that the
+    consumer does not share the collectors' cores),
+each with the same workers and threads, loads each with wrk (Debian package
+`wrk`) at the same connections for the same time, then prints requests per
+second, p99 latency, the ratio to the bare endpoint, and events accepted
+versus stored once everything is drained (`vigie serve` drains its inbox when
+stopped).
+
+Then the ingest rate: a stream filled with `--ingest-events` records (company
+pageviews of many visitors, one in ten a bot count) drained by one `vigie
+ingest`, then a fresh stream of the same size by two at once. The rate counts
+from the first stored event to the last, so process start is left out.
 
     python bench/collector.py [--workers 2] [--threads 4] [--connections 32] [--seconds 15]
 
@@ -29,6 +37,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis
@@ -39,6 +48,8 @@ PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 
 from enrich.companydb import build_company_db, read_networks  # noqa: E402
+from server.records import CollectedEvent, CompanyFacts, TrafficCountDelta, encode  # noqa: E402
+from server.sink.stream import STREAM, append  # noqa: E402
 from server.storage.engine import build_engine  # noqa: E402
 from server.storage.migrate import upgrade  # noqa: E402
 from server.storage.models import Event, Organisation, Site  # noqa: E402
@@ -72,7 +83,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def prepare_database(url: str, mmdb: Path) -> None:
+def prepare_database(url: str) -> tuple[int, int]:
+    """Migrate `url` and add the bench's organisation and site; return their ids."""
     engine = build_engine(url)
     upgrade(engine)
     from sqlalchemy.orm import Session
@@ -81,17 +93,18 @@ def prepare_database(url: str, mmdb: Path) -> None:
         organisation = Organisation(name="Bench", settings={})
         session.add(organisation)
         session.flush()
-        session.add(
-            Site(
-                org_id=organisation.id,
-                name="shop",
-                public_key=SITE_KEY,
-                domains=["shop.example"],
-                query_allowlist=[],
-            )
+        site = Site(
+            org_id=organisation.id,
+            name="shop",
+            public_key=SITE_KEY,
+            domains=["shop.example"],
+            query_allowlist=[],
         )
+        session.add(site)
         session.commit()
+        ids = (organisation.id, site.id)
     engine.dispose()
+    return ids
 
 
 def count_events(url: str) -> int:
@@ -102,10 +115,8 @@ def count_events(url: str) -> int:
     return int(count or 0)
 
 
-def start_gunicorn(
-    app: str, port: int, args: argparse.Namespace, env: dict[str, str], access_log: Path
-) -> subprocess.Popen:
-    command = [
+def gunicorn_command(app: str, port: int, args: argparse.Namespace) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -121,10 +132,26 @@ def start_gunicorn(
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
-        "--access-logfile",
-        str(access_log),
         app,
     ]
+
+
+def serve_command(port: int, args: argparse.Namespace) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+    ]
+
+
+def start_server(command: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
         command,
         env={**os.environ, **env},
@@ -132,7 +159,7 @@ def start_gunicorn(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/e", data=b"{}", timeout=1)
@@ -142,7 +169,7 @@ def start_gunicorn(
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit(f"{app} did not start: {process.stderr.read().decode()[-2000:]}")
+    raise SystemExit(f"{command} did not start: {process.stderr.read().decode()[-2000:]}")
 
 
 def run_wrk(port: int, args: argparse.Namespace, script: Path) -> dict[str, float]:
@@ -181,19 +208,23 @@ def _millis(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def measure(name: str, app: str, env: dict[str, str], args, script) -> dict[str, float]:
-    """Load one server; `accepted` counts the 202s in its access log, in-flight ones included."""
+def measure(name: str, command, env: dict[str, str], args, script) -> dict[str, float]:
+    """Load one server, then stop it (SIGTERM: `vigie serve` drains its inbox).
+
+    `accepted` counts the 202s in its access log, requests in flight when wrk
+    stops included."""
     port = free_port()
     access_log = script.with_name(f"access-{port}.log")
-    process = start_gunicorn(app, port, args, env, access_log)
+    env = {**env, "GUNICORN_CMD_ARGS": f"--access-logfile {access_log}"}
+    process = start_server(command(port), port, env)
     try:
         result = run_wrk(port, args, script)
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=120)
     result["accepted"] = sum(1 for line in access_log.open() if '" 202 ' in line)
     print(
-        f"{name:<22} {result['rps']:>9,.0f} req/s   p99 {result['p99_ms']:>7.2f} ms   "
+        f"{name:<24} {result['rps']:>9,.0f} req/s   p99 {result['p99_ms']:>7.2f} ms   "
         f"requests {result['requests']:,}   non-2xx {result['non2xx']:,}"
     )
     return result
@@ -205,6 +236,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--ingest-events", type=int, default=40_000)
     parser.add_argument("--skip-scale", action="store_true", help="Embedded mode only.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -214,7 +246,8 @@ def main() -> None:
     build_company_db(
         read_networks(
             io.StringIO(
-                "network,name,domain,industry,employees,country\n81.2.69.0/24,Acme SAS,acme.fr,Software,120,FR\n"
+                "network,name,domain,industry,employees,country\n"
+                "81.2.69.0/24,Acme SAS,acme.fr,Software,120,FR\n"
             )
         ),
         mmdb,
@@ -232,80 +265,147 @@ def main() -> None:
         f"gunicorn gthread, {args.workers} workers x {args.threads} threads; wrk 2 threads, "
         f"{args.connections} connections, {args.seconds} s each; {os.cpu_count()} cores\n"
     )
-    bare = measure("bare Flask (204)", "bench.bare_app:create_app()", {}, args, script)
-
+    bare_app = "bench.bare_app:create_app()"
+    bare = measure(
+        "bare Flask (204)", lambda port: gunicorn_command(bare_app, port, args), {}, args, script
+    )
     sqlite_url = f"sqlite:///{work / 'bench.db'}"
-    prepare_database(sqlite_url, mmdb)
+    prepare_database(sqlite_url)
     embedded = measure(
-        "Vigie embedded SQLite",
-        "server:create_app()",
+        "Vigie embedded (serve)",
+        lambda port: serve_command(port, args),
         {**common, "VIGIE_DATABASE_URL": sqlite_url},
         args,
         script,
     )
-    stored = count_events(sqlite_url)
-    report("embedded", embedded, bare, stored)
+    report("embedded", embedded, bare, count_events(sqlite_url))
 
     if not args.skip_scale:
-        scale_mode(args, script, common, bare)
+        with postgres_schema() as url:
+            scale_mode(args, script, {**common, "VIGIE_DATABASE_URL": url}, bare)
+        with postgres_schema() as url:
+            ingest_rates(args, {**common, "VIGIE_DATABASE_URL": url})
     shutil.rmtree(work, ignore_errors=True)
 
 
-def scale_mode(args, script, common, bare) -> None:
-    schema = f"vigie_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    connection_redis = redis.Redis.from_url(REDIS)
-    connection_redis.flushdb()
-    try:
-        prepare_database(url, Path(common["VIGIE_MMDB"]))
-        env = {**common, "VIGIE_DATABASE_URL": url, "VIGIE_REDIS_URL": REDIS}
-        # The collectors alone first (the consumer would share their two cores),
-        # then one `vigie ingest` drains the stream.
-        result = measure("Vigie scale (Redis)", "server:create_app()", env, args, script)
-        drain_started = time.monotonic()
-        drained = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "server",
-                "ingest",
-                "--name",
-                "bench",
-                "--burst",
-                "--block-ms",
-                "100",
-            ],
-            env={**os.environ, **env},
-            cwd=PROJECT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        drain_seconds = time.monotonic() - drain_started
-        print(f"  {drained.stdout.strip()}")
-        stored = count_events(url)
-        report("scale", result, bare, stored)
-        print(
-            f"  ingest: {stored:,} events in {drain_seconds:.1f} s = "
-            f"{stored / drain_seconds:,.0f} events/s stored (one consumer, process start included)\n"
-        )
-    finally:
-        connection_redis.flushdb()
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+class postgres_schema:
+    """A fresh PostgreSQL schema for one part of the bench, with an empty Redis."""
+
+    def __enter__(self) -> str:
+        self.schema = f"vigie_bench_{uuid.uuid4().hex[:8]}"
+        self.admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA {self.schema}"))
+        redis.Redis.from_url(REDIS).flushdb()
+        return f"{POSTGRES}?options=-csearch_path%3D{self.schema}"
+
+    def __exit__(self, *_exc: object) -> None:
+        redis.Redis.from_url(REDIS).flushdb()
+        with self.admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {self.schema} CASCADE"))
+        self.admin.dispose()
+
+
+def scale_mode(args, script, env, bare) -> None:
+    prepare_database(env["VIGIE_DATABASE_URL"])
+    env = {**env, "VIGIE_REDIS_URL": REDIS}
+    app = "server:create_app()"
+    result = measure(
+        "Vigie scale (Redis)", lambda port: gunicorn_command(app, port, args), env, args, script
+    )
+    subprocess.run(
+        [sys.executable, "-m", "server", "ingest", "--burst", "--block-ms", "100"],
+        env={**os.environ, **env},
+        cwd=PROJECT,
+        capture_output=True,
+        check=True,
+    )
+    report("scale", result, bare, count_events(env["VIGIE_DATABASE_URL"]))
 
 
 def report(name: str, result: dict[str, float], bare: dict[str, float], stored: int) -> None:
     accepted = result["accepted"]
     print(
-        f"  {name}: ratio to bare {result['rps'] / bare['rps']:.2f} x (bar 0.8), "
-        f"p99 {result['p99_ms']:.1f} ms (bar 25), sent {accepted:,}, stored {stored:,}, "
-        f"lost {accepted - stored:,}\n"
+        f"  {name}: ratio to bare {result['rps'] / bare['rps']:.2f} x, "
+        f"p99 {result['p99_ms']:.1f} ms, accepted {accepted:,}, stored {stored:,}, "
+        f"lost {max(0, accepted - stored):,}\n"
     )
+
+
+def fill_stream(connection: redis.Redis, org_id: int, site_id: int, count: int, tag: str) -> int:
+    """Queue `count` records like a busy site's: company pageviews of 2,000
+    visitors over 50 pages, and one in ten a bot count. Returns the events."""
+    company = CompanyFacts(key="acme.fr", name="Acme SAS", domain="acme.fr", country="FR")
+    start = datetime.now(UTC) - timedelta(hours=1)
+    payloads, events = [], 0
+    for number in range(count):
+        if number % 10 == 9:
+            record = TrafficCountDelta(site_id=site_id, day=start.date(), kind="bot")
+        else:
+            events += 1
+            record = CollectedEvent(
+                event_id=f"{tag}{number:08d}",
+                site_id=site_id,
+                org_id=org_id,
+                occurred_at=start + timedelta(milliseconds=number * 50),
+                type="pageview",
+                path=f"/p{number % 50}",
+                visitor_hash=f"{tag}v{number % 2000}",
+                connection_class="business",
+                device_class="desktop",
+                browser_family="Chrome",
+                company=company,
+            )
+        payloads.append(encode(record))
+        if len(payloads) == 5_000:
+            append(connection, payloads)
+            payloads = []
+    if payloads:
+        append(connection, payloads)
+    return events
+
+
+def drain_with(consumers: int, env: dict[str, str], url: str, expected: int) -> float:
+    """Start `consumers` `vigie ingest --burst`; return events/s from the first
+    stored event to the last."""
+    before = count_events(url)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "server", "ingest", "--burst", "--block-ms", "100"],
+            env={**os.environ, **env},
+            cwd=PROJECT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(consumers)
+    ]
+    while count_events(url) == before:
+        time.sleep(0.01)
+    started = time.monotonic()
+    for process in processes:
+        process.wait(timeout=600)
+    seconds = time.monotonic() - started
+    stored = count_events(url) - before
+    if stored != expected:
+        print(f"  !! {consumers} consumer(s) stored {stored:,} of {expected:,} events")
+    return stored / seconds
+
+
+def ingest_rates(args, env) -> None:
+    url = env["VIGIE_DATABASE_URL"]
+    org_id, site_id = prepare_database(url)
+    env = {**env, "VIGIE_REDIS_URL": REDIS}
+    connection = redis.Redis.from_url(REDIS)
+    rates = []
+    for consumers, tag in ((1, "a"), (2, "b")):
+        events = fill_stream(connection, org_id, site_id, args.ingest_events, tag)
+        rates.append(drain_with(consumers, env, url, events))
+        print(
+            f"  ingest, {consumers} consumer(s): {events:,} events (+ {args.ingest_events - events:,}"
+            f" bot counts) at {rates[-1]:,.0f} events/s; stream length after: "
+            f"{connection.xlen(STREAM):,}"
+        )
+    print(f"  two consumers store {rates[1] / rates[0]:.2f} x what one does\n")
 
 
 if __name__ == "__main__":
