@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from server.records import CollectedEvent, CompanyFacts, encode
+from server.records import CollectedEvent, CompanyFacts, TrafficCountDelta, encode
 from server.sink.stream import DEAD_LETTERS, FIELD, GROUP, STREAM, StreamSource
 from server.storage import session_scope
-from server.storage.models import Account, Event
+from server.storage.models import Account, Event, TrafficCount, Visit
 from server.storage.types import utcnow
 from tests.support.collector import ACME_IP, SITE_KEY, consume_stream, pageview, send
 from tests.support.factories import make_site
@@ -37,27 +39,62 @@ def consume(app, redis_conn, name="c1", claim_idle_ms=0, batch=100):
     return consume_stream(app, redis_conn, name, claim_idle_ms, batch)
 
 
-def fill_stream(app, redis_conn, count):
+def fill_stream(app, redis_conn, count, bots=0, visitors=13):
+    """`count` company pageviews of `visitors` visitors, then `bots` bot counts
+    mixed in; returns (org id, site id)."""
     ids = make_site(app)
     now = utcnow()
     company = CompanyFacts(key="acme.fr", name="Acme", domain="acme.fr")
+    records = [
+        CollectedEvent(
+            event_id=f"ev{number:06d}",
+            site_id=ids[1],
+            org_id=ids[0],
+            occurred_at=now - timedelta(milliseconds=10 * (count - number)),
+            type="pageview",
+            path=f"/p{number % 7}",
+            visitor_hash=f"v{number % visitors}",
+            connection_class="business",
+            device_class="desktop",
+            browser_family="Chrome",
+            company=company,
+        )
+        for number in range(count)
+    ]
+    for number in range(bots):
+        bot = TrafficCountDelta(site_id=ids[1], day=now.date(), kind="bot")
+        records.insert((number * 7) % (len(records) + 1), bot)
     with redis_conn.pipeline(transaction=False) as pipe:
-        for number in range(count):
-            record = CollectedEvent(
-                event_id=f"ev{number:06d}",
-                site_id=ids[1],
-                org_id=ids[0],
-                occurred_at=now - timedelta(seconds=count - number),
-                type="pageview",
-                path=f"/p{number % 7}",
-                visitor_hash=f"v{number % 13}",
-                connection_class="business",
-                device_class="desktop",
-                browser_family="Chrome",
-                company=company,
-            )
+        for record in records:
             pipe.xadd(STREAM, {FIELD: encode(record)})
         pipe.execute()
+    return ids
+
+
+def what_is_stored(app):
+    """Events, distinct event ids, visits, pageviews counted in visits and on the
+    account, and the bot count."""
+    with app.app_context(), session_scope() as session:
+        return {
+            "events": session.scalar(select(func.count()).select_from(Event)),
+            "distinct": session.scalar(select(func.count(func.distinct(Event.event_id)))),
+            "visits": session.scalar(select(func.count()).select_from(Visit)),
+            "visit_pageviews": session.scalar(select(func.sum(Visit.pageviews))),
+            "account_pageviews": session.scalar(select(func.sum(Account.pageviews_total))),
+            "bots": session.scalar(
+                select(func.sum(TrafficCount.count)).where(TrafficCount.kind == "bot")
+            ),
+        }
+
+
+def ingest_env(db_url, redis_url, tmp_path):
+    return {
+        **os.environ,
+        "VIGIE_DATABASE_URL": db_url,
+        "VIGIE_REDIS_URL": redis_url,
+        "VIGIE_SECRET_KEY": "test-secret",
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+    }
 
 
 def test_collector_appends_to_the_stream_and_ingest_stores(scale_app, redis_conn):
@@ -110,21 +147,14 @@ def test_undecodable_entry_goes_to_dead_letters(make_app, db_url, redis_url, red
 
 
 def test_killing_ingest_mid_batch_loses_nothing(make_app, db_url, redis_url, redis_conn, tmp_path):
-    """SIGKILL a real `vigie ingest` while it works; a second one finishes: exactly once."""
+    """SIGKILL a real `vigie ingest` while it works; a second one finishes: exactly
+    once, events and counts."""
     app = make_app(db_url, REDIS_URL=redis_url, **SECRET)
-    fill_stream(app, redis_conn, 4000)
-    env = {
-        "VIGIE_DATABASE_URL": db_url,
-        "VIGIE_REDIS_URL": redis_url,
-        "VIGIE_SECRET_KEY": "test-secret",
-        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
-    }
-    import os
-    import time
-
+    fill_stream(app, redis_conn, 4000, bots=600)
+    env = ingest_env(db_url, redis_url, tmp_path)
     first = subprocess.Popen(
         [*VIGIE, "ingest", "--name", "victim", "--batch", "5", "--block-ms", "50"],
-        env={**os.environ, **env},
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -136,14 +166,47 @@ def test_killing_ingest_mid_batch_loses_nothing(make_app, db_url, redis_url, red
     assert 0 < stored_events(app) < 4000
     heir = subprocess.run(
         [*VIGIE, "ingest", "--name", "heir", "--burst", "--claim-idle-ms", "0", "--block-ms", "50"],
-        env={**os.environ, **env},
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert heir.returncode == 0, heir.stderr
-    assert stored_events(app) == 4000
-    with app.app_context(), session_scope() as session:
-        distinct = session.scalar(select(func.count(func.distinct(Event.event_id))))
-    assert distinct == 4000
+    stored = what_is_stored(app)
+    assert (stored["events"], stored["distinct"], stored["bots"]) == (4000, 4000, 600)
+    assert stored["visit_pageviews"] == stored["account_pageviews"] == 4000
+    assert stored["visits"] == 13
     assert redis_conn.xpending(STREAM, GROUP)["pending"] == 0
+
+
+def test_two_ingest_processes_store_what_one_stores(
+    make_app, db_url, redis_url, redis_conn, tmp_path
+):
+    """Two real `vigie ingest` on one stream, small batches so that they interleave:
+    every event, count and visit exactly as one consumer stores them."""
+    app = make_app(db_url, REDIS_URL=redis_url, **SECRET)
+    fill_stream(app, redis_conn, 2000, bots=2000, visitors=40)
+    env = ingest_env(db_url, redis_url, tmp_path)
+    consumers = [
+        subprocess.Popen(
+            [*VIGIE, "ingest", "--name", name, "--batch", "20", "--burst", "--block-ms", "50"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("one", "two")
+    ]
+    outputs = [consumer.communicate(timeout=240) for consumer in consumers]
+    assert [consumer.returncode for consumer in consumers] == [0, 0], outputs
+    assert all("0 to dead letters" in out for out, _ in outputs), outputs
+    stored = what_is_stored(app)
+    assert stored == {
+        "events": 2000,
+        "distinct": 2000,
+        "visits": 40,
+        "visit_pageviews": 2000,
+        "account_pageviews": 2000,
+        "bots": 2000,
+    }
+    assert redis_conn.xlen(STREAM) <= 1
