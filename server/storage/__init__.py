@@ -3,6 +3,13 @@
 `get_session()` gives the session of the current app context (cached on `g`,
 closed at teardown). `session_scope()` gives a unit of work for code that runs
 outside a request: CLI commands and jobs.
+
+On SQLite every transaction that writes begins as a writer (`BEGIN IMMEDIATE`):
+it then waits its turn (the busy timeout) instead of failing at once with
+"database is locked" when it reads, then writes, after another writer went
+first. A request whose method may write (not GET, HEAD or OPTIONS) gets a
+session whose every transaction begins so; read-only requests stay deferred,
+so they never wait for beacons being stored.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +32,16 @@ class Storage:
     def __init__(self, url: str) -> None:
         self.engine: Engine = build_engine(url)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        # The same engine (pool and events), its transactions beginning as writers.
+        self.writer: Engine = (
+            self.engine.execution_options(**{SQLITE_BEGIN: "immediate"})
+            if self.engine.dialect.name == "sqlite"
+            else self.engine
+        )
+
+    def writer_session(self) -> Session:
+        """A session whose every transaction begins as a writer (on SQLite)."""
+        return self.sessions(bind=self.writer)
 
     def ping(self) -> None:
         """Run a trivial query; raise the driver's error when the database is down."""
@@ -43,10 +60,20 @@ def storage(app: Flask | None = None) -> Storage:
     return (app or current_app).extensions[EXTENSION]
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Request methods whose session stays a deferred reader on SQLite."""
+
+
 def get_session() -> Session:
-    """Return the session of the current app context, opening it on first use."""
+    """Return the session of the current app context, opening it on first use.
+
+    In a request that may write (POST, PUT, PATCH, DELETE), every transaction
+    of the session begins as a writer on SQLite (see the module's docstring).
+    """
     if "db_session" not in g:
-        g.db_session = storage().sessions()
+        store = storage()
+        writes = has_request_context() and request.method not in READ_ONLY_METHODS
+        g.db_session = store.writer_session() if writes else store.sessions()
     return g.db_session
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 import weakref
+from collections import deque
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -37,9 +40,55 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    turns = WriterTurns()
     event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
+    event.listen(engine, "begin", partial(_sqlite_begin, turns))
+    event.listen(engine, "commit", partial(_sqlite_end, turns))
+    event.listen(engine, "rollback", partial(_sqlite_end, turns))
     return engine
+
+
+class WriterTurns:
+    """The writers of one SQLite engine take the write lock in turn, in the order
+    they asked for it.
+
+    SQLite's own wait for a busy database polls (sleeps of up to 100 ms): a
+    dashboard request waiting so could find the lock free only in the instant
+    between two of the beacon writer's transactions, and wait for seconds.
+    Writers of this process queue here first; those of other processes still
+    meet in SQLite's busy wait. A writer that waited the whole busy timeout goes
+    on to SQLite anyway, so a transaction never ended cannot stop the others.
+    """
+
+    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
+        self.timeout = timeout
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def take(self) -> bool:
+        """Wait for this process's turn to write; False if it never came in time."""
+        with self._mutex:
+            if not self._held and not self._waiting:
+                self._held = True
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(self.timeout):
+            return True
+        with self._mutex:
+            if turn.is_set():  # given just as the wait ended
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def give_back(self) -> None:
+        """End this writer's turn: the next one in line writes."""
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()  # handed over, still held
+            else:
+                self._held = False
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -54,12 +103,29 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+_TURN = "vigie_writer_turn"
+"""Key of a DBAPI connection's `info`: its transaction holds a writer's turn."""
+
+
+def _sqlite_begin(turns: WriterTurns, connection) -> None:  # type: ignore[no-untyped-def]
     # A unit of work that will write takes the write lock at once (IMMEDIATE):
     # a deferred transaction that reads, then writes, fails at once with
     # "database is locked" when another writer went first, instead of waiting.
-    immediate = connection.get_execution_options().get(SQLITE_BEGIN) == "immediate"
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if connection.get_execution_options().get(SQLITE_BEGIN) != "immediate":
+        connection.exec_driver_sql("BEGIN")
+        return
+    if turns.take():
+        connection.info[_TURN] = True
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _sqlite_end(turns, connection)
+        raise
+
+
+def _sqlite_end(turns: WriterTurns, connection) -> None:  # type: ignore[no-untyped-def]
+    if connection.info.pop(_TURN, False):
+        turns.give_back()
 
 
 def _forget_pools_in_child() -> None:

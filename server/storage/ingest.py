@@ -441,10 +441,15 @@ def _touch_accounts(
 
 def _lock_accounts(session: Session, ids: Sequence[int]) -> Select[tuple[int]]:
     """The ids of the accounts `ids` that exist, in order; on PostgreSQL they are
-    locked in that order (`FOR UPDATE`), so that writers queue, not deadlock, and
-    what is read next sees what the writers before committed."""
+    locked in that order, so that writers queue, not deadlock, and what is read
+    next sees what the writers before committed. `FOR NO KEY UPDATE`, the lock
+    an UPDATE takes: `FOR UPDATE` would also wait for the key share locks that
+    inserting events and visits of an account takes (their foreign key), and
+    two consumers would deadlock."""
     query = select(ACCOUNTS.c.id).where(_is_in(session, ACCOUNTS.c.id, ids)).order_by(ACCOUNTS.c.id)
-    return query.with_for_update() if _dialect(session) == "postgresql" else query
+    if _dialect(session) == "postgresql":
+        return query.with_for_update(key_share=True)
+    return query
 
 
 @dataclass

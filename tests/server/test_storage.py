@@ -14,6 +14,7 @@ from server.storage import session_scope, storage
 from server.storage.migrate import current_revision, head_revision, upgrade
 from server.storage.models import (
     Account,
+    CountReceipt,
     DailySalt,
     Event,
     Organisation,
@@ -134,6 +135,18 @@ def test_retention_purge_keeps_recent_rows(app):
         remaining = session.scalars(select(Event.occurred_at)).all()
     assert (events, visits) == (2, 2)
     assert remaining == [times[2]]
+
+
+def test_retention_purge_forgets_old_count_receipts(app):
+    """A count's receipt is kept a couple of days, long enough to recognise it
+    delivered again, then goes with the periodic purge."""
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with app.app_context(), session_scope() as session:
+        for receipt, age in (("old", timedelta(days=3)), ("recent", timedelta(hours=30))):
+            session.add(CountReceipt(id=receipt, received_at=now - age))
+    with app.app_context(), session_scope() as session:
+        purge_before(session, now - timedelta(days=395), now)
+        assert session.scalars(select(CountReceipt.id)).all() == ["recent"]
 
 
 def test_snapshots_record_each_account_once_per_day(app):
