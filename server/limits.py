@@ -1,20 +1,35 @@
-"""Rate limits shared by the collector and the sign-in form.
+"""Rate limits of the collector and the sign-in form.
 
-Clients are keyed by a keyed hash of their address, so the limiter's storage
-(memory, or Redis in scale mode) never holds an IP address.
+Clients are keyed by a keyed hash of their address (`rate_limit_key`), so no
+limiter's storage ever holds an IP address.
+
+* The sign-in form goes through Flask-Limiter (memory, or Redis in scale mode,
+  so all nodes count together).
+* Beacons do not: each one would pay Flask-Limiter's request check and, in
+  scale mode, a Redis round trip. `ProcessRateLimit` counts them in a fixed
+  window in the serving process's own memory instead. The limit therefore
+  applies per serving process: behind N gunicorn workers (or N collectors) a
+  client may send up to N times `COLLECT_RATE_LIMIT` before all refuse it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from server.collect.client import client_address
 
 EXTENSION = "vigie.limiter"
+
+EXPIRY_SWEEP_SECONDS = 5.0
+"""How often forgotten clients' counters are swept from memory."""
 
 
 def init_app(app: Flask) -> None:
@@ -39,3 +54,35 @@ def rate_limit_key() -> str:
     ip = client_address(request.environ, current_app.config["TRUSTED_PROXIES"])
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, ip.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class ProcessRateLimit:
+    """A fixed-window rate limit counted in this process's memory.
+
+    :raise ValueError: for a limit `limits.parse` cannot read ("300 per minute").
+    """
+
+    def __init__(self, limit: str) -> None:
+        self.item: RateLimitItem = parse(limit)
+        self._window = FixedWindowRateLimiter(_SweepingMemoryStorage())
+
+    def allows(self, key: str) -> bool:
+        """Count one request of `key`; False once it is past the limit."""
+        return self._window.hit(self.item, key)
+
+
+class _SweepingMemoryStorage(MemoryStorage):
+    """`limits`' memory storage, sweeping expired counters every few seconds.
+
+    The stock storage starts a timer thread 10 ms after any hit, so a busy
+    collector started a hundred threads a second, each taking the GIL from the
+    request threads. Counters are still checked for expiry when read; the sweep
+    only frees those of clients that went away. (This overrides a private
+    method: should `limits` rename it, the stock behaviour simply comes back.)
+    """
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        if not self.timer.is_alive():
+            self.timer = threading.Timer(EXPIRY_SWEEP_SECONDS, self._MemoryStorage__expire_events)
+            self.timer.daemon = True  # a pending sweep never holds the process open
+            self.timer.start()

@@ -1,36 +1,60 @@
 """The collector: beacons in, company-identified anonymous records out.
 
 `init_app` builds the collector's parts once per app (site cache, user-agent
-classifier, salts, sink) and registers the blueprint with its rate limit.
+classifier, salts, sink, rate limit) and registers the blueprint.
+
+The blueprint keeps its request path lean: Flask-Limiter skips it (beacons
+are counted by a `ProcessRateLimit` of their own, see `server.limits`), CSRF
+protection skips it (beacons come from other sites, without a session), and
+no session is opened for it (`server.collect.session`).
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, request
 
+from server.collect import session
 from server.collect.agents import AgentClassifier
 from server.collect.parts import EXTENSION, CollectParts
 from server.collect.pipeline import Collector, SaltCache
 from server.collect.sites import SiteCache
-from server.collect.views import bp
-from server.limits import limiter
+from server.collect.views import RATE_LIMIT_EXTENSION, bp
+from server.config import ConfigError
+from server.limits import ProcessRateLimit, limiter
 from server.resolution import resolver
 from server.sink.choose import choose_sink
 from server.storage import storage
 
 RATE_LIMIT = "300 per minute"
-"""Beacons accepted per client address per minute (a busy reader sends a few)."""
+"""Beacons accepted per client address per minute and serving process (a busy
+reader sends a few)."""
 
 
 def init_app(app: Flask) -> None:
     sessions = storage(app).sessions
     limits = limiter(app)
-    limits.limit(lambda: current_app.config.get("COLLECT_RATE_LIMIT", RATE_LIMIT))(bp)
+    limits.exempt(bp)
+    limits.request_filter(_is_beacon)  # skips Flask-Limiter's whole check, not only its limits
     app.extensions[EXTENSION] = CollectParts(
         sites=SiteCache(sessions),
         pipeline=Collector(AgentClassifier(), resolver(app), SaltCache(sessions)),
         sink=choose_sink(app),
         limiter=limits,
     )
-    app.extensions["csrf"].exempt(bp)  # beacons come from other sites, without a session
+    app.extensions[RATE_LIMIT_EXTENSION] = beacon_rate_limit(app)
+    app.extensions["csrf"].exempt(bp)
     app.register_blueprint(bp)
+    session.init_app(app, bp.name)
+
+
+def beacon_rate_limit(app: Flask) -> ProcessRateLimit:
+    """:raise ConfigError: for a `COLLECT_RATE_LIMIT` that is not a rate ("300 per minute")."""
+    setting = app.config.get("COLLECT_RATE_LIMIT") or RATE_LIMIT
+    try:
+        return ProcessRateLimit(str(setting))
+    except ValueError:
+        raise ConfigError("COLLECT_RATE_LIMIT", f"not a rate such as {RATE_LIMIT!r}") from None
+
+
+def _is_beacon() -> bool:
+    return request.blueprint == bp.name

@@ -2,8 +2,9 @@
 
 Answers (SPEC.md "Collector HTTP"): 202 when accepted or dropped on purpose,
 400 naming the field, 403 for an unknown site or a foreign origin or page,
-413 over 8 KiB, 429 past the rate limit, 503 only when no sink stored the
-event. Never a 500: the last-resort handler logs the error type and answers 503.
+413 over 8 KiB, 429 past the rate limit (counted per serving process, see
+`server.limits`), 503 only when no sink stored the event. Never a 500: the
+last-resort handler logs the error type and answers 503.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from server.collect.beacon import (
 from server.collect.client import client_address
 from server.collect.parts import CollectParts, collect_parts
 from server.collect.sites import SiteInfo
+from server.limits import ProcessRateLimit, rate_limit_key
 from server.sink import SinkError
 from server.storage.types import utcnow
 
@@ -36,6 +38,8 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 
 CORS_MAX_AGE = "86400"
 
+RATE_LIMIT_EXTENSION = "vigie.collect.rate_limit"
+
 
 def error(status: int, field: str, reason: str) -> Response:
     response = jsonify(error=f"{field}: {reason}")
@@ -45,6 +49,17 @@ def error(status: int, field: str, reason: str) -> Response:
 
 def accepted() -> Response:
     return Response(status=202)
+
+
+@bp.before_request
+def within_rate_limit() -> Response | None:
+    """Past the client's beacon rate: 429 (the pixel still answers its GIF, silently)."""
+    rate: ProcessRateLimit = current_app.extensions[RATE_LIMIT_EXTENSION]
+    if rate.allows(rate_limit_key()):
+        return None
+    if request.endpoint == "collect.pixel":
+        return pixel_image()
+    return error(429, "request", str(rate.item))
 
 
 @bp.post("/e", provide_automatic_options=False)
@@ -129,6 +144,10 @@ def pixel() -> Response:
         beacon = None  # an image either way: the pixel never says what was wrong
     if beacon is not None:
         handle(beacon)
+    return pixel_image()
+
+
+def pixel_image() -> Response:
     response = Response(PIXEL, mimetype="image/gif")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from server.config import ConfigError
 from server.jobs import drain
 from server.storage import session_scope
 from server.storage.models import Account, Event, Organisation, TrafficCount, Visit
@@ -272,3 +273,43 @@ def test_bad_site_networks_file_names_the_line(collector_app, tmp_path):
     assert result.output.strip() == (
         f"Error: {networks}: network[0].class: must be isp, mobile or hosting"
     )
+
+
+def test_rate_limit_is_per_client_and_keeps_the_pixel_a_gif(make_app, db_url, mmdb, collector_app):
+    app = make_app(db_url, MMDB=mmdb, COLLECT_RATE_LIMIT="2 per minute")
+    assert [send(app, pageview()).status_code for _ in range(3)] == [202, 202, 429]
+    assert send(app, pageview()).json == {"error": "request: 2 per 1 minute"}
+    assert send(app, pageview(), ip=ORANGE_IP).status_code == 202
+    pixel = app.test_client().get(
+        f"/p.gif?site={SITE_KEY}&url=https://shop.example/demo",
+        environ_base={"REMOTE_ADDR": ACME_IP},
+    )
+    assert pixel.status_code == 200 and pixel.mimetype == "image/gif"
+
+
+def test_rate_limit_setting_must_be_a_rate(make_app, db_url):
+    with pytest.raises(ConfigError, match="VIGIE_COLLECT_RATE_LIMIT: not a rate"):
+        make_app(db_url, COLLECT_RATE_LIMIT="lots")
+
+
+def test_beacons_neither_read_nor_set_a_session_cookie(collector_app, monkeypatch):
+    reads = []
+    interface = collector_app.session_interface
+    real_serializer = interface.get_signing_serializer
+    monkeypatch.setattr(
+        interface, "get_signing_serializer", lambda app: reads.append(1) or real_serializer(app)
+    )
+    client = collector_app.test_client()
+    client.set_cookie("session", "not-even-signed", domain="localhost")
+    origin = {"Origin": "https://shop.example"}
+    answers = [
+        send(collector_app, pageview(), headers={"Cookie": "session=not-even-signed", **origin}),
+        client.options("/e", headers=origin),
+        client.get(f"/p.gif?site={SITE_KEY}&url=https://shop.example/demo"),
+    ]
+    assert [answer.status_code for answer in answers] == [202, 204, 200]
+    for answer in answers:
+        assert "Set-Cookie" not in answer.headers and "Cookie" not in answer.vary
+    assert reads == []
+    client.get("/login")
+    assert reads  # the dashboard still reads its session
