@@ -1,7 +1,7 @@
 """The collector's request path in process: what one beacon costs before the sink.
 
-Builds a Vigie app on SQLite in a temporary folder (one site, a company
-database with one business network), replaces its sink by one that keeps
+Builds a Vigie app on SQLite in a temporary folder (one site made as the
+tests make it, a company database with one business network), replaces its sink by one that keeps
 nothing, then calls the WSGI app directly, with no server and no socket, for
 `POST /e` beacons from 256 business addresses (behind one trusted proxy), for
 `OPTIONS /e` and for `GET /p.gif`. Prints microseconds per request and the
@@ -28,10 +28,13 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.collector import CHROME, SITE_KEY, prepare_database  # noqa: E402
 from enrich.companydb import build_company_db, read_networks  # noqa: E402
 from server import create_app  # noqa: E402
 from server.records import Record  # noqa: E402
+from server.storage.engine import build_engine  # noqa: E402
+from server.storage.migrate import upgrade  # noqa: E402
+from tests.support.collector import CHROME, SITE_KEY  # noqa: E402
+from tests.support.factories import make_site  # noqa: E402
 
 ORIGIN = "https://shop.example"
 Environ = dict[str, Any]
@@ -53,7 +56,9 @@ def build_app(work: Path) -> Any:
     networks += "81.2.69.0/24,Acme SAS,acme.fr,Software,120,FR\n"
     build_company_db(read_networks(io.StringIO(networks)), mmdb)
     url = f"sqlite:///{work / 'bench.db'}"
-    prepare_database(url, mmdb)
+    engine = build_engine(url)
+    upgrade(engine)
+    engine.dispose()
     for name in [name for name in os.environ if name.startswith("VIGIE_")]:
         del os.environ[name]  # no developer setting (Redis above all) leaks in
     app = create_app(
@@ -66,6 +71,7 @@ def build_app(work: Path) -> Any:
             "COLLECT_RATE_LIMIT": "100000000 per minute",
         }
     )
+    make_site(app, SITE_KEY, domains=("shop.example",))
     app.extensions["vigie.collect"].sink = NullSink()
     return app
 
