@@ -17,6 +17,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -47,6 +50,51 @@ def init_app(app: Flask) -> None:
 
 def limiter(app: Flask | None = None) -> Limiter:
     return (app or current_app).extensions[EXTENSION]
+
+
+def skip_for_blueprint(app: Flask, blueprint_name: str) -> None:
+    """Let Flask-Limiter's request hooks return at once for `blueprint_name`.
+
+    Exempting a blueprint spares it the limits, not the bookkeeping: the hooks
+    still resolve exemptions, meta limits and their own request context on
+    every request (a fifth of a beacon's time in `bench/request_path.py`).
+    Other requests, the sign-in form's included, keep the hooks whole.
+    """
+    owner = limiter(app)
+    hook_lists = (
+        (app.before_request_funcs, _skipped_before),
+        (app.after_request_funcs, _skipped_after),
+        (app.teardown_request_funcs, _skipped_after),
+    )
+    for registry, skipped in hook_lists:
+        hooks = registry.get(None, [])
+        hooks[:] = [
+            skipped(hook, blueprint_name) if _made_by(hook, owner) else hook for hook in hooks
+        ]
+
+
+def _made_by(hook: Callable[..., Any], owner: Limiter) -> bool:
+    """Whether `hook` is a method of `owner` (bound, or a partial taking it first)."""
+    partial_args = getattr(hook, "args", ())
+    return getattr(hook, "__self__", None) is owner or (partial_args[:1] == (owner,))
+
+
+def _skipped_before(hook: Callable[[], Any], blueprint_name: str) -> Callable[[], Any]:
+    @wraps(hook)
+    def unless_blueprint() -> Any:
+        return None if request.blueprint == blueprint_name else hook()
+
+    return unless_blueprint
+
+
+def _skipped_after(hook: Callable[[Any], Any], blueprint_name: str) -> Callable[[Any], Any]:
+    """For after-request hooks (which hand back the response) and teardown ones."""
+
+    @wraps(hook)
+    def unless_blueprint(value: Any) -> Any:
+        return value if request.blueprint == blueprint_name else hook(value)
+
+    return unless_blueprint
 
 
 def rate_limit_key() -> str:

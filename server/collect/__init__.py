@@ -3,15 +3,15 @@
 `init_app` builds the collector's parts once per app (site cache, user-agent
 classifier, salts, sink, rate limit) and registers the blueprint.
 
-The blueprint keeps its request path lean: Flask-Limiter skips it (beacons
-are counted by a `ProcessRateLimit` of their own, see `server.limits`), CSRF
+The blueprint keeps its request path lean: Flask-Limiter's hooks skip it
+(beacons are counted by a `ProcessRateLimit` of their own, see `server.limits`), CSRF
 protection skips it (beacons come from other sites, without a session), and
 no session is opened for it (`server.collect.session`).
 """
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 
 from server.collect import session
 from server.collect.agents import AgentClassifier
@@ -20,7 +20,7 @@ from server.collect.pipeline import Collector, SaltCache
 from server.collect.sites import SiteCache
 from server.collect.views import RATE_LIMIT_EXTENSION, bp
 from server.config import ConfigError
-from server.limits import ProcessRateLimit, limiter
+from server.limits import ProcessRateLimit, limiter, skip_for_blueprint
 from server.resolution import resolver
 from server.sink.choose import choose_sink
 from server.storage import storage
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     sessions = storage(app).sessions
     limits = limiter(app)
     limits.exempt(bp)
-    limits.request_filter(_is_beacon)  # skips Flask-Limiter's whole check, not only its limits
+    skip_for_blueprint(app, bp.name)  # not even Flask-Limiter's bookkeeping
     app.extensions[EXTENSION] = CollectParts(
         sites=SiteCache(sessions),
         pipeline=Collector(AgentClassifier(), resolver(app), SaltCache(sessions)),
@@ -54,7 +54,3 @@ def beacon_rate_limit(app: Flask) -> ProcessRateLimit:
         return ProcessRateLimit(str(setting))
     except ValueError:
         raise ConfigError("COLLECT_RATE_LIMIT", f"not a rate such as {RATE_LIMIT!r}") from None
-
-
-def _is_beacon() -> bool:
-    return request.blueprint == bp.name
