@@ -24,8 +24,8 @@ from typing import Protocol
 import msgspec
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, TimeoutError
 
+from server.after_store import store_batch
 from server.records import Record, decode
-from server.sink.direct import store_records
 from server.sink.inbox import DeadLetter, Entry
 from server.storage import close_session
 from server.storage.ingest import IngestResult
@@ -170,7 +170,7 @@ class Consumer:
 def store_and_close(records: Sequence[Record]) -> IngestResult:
     """Store one batch in the app context's session, then close that session."""
     try:
-        return store_records(records)
+        return store_batch(records)
     finally:
         close_session()
 

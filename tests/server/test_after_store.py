@@ -66,12 +66,6 @@ def account_ids(app):
         return list(session.scalars(select(Account.id).order_by(Account.id)))
 
 
-def test_the_sink_stores_through_store_batch():
-    from server.sink.direct import store_records
-
-    assert store_records is store_batch
-
-
 def test_a_live_batch_queues_enrichment_of_new_accounts_and_rescoring_of_touched(hot_app, queued):
     org_id, site_id = make_site(hot_app)
     with hot_app.app_context():

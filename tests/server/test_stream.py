@@ -123,11 +123,11 @@ def test_entries_of_a_dead_consumer_are_claimed_and_stored_once(
     StreamSource(redis_conn, "dead")
     taken = redis_conn.xreadgroup(GROUP, "dead", {STREAM: ">"}, count=200)[0][1]
     # It had committed its first 100 before it died, without acknowledging them.
+    from server.after_store import store_batch
     from server.records import decode
-    from server.sink.direct import store_records
 
     with app.app_context():
-        store_records([decode(fields[FIELD]) for _, fields in taken[:100]])
+        store_batch([decode(fields[FIELD]) for _, fields in taken[:100]])
     assert stored_events(app) == 100
     stats = consume(app, redis_conn, name="heir")
     assert stored_events(app) == 300
