@@ -45,7 +45,12 @@ REDACTED_EMAIL = "[email]"
 PATH_LENGTH = min(Event.path.type.length, Visit.entry_path.type.length)
 TITLE_LENGTH = Event.title.type.length
 REFERRER_PATH_LENGTH = Event.referrer_path.type.length
-UTM_LENGTH = min(getattr(Event, name).type.length for name in UTM_FIELDS)
+UTM_LENGTH = min(
+    getattr(model, name).type.length
+    for model in (Event, Visit)
+    for name in UTM_FIELDS
+    if hasattr(model, name)
+)
 """The shortest UTM column (events keep all five, visits the first three)."""
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
