@@ -11,6 +11,10 @@ from server.logs import protect_handlers
 # several Vigie servers on one machine would fight over its one path.
 control_socket_disable = True
 
+# The access log on standard output (without addresses, see above); another
+# file with `--access-logfile PATH` or GUNICORN_CMD_ARGS.
+accesslog = "-"
+
 access_log_format = '- %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 

@@ -235,15 +235,15 @@ class _Run:
                 self.known_visitors[now] = before
 
     def _record(self, entry: Entry) -> Record | None:
+        line = entry.line
         try:
             beacon = beacon_for(entry, self.site)
-        except BeaconError as error:
+            record = self.collector.process(beacon, self.site, line.ip, line.user_agent, entry.time)
+        except BeaconError as error:  # a field the database could not hold, say
             self.summary.bad += 1
             if len(self.summary.bad_examples) < BAD_EXAMPLES:
                 self.summary.bad_examples.append(f"a line of {entry.time:%Y-%m-%d %H:%M}: {error}")
             return None
-        line = entry.line
-        record = self.collector.process(beacon, self.site, line.ip, line.user_agent, entry.time)
         if isinstance(record, CollectedEvent):
             visitor = self.known_visitors.get(record.visitor_hash, record.visitor_hash)
             return msgspec.structs.replace(record, event_id=entry.line_id, visitor_hash=visitor)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from server.config import ConfigError
 from server.jobs import drain
+from server.sink.embedded import wait_stored
 from server.storage import session_scope
 from server.storage.models import Account, Event, Organisation, TrafficCount, Visit
 from tests.support.cli import cli_for
@@ -211,6 +212,7 @@ def test_pixel_is_always_a_gif(collector_app):
     assert (
         good.mimetype == bad.mimetype == "image/gif" and good.status_code == bad.status_code == 200
     )
+    assert wait_stored(collector_app)
     assert [e.path for e in rows(collector_app, Event)] == ["/demo"]
 
 

@@ -552,9 +552,11 @@ def test_accounts_are_enriched_once_the_import_ends(
 def test_a_page_the_collector_would_refuse_is_a_bad_line(site_app, tmp_path, now):
     good = Hit(now - timedelta(hours=2), "81.2.69.10", CHROME, "/pricing", "pageview")
     long = Hit(good.at, "81.2.69.11", CHROME, "/" + "a" * 2100, "pageview")
-    result = import_files(site_app, tmp_path, write_log(tmp_path / "a.log", [good, long]))
+    nul = Hit(good.at, "81.2.69.12", CHROME, "/pricing%00", "pageview")
+    result = import_files(site_app, tmp_path, write_log(tmp_path / "a.log", [good, long, nul]))
     assert result.exit_code == 0, result.output
-    assert "Bad lines: 1" in result.output and "url: too long" in result.output
+    assert "Bad lines: 2" in result.output and "url: too long" in result.output
+    assert "url: contains a NUL character" in result.output
     assert [e.path for e in rows(site_app, Event)] == ["/pricing"]
 
 

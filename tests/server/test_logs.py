@@ -75,14 +75,14 @@ def test_vigie_handler_protects_library_loggers():
     assert stream.getvalue().count("[ip]") == 2
 
 
-def vigie_serve(app, tmp_path):
+def vigie_serve(app, tmp_path, *options):
     """`vigie serve` on a free port over `app`'s database, output captured (not a terminal)."""
     port = free_port()
     env = {
         "VIGIE_DATABASE_URL": app.config["DATABASE_URL"],
         "VIGIE_INSTANCE_PATH": str(tmp_path / "instance"),
     }
-    return serving([*VIGIE, "serve", "--port", str(port)], port, env)
+    return serving([*VIGIE, "serve", "--port", str(port), *options], port, env)
 
 
 def _access_line(log: str) -> str:
@@ -90,8 +90,19 @@ def _access_line(log: str) -> str:
 
 
 def test_serve_access_log_has_no_client_address(sqlite_app, tmp_path):
-    """`vigie serve` logs requests with `-` where the client address would be."""
+    """`vigie serve` (gunicorn) logs requests with `-` where the client address would be."""
     with vigie_serve(sqlite_app, tmp_path) as served:
+        assert served.status == 200
+    log = served.stdout + served.stderr
+    line = _access_line(log)
+    assert "127.0.0.1" not in line
+    assert '"GET /healthz HTTP/1.1" 200' in line
+    assert "development server" not in log and "Booting worker" in log
+
+
+def test_serve_dev_access_log_has_no_client_address(sqlite_app, tmp_path):
+    """`vigie serve --dev` (Werkzeug) too."""
+    with vigie_serve(sqlite_app, tmp_path, "--dev") as served:
         assert served.status == 200
     line = _access_line(served.stderr)
     assert "127.0.0.1" not in line
@@ -159,8 +170,8 @@ def test_no_color_is_respected_on_a_terminal(monkeypatch):
 
 
 def test_serve_log_in_a_pipe_has_no_escape_codes(sqlite_app, tmp_path):
-    """`vigie serve` with its output captured: Werkzeug's coloured lines arrive plain."""
-    with vigie_serve(sqlite_app, tmp_path) as served:
+    """`vigie serve --dev` with its output captured: Werkzeug's coloured lines arrive plain."""
+    with vigie_serve(sqlite_app, tmp_path, "--dev") as served:
         for path in ("/no/such/page", "/login", "/"):  # 404 yellow, 200 plain, 302 green
             try:
                 urllib.request.urlopen(served.url + path, timeout=5).read()
