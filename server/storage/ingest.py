@@ -53,12 +53,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
 from server.storage import begin_write
 from server.storage.models import Account, CountReceipt, Event, Site, TrafficCount, Visit
+from server.storage.types import utcnow
 
 SITE_MARK_STEP = timedelta(minutes=1)
 """How stale a site's `last_event_at` may get before a batch writes it again."""
@@ -248,19 +250,30 @@ def _update_rows(
     )
 
 
-def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys) into `table`: on PostgreSQL in one
-    `INSERT … SELECT FROM unnest(…)` (a statement whose text does not change with
-    the number of rows, one parameter per column); elsewhere an executemany."""
-    if not rows:
-        return
+def _insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    insert: Insert | None = None,
+    returning: Sequence[ColumnElement[Any]] = (),
+) -> Result[Any]:
+    """Insert `rows` (dicts with the same keys, at least one) into `table` with
+    `insert` (default: a plain INSERT), returning `returning`.
+
+    On PostgreSQL in one `INSERT … SELECT FROM unnest(…)` (a statement whose text
+    does not change with the number of rows, one parameter per column), the rows
+    in their order; elsewhere an executemany."""
+    assert rows, "nothing to insert"
+    statement = table.insert() if insert is None else insert
+    if returning:
+        statement = statement.returning(*returning)
     if _dialect(session) != "postgresql":
-        session.execute(table.insert(), rows)
-        return
+        return session.execute(statement, rows)
     names = list(rows[0])
     source, json = _unnest({name: table.c[name].type for name in names})
     values = [cast(source.c[n], table.c[n].type) if n in json else source.c[n] for n in names]
-    session.execute(table.insert().from_select(names, select(*values)), _arrays(rows, names, json))
+    statement = statement.from_select(names, select(*values), include_defaults=False)
+    return session.execute(statement, _arrays(rows, names, json))
 
 
 _json_encoder = msgspec.json.Encoder()
@@ -334,12 +347,15 @@ def _account_ids(
     missing = sorted(key for key in seen if key not in ids)
     created: list[tuple[int, str]] = []
     if missing:
-        insert = (
-            _insert(session, ACCOUNTS)
-            .on_conflict_do_nothing(index_elements=["org_id", "key"])
-            .returning(ACCOUNTS.c.id, ACCOUNTS.c.org_id, ACCOUNTS.c.key)
-        )
-        rows = session.execute(insert, [_new_account(key, seen[key]) for key in missing]).all()
+        insert = _insert(session, ACCOUNTS).on_conflict_do_nothing(index_elements=["org_id", "key"])
+        now = utcnow()
+        rows = _insert_rows(
+            session,
+            ACCOUNTS,
+            [_new_account(key, seen[key], now) for key in missing],
+            insert,
+            returning=(ACCOUNTS.c.id, ACCOUNTS.c.org_id, ACCOUNTS.c.key),
+        ).all()
         for account_id, org_id, key in rows:
             ids[(org_id, key)] = account_id
             created.append((org_id, key))
@@ -363,9 +379,15 @@ def _find_accounts(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tu
     return found
 
 
-def _new_account(key: tuple[int, str], seen: _Seen) -> dict[str, Any]:
+def _new_account(key: tuple[int, str], seen: _Seen, now: datetime) -> dict[str, Any]:
     company = seen.company
     return {
+        "created_at": now,
+        "updated_at": now,
+        "score": 0,
+        "fit": 0.0,
+        "engagement": 0.0,
+        "tier": "cold",
         "org_id": key[0],
         "key": company.key,
         "name": company.name,
