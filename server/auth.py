@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -16,10 +17,10 @@ from flask import Flask, abort, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server.security import hash_api_token, password_matches
-from server.storage import get_session
+from server.storage import get_session, storage
 from server.storage.models import ApiToken, User
 from server.storage.tenancy import find_user
 from server.storage.types import utcnow
@@ -105,9 +106,16 @@ def _token_org(token: str) -> int | None:
         return None
     now = utcnow()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-        row.last_used_at = now  # at most one write a minute per token
-        session.commit()
+        mark_token_used(row.id, now)  # at most one write a minute per token
     return row.org_id
+
+
+def mark_token_used(token_id: int, now: datetime) -> None:
+    """Record when a token was last used, in a short transaction of its own that
+    begins as a writer: a read-only request's session cannot turn into a writer
+    while beacons are being stored."""
+    with storage().writer_session() as session, session.begin():
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def _unauthorised(message: str) -> Any:

@@ -48,6 +48,10 @@ try:  # resolved here: between fork and exec the child must not load anything
 except (OSError, AttributeError):  # not Linux: a killed parent leaves its child
     _prctl = None
 
+WRITER_NICENESS = 5
+"""How much lower than gunicorn's the writer's CPU priority is: when the cores
+are saturated, requests are answered first and the inbox takes up the slack."""
+
 STOP_TIMEOUT = 60.0
 """Seconds the writer gets, after gunicorn stopped, to store what is left."""
 
@@ -96,6 +100,7 @@ def serve(app: Flask, listener: socket.socket, plan: ServerPlan) -> int:
         gunicorn_command(plan, fd), pass_fds=(fd,), env=environment, preexec_fn=stop_with_parent
     )
     listener.close()  # gunicorn holds its own copy
+    os.nice(WRITER_NICENESS)  # under saturation, answering beacons goes first
     writer = InboxWriter(app)
     writer.start()
     scheduler = start_embedded_scheduler(app)

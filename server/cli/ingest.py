@@ -7,7 +7,9 @@ so this is for draining after a stop, or for the dead letters).
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 from datetime import UTC, datetime
 
 import click
@@ -16,11 +18,17 @@ from flask import Flask
 from rich.console import Console
 from rich.table import Table
 
-from server.cli.context import check_database, check_redis, fail_cleanly, load_app
+from server.cli.context import (
+    CommandError,
+    check_database,
+    check_redis,
+    fail_cleanly,
+    load_app,
+)
 from server.jobs import jobs_of
 from server.records import CollectedEvent, decode
 from server.sink.consumer import BATCH_SIZE, Consumer, ConsumerStats, Source, store_and_close
-from server.sink.embedded import InboxSource, inbox_of, release_dead_writers, writer_name
+from server.sink.embedded import InboxSource, inbox_of
 from server.sink.inbox import DeadLetter
 from server.sink.stream import BLOCK_MS, CLAIM_IDLE_MS, StreamSource
 
@@ -74,12 +82,16 @@ def ingest(
     mode, from the inbox file otherwise."""
     app = load_app()
     check_redis(app)
-    consumer_name = name or writer_name("ingest")
+    consumer_name = name or f"{socket.gethostname()}-{os.getpid()}"
     source = open_source(app, consumer_name, block_ms, claim_idle_ms)
     if list_dead or replay_dead or drop_dead:
         act_on_dead(source, list_dead, replay_dead, drop_dead, list(ids) or None)
         return
     check_database(app)
+    if isinstance(source, InboxSource) and not source.lock.acquire():
+        raise CommandError(
+            f"{source.inbox.path}: another process is storing this inbox (vigie serve?)"
+        )
     consumer = Consumer(source, store_and_close, batch_size=batch)
     signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
     with app.app_context():
@@ -96,9 +108,7 @@ def open_source(app: Flask, name: str, block_ms: int, claim_idle_ms: int) -> Sou
     redis = jobs_of(app).redis
     if redis is not None:
         return StreamSource(redis, name, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
-    inbox = inbox_of(app)
-    release_dead_writers(inbox)
-    return InboxSource(inbox, name)
+    return InboxSource(inbox_of(app))
 
 
 def summary(name: str, stats: ConsumerStats) -> str:

@@ -60,7 +60,9 @@ def record_daily_scores() -> int:
     )
     with session_scope() as session:
         recent = session.scalars(
-            select(Account.id).where(Account.last_seen >= now - widest_window(session))
+            select(Account.id)
+            .where(Account.last_seen >= now - widest_window(session))
+            .order_by(Account.id)  # locked in id order, as ingestion does: no deadlock
         ).all()
         written = follow_up(session, recent, now, steps).snapshots
     log.info("daily pass: %d account(s) rescored, %d snapshot(s)", len(recent), written)

@@ -13,8 +13,8 @@ from server.sink.stream import RedisStreamSink
 
 def choose_sink(app: Flask) -> Sink:
     """The Redis Stream in scale mode, the inbox file otherwise (and when Redis
-    fails). Concurrent requests' records are written together either way."""
-    local = GroupWriter(InboxSink(app).store, "vigie-inbox")
+    fails). Concurrent requests' appends to the stream go out together."""
+    local = InboxSink(app)
     writer = local_writer(app)
     if writer is not None and inbox_path(app).exists() and inbox_of(app).waiting():
         writer.start()  # records accepted before a stop are stored first

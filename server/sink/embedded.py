@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -32,7 +31,7 @@ from sqlalchemy.engine import make_url
 from server.records import Record, encode
 from server.sink import SinkError
 from server.sink.consumer import Consumer, ConsumerStats, store_and_close
-from server.sink.inbox import DeadLetter, Entry, Inbox
+from server.sink.inbox import DeadLetter, Entry, Inbox, WriterLock
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +83,16 @@ class InboxSink:
 
 
 class InboxSource:
-    """The inbox as the ingest loop takes from it, for one writer."""
+    """The inbox as the ingest loop takes from it: only while this process
+    holds the inbox's writer lock (one writer at a time)."""
 
-    def __init__(self, inbox: Inbox, owner: str, wake: threading.Event | None = None) -> None:
+    def __init__(self, inbox: Inbox, wake: threading.Event | None = None) -> None:
         self.inbox = inbox
-        self.owner = owner
+        self.lock = WriterLock(inbox)
         self.wake = wake or threading.Event()
 
     def take(self, limit: int) -> list[Entry]:
-        entries = self.inbox.claim(self.owner, limit)
+        entries = self.inbox.oldest(limit) if self.lock.acquire() else []
         if not entries:
             self.wake.wait(IDLE_POLL)
             self.wake.clear()
@@ -120,34 +120,7 @@ class InboxSource:
         return self.inbox.drop_dead(ids)
 
     def release(self) -> None:
-        self.inbox.release(self.owner)
-
-
-def writer_name(role: str) -> str:
-    """A writer's name: its role, this host and its process id."""
-    return f"{role}@{os.uname().nodename}:{os.getpid()}"
-
-
-def release_dead_writers(inbox: Inbox) -> list[str]:
-    """Give back the claims of writers of this host whose process is gone, so a
-    restarted writer takes their entries at once rather than after the claim."""
-    released = []
-    for owner in inbox.owners():
-        host, _, pid = owner.rpartition("@")[2].partition(":")
-        if host == os.uname().nodename and pid.isdigit() and not _alive(int(pid)):
-            inbox.release(owner)
-            released.append(owner)
-    return released
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        self.lock.release()
 
 
 class InboxWriter:
@@ -155,7 +128,7 @@ class InboxWriter:
 
     def __init__(self, app: Flask, batch_size: int | None = None) -> None:
         self.app = app
-        self.source = InboxSource(inbox_of(app), writer_name("writer"))
+        self.source = InboxSource(inbox_of(app))
         self.consumer = Consumer(self.source, store_and_close, **_batch(batch_size))
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -163,7 +136,6 @@ class InboxWriter:
     def start(self) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                release_dead_writers(self.source.inbox)
                 self._thread = threading.Thread(target=self._run, name="vigie-ingest", daemon=True)
                 self._thread.start()
 
@@ -181,6 +153,7 @@ class InboxWriter:
         self.source.wake.set()
         if self._thread is not None:
             self._thread.join(timeout=max(0.0, deadline - time.monotonic()) + 5)
+        self.source.release()
         return self.consumer.stats
 
     def _run(self) -> None:

@@ -9,16 +9,19 @@ The file is in WAL mode with `synchronous=NORMAL`: an append is committed when
 the request answers and survives the process being killed; only a power loss
 can take the last commits that the operating system had not written yet.
 
-Entries are claimed, not removed, when a writer takes them: a claim lasts
-`CLAIM_SECONDS`, so a writer killed mid-batch leaves its entries to be taken
-again (the main database skips events it already has, and counts carry a
-receipt). An entry that cannot be stored goes to the dead letters with its
-reason, where `vigie ingest --dead` lists it and `--replay-dead` or
-`--drop-dead` act on it.
+One writer at a time drains an inbox: it holds an exclusive lock on a file
+beside it (`flock`), which the system releases when the writer's process
+ends, however it ends. The writer reads the oldest entries, stores them and
+only then deletes them, so a writer killed mid-batch leaves them for the next
+one (the main database skips events it already has, and counts carry a
+receipt). Appends never wait for the writer beyond a short delete. An entry
+that cannot be stored goes to the dead letters with its reason, where
+`vigie ingest --dead` lists it and `--replay-dead` or `--drop-dead` act on it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -30,15 +33,10 @@ from pathlib import Path
 BUSY_TIMEOUT_S = 30.0
 """How long an append waits for another one holding the inbox's write lock."""
 
-CLAIM_SECONDS = 60.0
-"""How long a writer's claim on entries lasts before another writer may take them."""
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    payload BLOB NOT NULL,
-    claimed_by TEXT,
-    claimed_until REAL
+    payload BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS dead (
     id INTEGER PRIMARY KEY,
@@ -76,6 +74,7 @@ class Inbox:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._append_lock = threading.Lock()
         self._connection().executescript(SCHEMA)
 
     def _connection(self) -> sqlite3.Connection:
@@ -94,45 +93,30 @@ class Inbox:
         return _Transaction(self._connection())
 
     def append(self, payloads: Sequence[bytes]) -> None:
-        """Queue `payloads` in one transaction; they are durable when this returns."""
-        with self._transaction() as connection:
-            connection.executemany(
-                "INSERT INTO entries (payload) VALUES (?)", [(p,) for p in payloads]
-            )
+        """Queue `payloads` in one transaction; they are durable when this returns.
 
-    def claim(self, owner: str, limit: int, now: float | None = None) -> list[Entry]:
-        """Claim up to `limit` of the oldest entries nobody holds (or whose claim
-        ran out, or that `owner` already holds), oldest first."""
-        now = time.time() if now is None else now
-        with self._transaction() as connection:
-            rows = connection.execute(
-                "UPDATE entries SET claimed_by = ?, claimed_until = ? WHERE id IN ("
-                " SELECT id FROM entries"
-                " WHERE claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?"
-                " ORDER BY id LIMIT ?) RETURNING id, payload",
-                (owner, now + CLAIM_SECONDS, owner, now, limit),
-            ).fetchall()
-        return sorted((Entry(str(row[0]), bytes(row[1])) for row in rows), key=_numeric_id)
+        The threads of one process take turns here rather than in SQLite's
+        busy handler, which sleeps in steps of milliseconds."""
+        rows = [(payload,) for payload in payloads]
+        with self._append_lock, self._transaction() as connection:
+            connection.executemany("INSERT INTO entries (payload) VALUES (?)", rows)
 
-    def release(self, owner: str) -> None:
-        """Give up `owner`'s claims (a writer stopping before it stored them)."""
-        with self._transaction() as connection:
-            connection.execute(
-                "UPDATE entries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?",
-                (owner,),
-            )
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
 
-    def owners(self) -> list[str]:
-        """Writers holding claims now."""
+    def oldest(self, limit: int) -> list[Entry]:
+        """The `limit` oldest entries (for the writer)."""
         rows = self._connection().execute(
-            "SELECT DISTINCT claimed_by FROM entries WHERE claimed_by IS NOT NULL"
+            "SELECT id, payload FROM entries ORDER BY id LIMIT ?", (limit,)
         )
-        return [row[0] for row in rows]
+        return [Entry(str(row[0]), bytes(row[1])) for row in rows]
 
     def done(self, ids: Iterable[str]) -> None:
         """Remove entries that were stored."""
-        with self._transaction() as connection:
-            connection.executemany("DELETE FROM entries WHERE id = ?", [(int(i),) for i in ids])
+        rows = [(int(i),) for i in ids]
+        with self._append_lock, self._transaction() as connection:
+            connection.executemany("DELETE FROM entries WHERE id = ?", rows)
 
     def bury(self, entries: Sequence[tuple[Entry, str]]) -> None:
         """Move entries that cannot be stored to the dead letters, with their reason."""
@@ -147,7 +131,7 @@ class Inbox:
             )
 
     def waiting(self) -> int:
-        """Entries not stored yet, claimed or not."""
+        """Entries not stored yet."""
         return self._connection().execute("SELECT count(*) FROM entries").fetchone()[0]
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
@@ -182,6 +166,33 @@ class Inbox:
             self._local.connection = None
 
 
+class WriterLock:
+    """The right to drain an inbox: an exclusive `flock` on the file beside it,
+    released when `release()` is called or the process ends, however it ends."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.path = inbox.lock_path
+        self._descriptor: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock if nobody holds it; return whether this holder has it."""
+        if self._descriptor is not None:
+            return True
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return False
+        self._descriptor = descriptor
+        return True
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)  # closing the descriptor releases the lock
+            self._descriptor = None
+
+
 class _Transaction:
     """`BEGIN IMMEDIATE … COMMIT` on one connection, rolled back on error."""
 
@@ -194,10 +205,6 @@ class _Transaction:
 
     def __exit__(self, kind, _value, _traceback) -> None:  # type: ignore[no-untyped-def]
         self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
-
-
-def _numeric_id(entry: Entry) -> int:
-    return int(entry.id)
 
 
 def _id_filter(ids: Sequence[str] | None) -> tuple[str, tuple[int, ...]]:

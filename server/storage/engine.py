@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from functools import partial
@@ -17,6 +19,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 SQLITE_BEGIN = "vigie_sqlite_begin"
 """Execution option: `"immediate"` makes a SQLite transaction take the write lock first."""
+
+FILE_TURN_POLL = 0.001
+"""Seconds between two looks at the writers' file lock of a SQLite database."""
 
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
@@ -40,7 +45,8 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    turns = WriterTurns()
+    lock_path = None if not database or database == ":memory:" else f"{database}-writer.lock"
+    turns = WriterTurns(lock_path=lock_path)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", partial(_sqlite_begin, turns))
     event.listen(engine, "commit", partial(_sqlite_end, turns))
@@ -55,19 +61,35 @@ class WriterTurns:
     SQLite's own wait for a busy database polls (sleeps of up to 100 ms): a
     dashboard request waiting so could find the lock free only in the instant
     between two of the beacon writer's transactions, and wait for seconds.
-    Writers of this process queue here first; those of other processes still
-    meet in SQLite's busy wait. A writer that waited the whole busy timeout goes
-    on to SQLite anyway, so a transaction never ended cannot stop the others.
+    Writers of this process queue here first; then the turn holder takes a file
+    lock beside the database (`lock_path`) that the writers of every process
+    share, checked every millisecond, so that the dashboard's gunicorn workers
+    and the beacon writer of `vigie serve` alternate instead of one starving.
+    A writer that waited the whole busy timeout goes on to SQLite anyway, so a
+    transaction never ended cannot stop the others.
     """
 
-    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
+    def __init__(
+        self, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000, lock_path: str | None = None
+    ) -> None:
         self.timeout = timeout
+        self.lock_path = lock_path
         self._mutex = threading.Lock()
         self._held = False
         self._waiting: deque[threading.Event] = deque()
+        self._file: int | None = None
 
     def take(self) -> bool:
         """Wait for this process's turn to write; False if it never came in time."""
+        deadline = time.monotonic() + self.timeout
+        if not self._take_in_process():
+            return False
+        if self._take_file(deadline):
+            return True
+        self.give_back()
+        return False
+
+    def _take_in_process(self) -> bool:
         with self._mutex:
             if not self._held and not self._waiting:
                 self._held = True
@@ -82,11 +104,28 @@ class WriterTurns:
             self._waiting.remove(turn)
             return False
 
+    def _take_file(self, deadline: float) -> bool:
+        if self.lock_path is None:
+            return True
+        if self._file is None or self._file_pid != os.getpid():
+            self._file = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._file_pid = os.getpid()
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(FILE_TURN_POLL)
+
     def give_back(self) -> None:
         """End this writer's turn: the next one in line writes."""
+        if self._file is not None and self._file_pid == os.getpid():
+            fcntl.flock(self._file, fcntl.LOCK_UN)
         with self._mutex:
             if self._waiting:
-                self._waiting.popleft().set()  # handed over, still held
+                self._waiting.popleft().set()  # handed over
             else:
                 self._held = False
 

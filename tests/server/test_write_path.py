@@ -7,7 +7,8 @@ Real SQLite inbox files, a real Redis stream, both databases, and the real
 from __future__ import annotations
 
 import json
-import time
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from server.records import CollectedEvent, CompanyFacts, TrafficCountDelta, encode
 from server.sink.consumer import Consumer, store_and_close
 from server.sink.embedded import InboxSource, inbox_of
-from server.sink.inbox import CLAIM_SECONDS, Inbox
+from server.sink.inbox import Inbox
 from server.sink.stream import DEAD_LETTERS, FIELD, STREAM, append
 from server.storage import session_scope
 from server.storage.models import Event, TrafficCount
@@ -57,35 +58,57 @@ def stored(app, model=Event):
 
 
 def drain_inbox(app):
-    source = InboxSource(inbox_of(app), "test-writer")
-    with app.app_context():
-        return Consumer(source, store_and_close, batch_size=100).run(burst=True)
+    source = InboxSource(inbox_of(app))
+    try:
+        with app.app_context():
+            return Consumer(source, store_and_close, batch_size=100).run(burst=True)
+    finally:
+        source.release()
 
 
-def test_inbox_claims_hand_each_entry_to_one_writer_until_the_claim_runs_out(tmp_path):
+def test_one_writer_at_a_time_drains_an_inbox_and_a_dead_one_lets_go(tmp_path):
     inbox = Inbox(tmp_path / "inbox.sqlite")
     inbox.append([b"a", b"b", b"c"])
-    first = inbox.claim("w1", 2)
-    assert [e.payload for e in first] == [b"a", b"b"]
-    assert [e.payload for e in inbox.claim("w2", 10)] == [b"c"]
-    assert [e.payload for e in inbox.claim("w2", 10)] == [b"c"]  # its own claim again
-    assert [e.payload for e in inbox.claim("w3", 10)] == []
-    # w1 dies; once its claim has run out, another writer takes its entries.
-    later = time.time() + CLAIM_SECONDS + 1
-    assert sorted(e.payload for e in inbox.claim("w3", 10, now=later)) == [b"a", b"b", b"c"]
-    inbox.done([e.id for e in first])
+    first, second = InboxSource(inbox), InboxSource(inbox)
+    assert [e.payload for e in first.take(2)] == [b"a", b"b"]
+    assert second.take(10) == []  # the first one holds the inbox
+    first.done([e.id for e in first.take(2)])
     assert inbox.waiting() == 1
+    # A writer in another process is killed: the system releases its lock.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(inbox.lock_path)], stdout=subprocess.PIPE
+    )
+    first.release()
+    assert holder.stdout.readline().strip() == b"holding"
+    assert second.take(10) == []
+    holder.kill()
+    holder.wait()
+    assert [e.payload for e in second.take(10)] == [b"c"]
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+while True:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        break
+    except OSError:
+        time.sleep(0.01)
+print("holding", flush=True)
+time.sleep(60)
+"""
 
 
 def test_dead_letters_can_be_replayed_or_dropped(tmp_path):
     inbox = Inbox(tmp_path / "inbox.sqlite")
     inbox.append([b"one", b"two"])
-    entries = inbox.claim("w", 10)
+    entries = inbox.oldest(10)
     inbox.bury([(entries[0], "broken"), (entries[1], "broken too")])
     assert inbox.waiting() == 0 and inbox.dead_count() == 2
     assert [d.reason for d in inbox.dead_letters()] == ["broken", "broken too"]
     assert inbox.replay_dead([entries[0].id]) == 1
-    assert [e.payload for e in inbox.claim("w", 10)] == [b"one"]
+    assert [e.payload for e in inbox.oldest(10)] == [b"one"]
     assert inbox.drop_dead() == 1 and inbox.dead_count() == 0
 
 
