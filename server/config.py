@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "INGEST_WRITER": "thread",  # or "external": another process drains the inbox
     # Not environment settings: switches for tests and embedded tools.
     "JOBS_START_CRON": True,
+    "JOBS_MERGE_SECONDS": 2.0,  # in-process rescoring waits this long for more accounts
 }
 
 

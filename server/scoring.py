@@ -122,9 +122,12 @@ def _enqueue_rescore(account_ids: Sequence[int]) -> None:
     enqueue(rescore_accounts, *account_ids)
 
 
-@task(queue="score")
+@task(queue="score", merges_arguments=True)
 def rescore_accounts(*account_ids: int) -> int:
-    """Rescore the given accounts now; returns how many were scored."""
+    """Rescore the given accounts now; returns how many were scored.
+
+    Calls waiting to run in-process are merged: under a flood of beacons the
+    touched accounts are rescored together every few seconds, not per batch."""
     with session_scope() as session:
         return rescore(session, account_ids, utcnow())
 

@@ -48,7 +48,7 @@ try:  # resolved here: between fork and exec the child must not load anything
 except (OSError, AttributeError):  # not Linux: a killed parent leaves its child
     _prctl = None
 
-WRITER_NICENESS = 5
+WRITER_NICENESS = 10
 """How much lower than gunicorn's the writer's CPU priority is: when the cores
 are saturated, requests are answered first and the inbox takes up the slack."""
 

@@ -122,6 +122,7 @@ def make_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callabl
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "DATABASE_URL": database_url,
             "JOBS_RETRY_INTERVALS": [0, 0],
+            "JOBS_MERGE_SECONDS": 0,
             "TESTING": True,
             **settings,
         }

@@ -62,9 +62,12 @@ class _Scheduled:
 class InProcessRunner:
     """Run jobs in a daemon thread of this process, with retries."""
 
-    def __init__(self, app: Flask, retry_intervals: Sequence[float]) -> None:
+    def __init__(
+        self, app: Flask, retry_intervals: Sequence[float], merge_window: float = 0.0
+    ) -> None:
         self.app = app
         self.retry_intervals = tuple(retry_intervals)
+        self.merge_window = merge_window
         self.failures: deque[JobFailure] = deque(maxlen=RECENT_FAILURES_KEPT)
         self.completed = 0
         self._heap: list[_Scheduled] = []
@@ -74,8 +77,23 @@ class InProcessRunner:
         self._thread: threading.Thread | None = None
 
     def submit(self, call: JobCall) -> None:
-        """Queue `call` to run as soon as the thread is free."""
-        self._push(_Scheduled(time.monotonic(), next(self._seq), call))
+        """Queue `call` to run as soon as the thread is free.
+
+        A call of a job that merges its arguments (`@task(merges_arguments=True)`)
+        joins a call of the same job still waiting, if any (the union of their
+        ids, in order); else it waits `merge_window` seconds for others to join.
+        """
+        if getattr(call.func, "vigie_merges_arguments", False):
+            with self._cond:
+                for item in self._heap:
+                    if item.call.func is call.func and item.attempt == 1:
+                        merged = dict.fromkeys((*item.call.args, *call.args))
+                        item.call = JobCall(call.func, tuple(merged), call.queue)
+                        return
+            due = time.monotonic() + self.merge_window
+        else:
+            due = time.monotonic()
+        self._push(_Scheduled(due, next(self._seq), call))
 
     def drain(self, timeout: float = 60.0) -> bool:
         """Wait until no job is queued, running or waiting for a retry.

@@ -46,7 +46,7 @@ class Jobs:
         if app.config["REDIS_URL"]:
             self.redis = redis_connection(app.config["REDIS_URL"])
             self.rq = RedisQueueBackend(self.redis, intervals)
-        self.local = InProcessRunner(app, intervals)
+        self.local = InProcessRunner(app, intervals, app.config["JOBS_MERGE_SECONDS"])
 
     @property
     def mode(self) -> str:

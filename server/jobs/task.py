@@ -19,8 +19,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 ALLOWED_ARGUMENT_TYPES = (int, float, str, bool, type(None))
 
 
-def task(queue: str = DEFAULT_QUEUE) -> Callable[[F], F]:
+def task(queue: str = DEFAULT_QUEUE, merges_arguments: bool = False) -> Callable[[F], F]:
     """Declare the queue of a job function; the function itself is unchanged.
+
+    `merges_arguments`: the job takes any number of ids and calls waiting to
+    run may be merged into one with the union of their ids (the in-process
+    runner does so: see `InProcessRunner.submit`).
 
     :raise ValueError: for a queue Vigie does not run.
     """
@@ -29,6 +33,7 @@ def task(queue: str = DEFAULT_QUEUE) -> Callable[[F], F]:
 
     def mark(func: F) -> F:
         func.vigie_queue = queue  # type: ignore[attr-defined]
+        func.vigie_merges_arguments = merges_arguments  # type: ignore[attr-defined]
         return func
 
     return mark

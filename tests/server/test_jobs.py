@@ -8,7 +8,7 @@ from rq.registry import FailedJobRegistry
 
 from server.jobs import drain, enqueue, jobs_of
 from server.storage import get_session, session_scope
-from server.storage.models import Organisation
+from server.storage.models import Organisation, Outcome
 from tests.support.jobs import always_fail, chain, count_runs, fail_then_succeed, record_run
 
 SCALE_SETTINGS = {"SECRET_KEY": "test-secret"}
@@ -152,3 +152,19 @@ def test_job_arguments_must_be_plain_values(sqlite_app):
 def test_unknown_queue_is_refused(sqlite_app):
     with sqlite_app.app_context(), pytest.raises(ValueError, match="queue: 'fast'"):
         enqueue(record_run, 1, "x", queue="fast")
+
+
+def test_waiting_calls_of_a_merging_job_run_once_with_every_argument(make_app, db_url, org_id):
+    """Under a flood, rescoring of touched accounts runs once per window, not per batch."""
+    from sqlalchemy import select
+
+    from tests.support.jobs import record_labels
+
+    app = make_app(db_url, JOBS_MERGE_SECONDS=0.5)
+    with app.app_context():
+        for label in ("a", "b", "a", "c"):
+            enqueue(record_labels, org_id, label)
+        assert drain(timeout=10)
+        with session_scope() as session:
+            runs = session.scalars(select(Outcome.reason).where(Outcome.outcome == "merged")).all()
+    assert runs == ["a,b,c"]

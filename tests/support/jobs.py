@@ -47,3 +47,10 @@ def count_runs(session, org_id: int, label: str) -> int:  # type: ignore[no-unty
         .select_from(Outcome)
         .where(Outcome.org_id == org_id, Outcome.outcome == label)
     )
+
+
+@task(queue="score", merges_arguments=True)
+def record_labels(org_id: int, *labels: str) -> None:
+    """One outcome row per call, naming every label it was given."""
+    with session_scope() as session:
+        session.add(Outcome(org_id=org_id, outcome="merged", reason=",".join(labels)))
