@@ -6,7 +6,6 @@ from flask import Flask
 
 from server.jobs import jobs_of
 from server.sink import Sink
-from server.sink.batching import GroupWriter
 from server.sink.embedded import InboxSink, inbox_of, inbox_path, local_writer
 from server.sink.stream import RedisStreamSink
 
@@ -21,4 +20,4 @@ def choose_sink(app: Flask) -> Sink:
     redis = jobs_of(app).redis
     if redis is None:
         return local
-    return GroupWriter(RedisStreamSink(redis, fallback=local).store, "vigie-stream")
+    return RedisStreamSink(redis, fallback=local)
