@@ -1,8 +1,7 @@
 """Scale mode: accepted records go to a Redis Stream that `vigie ingest` drains.
 
-The collector appends records to `STREAM`; the XADDs of concurrent requests of
-one process go out together in one pipelined round trip (`GroupWriter`). The
-consumers of the group `GROUP` read batches and remove an entry (XACK) only
+The collector appends each record to `STREAM` with one XADD (a record of
+several goes out in one pipelined round trip). The consumers of the group `GROUP` read batches and remove an entry (XACK) only
 after the batch that holds it is committed: a consumer killed mid-batch leaves
 its entries pending, and another one (or itself, restarted) claims them after
 `CLAIM_IDLE_MS`. Storage skips event ids it already has and counts carry a
