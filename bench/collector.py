@@ -1,6 +1,6 @@
 """Collector throughput against a bare Flask endpoint, under the same gunicorn.
 
-Starts, one after the other, on loopback:
+Starts, one after the other and for `--rounds` rounds, on loopback:
   * `bench/bare_app.py`: Flask answering 204 to `POST /e`, under gunicorn;
   * Vigie embedded: `vigie serve` (gunicorn, the inbox file, one writer), SQLite;
   * Vigie scale mode: the same gunicorn on `server:create_app()` with Redis and
@@ -236,6 +236,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3, help="Bare, embedded, scale; repeated.")
     parser.add_argument("--ingest-events", type=int, default=40_000)
     parser.add_argument("--skip-scale", action="store_true", help="Embedded mode only.")
     args = parser.parse_args()
@@ -266,23 +267,48 @@ def main() -> None:
         f"{args.connections} connections, {args.seconds} s each; {os.cpu_count()} cores\n"
     )
     bare_app = "bench.bare_app:create_app()"
-    bare = measure(
-        "bare Flask (204)", lambda port: gunicorn_command(bare_app, port, args), {}, args, script
-    )
     sqlite_url = f"sqlite:///{work / 'bench.db'}"
     prepare_database(sqlite_url)
-    embedded = measure(
-        "Vigie embedded (serve)",
-        lambda port: serve_command(port, args),
-        {**common, "VIGIE_DATABASE_URL": sqlite_url},
-        args,
-        script,
-    )
-    report("embedded", embedded, bare, count_events(sqlite_url))
-
+    runs: dict[str, list[dict[str, float]]] = {"bare": [], "embedded": [], "scale": []}
+    with postgres_schema() as scale_url:
+        prepare_database(scale_url)
+        scale_env = {**common, "VIGIE_DATABASE_URL": scale_url, "VIGIE_REDIS_URL": REDIS}
+        for number in range(1, args.rounds + 1):
+            print(f"round {number}")
+            runs["bare"].append(
+                measure(
+                    "  bare Flask (204)",
+                    lambda port: gunicorn_command(bare_app, port, args),
+                    {},
+                    args,
+                    script,
+                )
+            )
+            runs["embedded"].append(
+                measure(
+                    "  Vigie embedded (serve)",
+                    lambda port: serve_command(port, args),
+                    {**common, "VIGIE_DATABASE_URL": sqlite_url},
+                    args,
+                    script,
+                )
+            )
+            if not args.skip_scale:
+                runs["scale"].append(
+                    measure(
+                        "  Vigie scale (Redis)",
+                        lambda port: gunicorn_command("server:create_app()", port, args),
+                        scale_env,
+                        args,
+                        script,
+                    )
+                )
+        print()
+        report("embedded", runs["embedded"], runs["bare"], count_events(sqlite_url))
+        if not args.skip_scale:
+            drain_stream(scale_env)
+            report("scale", runs["scale"], runs["bare"], count_events(scale_url))
     if not args.skip_scale:
-        with postgres_schema() as url:
-            scale_mode(args, script, {**common, "VIGIE_DATABASE_URL": url}, bare)
         with postgres_schema() as url:
             ingest_rates(args, {**common, "VIGIE_DATABASE_URL": url})
     shutil.rmtree(work, ignore_errors=True)
@@ -306,13 +332,7 @@ class postgres_schema:
         self.admin.dispose()
 
 
-def scale_mode(args, script, env, bare) -> None:
-    prepare_database(env["VIGIE_DATABASE_URL"])
-    env = {**env, "VIGIE_REDIS_URL": REDIS}
-    app = "server:create_app()"
-    result = measure(
-        "Vigie scale (Redis)", lambda port: gunicorn_command(app, port, args), env, args, script
-    )
+def drain_stream(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "-m", "server", "ingest", "--burst", "--block-ms", "100"],
         env={**os.environ, **env},
@@ -320,15 +340,22 @@ def scale_mode(args, script, env, bare) -> None:
         capture_output=True,
         check=True,
     )
-    report("scale", result, bare, count_events(env["VIGIE_DATABASE_URL"]))
 
 
-def report(name: str, result: dict[str, float], bare: dict[str, float], stored: int) -> None:
-    accepted = result["accepted"]
+def report(
+    name: str, runs: list[dict[str, float]], bare: list[dict[str, float]], stored: int
+) -> None:
+    """Totals over the rounds: the ratio of all requests served in the same time
+    (the bare endpoint swings from run to run on a shared machine), the worst p99."""
+    accepted = sum(run["accepted"] for run in runs)
+    ratio = sum(run["requests"] for run in runs) / sum(run["requests"] for run in bare)
+    worst = max(run["p99_ms"] for run in runs)
+    per_round = ", ".join(
+        f"{run['requests'] / b['requests']:.2f}" for run, b in zip(runs, bare, strict=True)
+    )
     print(
-        f"  {name}: ratio to bare {result['rps'] / bare['rps']:.2f} x, "
-        f"p99 {result['p99_ms']:.1f} ms, accepted {accepted:,}, stored {stored:,}, "
-        f"lost {max(0, accepted - stored):,}\n"
+        f"{name}: ratio to bare {ratio:.2f} x (rounds {per_round}), worst p99 {worst:.1f} ms, "
+        f"accepted {accepted:,}, stored {stored:,}, lost {max(0, accepted - stored):,}"
     )
 
 

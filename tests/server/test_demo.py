@@ -392,6 +392,8 @@ def test_demo_command_builds_then_serves_and_reuses_on_the_next_run(tmp_path):
     assert f"Vigie demo on http://127.0.0.1:{port}/" in served.stdout
     assert f"sign in as {DEMO_ADMIN} with password " in served.stdout
     assert 'data-site="' in served.stdout
+    output = served.stdout + served.stderr
+    assert "Booting worker" in output and "development server" not in output  # gunicorn
     password = printed_password(served.stdout)
     port = free_port()
     with serving([*VIGIE, "demo", "--port", str(port)], port, env, ready="/readyz") as again:
