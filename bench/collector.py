@@ -218,16 +218,36 @@ def measure(name: str, command, env: dict[str, str], args, script) -> dict[str, 
     env = {**env, "GUNICORN_CMD_ARGS": f"--access-logfile {access_log}"}
     process = start_server(command(port), port, env)
     try:
+        cpu_before = tree_cpu_seconds(process.pid)
         result = run_wrk(port, args, script)
+        result["cpu_ms"] = (tree_cpu_seconds(process.pid) - cpu_before) * 1000
     finally:
         process.terminate()
         process.wait(timeout=120)
     result["accepted"] = sum(1 for line in access_log.open() if '" 202 ' in line)
+    cpu_per_request = result["cpu_ms"] / max(1, result["requests"])
     print(
         f"{name:<24} {result['rps']:>9,.0f} req/s   p99 {result['p99_ms']:>7.2f} ms   "
-        f"requests {result['requests']:,}   non-2xx {result['non2xx']:,}"
+        f"requests {result['requests']:,}   non-2xx {result['non2xx']:,}   "
+        f"CPU {cpu_per_request:.2f} ms/request"
     )
     return result
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of `pid` and every process under it, now."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue  # ended meanwhile
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        pending.extend(int(child) for child in children)
+    return total
 
 
 def main() -> None:
@@ -350,12 +370,15 @@ def report(
     accepted = sum(run["accepted"] for run in runs)
     ratio = sum(run["requests"] for run in runs) / sum(run["requests"] for run in bare)
     worst = max(run["p99_ms"] for run in runs)
+    cpu = sum(run["cpu_ms"] for run in runs) / sum(run["requests"] for run in runs)
+    bare_cpu = sum(run["cpu_ms"] for run in bare) / sum(run["requests"] for run in bare)
     per_round = ", ".join(
         f"{run['requests'] / b['requests']:.2f}" for run, b in zip(runs, bare, strict=True)
     )
     print(
         f"{name}: ratio to bare {ratio:.2f} x (rounds {per_round}), worst p99 {worst:.1f} ms, "
-        f"accepted {accepted:,}, stored {stored:,}, lost {max(0, accepted - stored):,}"
+        f"accepted {accepted:,}, stored {stored:,}, lost {max(0, accepted - stored):,}; "
+        f"server CPU {cpu:.2f} ms per request against {bare_cpu:.2f} bare ({bare_cpu / cpu:.2f} x)"
     )
 
 

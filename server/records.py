@@ -8,7 +8,7 @@ and no user agent, so they may go to Redis and be logged without harm.
 
 from __future__ import annotations
 
-import uuid
+import os
 from datetime import date, datetime
 from typing import Any
 
@@ -52,7 +52,12 @@ class CollectedEvent(msgspec.Struct, frozen=True, tag="event", tag_field="record
 
 def new_receipt() -> str:
     """A count's unique id, made where it is counted."""
-    return uuid.uuid4().hex
+    return new_id()
+
+
+def new_id() -> str:
+    """128 random bits in hex, the shape of a uuid4's hex without building one."""
+    return os.urandom(16).hex()
 
 
 class TrafficCountDelta(msgspec.Struct, frozen=True, tag="count", tag_field="record"):

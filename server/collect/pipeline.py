@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from server.collect.anonymise import (
 )
 from server.collect.beacon import Beacon
 from server.collect.sites import SiteInfo
-from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
+from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta, new_id
 from server.storage import begin_write
 from server.storage.salts import salt_for
 
@@ -95,7 +94,7 @@ class Collector:
             return self._count(site, now, operator.value)
         visitor = self.visitor(site, ip, user_agent, now)
         return CollectedEvent(
-            event_id=uuid.uuid4().hex,
+            event_id=new_id(),
             site_id=site.id,
             org_id=site.org_id,
             occurred_at=now,
