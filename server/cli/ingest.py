@@ -27,10 +27,10 @@ from server.cli.context import (
 )
 from server.jobs import jobs_of
 from server.records import CollectedEvent, decode
-from server.sink.consumer import BATCH_SIZE, Consumer, ConsumerStats, Source, store_and_close
+from server.sink.consumer import Consumer, ConsumerStats, Source, store_and_close
 from server.sink.embedded import InboxSource, inbox_of
 from server.sink.inbox import DeadLetter
-from server.sink.stream import BLOCK_MS, CLAIM_IDLE_MS, StreamSource
+from server.sink.stream import BATCH_SIZE, BLOCK_MS, CLAIM_IDLE_MS, StreamSource
 
 
 @click.command()

@@ -33,7 +33,8 @@ from server.storage.ingest import IngestResult
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-"""Entries stored per transaction at most."""
+"""Entries stored per transaction at most by the embedded writer: on SQLite a
+batch holds the write lock, which a dashboard form may be waiting for."""
 
 RETRY_PAUSE = 1.0
 """Seconds to wait after the database refused a batch for a passing reason."""
