@@ -11,12 +11,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.records import CollectedEvent, CompanyFacts, TrafficCountDelta, encode
+from server.records import TrafficCountDelta, encode
 from server.sink.stream import DEAD_LETTERS, FIELD, GROUP, STREAM, StreamSource
 from server.storage import session_scope
 from server.storage.models import Account, Event, TrafficCount, Visit
 from server.storage.types import utcnow
-from tests.support.collector import ACME_IP, SITE_KEY, consume_stream, pageview, send
+from tests.support.collector import (
+    ACME_IP,
+    SITE_KEY,
+    company_pageview,
+    consume_stream,
+    pageview,
+    send,
+)
 from tests.support.factories import make_site
 from tests.support.processes import VIGIE
 
@@ -44,20 +51,12 @@ def fill_stream(app, redis_conn, count, bots=0, visitors=13):
     mixed in; returns (org id, site id)."""
     ids = make_site(app)
     now = utcnow()
-    company = CompanyFacts(key="acme.fr", name="Acme", domain="acme.fr")
     records = [
-        CollectedEvent(
-            event_id=f"ev{number:06d}",
-            site_id=ids[1],
-            org_id=ids[0],
+        company_pageview(
+            *ids,
+            number,
             occurred_at=now - timedelta(milliseconds=10 * (count - number)),
-            type="pageview",
-            path=f"/p{number % 7}",
             visitor_hash=f"v{number % visitors}",
-            connection_class="business",
-            device_class="desktop",
-            browser_family="Chrome",
-            company=company,
         )
         for number in range(count)
     ]

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from server.records import CollectedEvent, CompanyFacts, TrafficCountDelta, encode
+from server.records import TrafficCountDelta, encode
 from server.sink.consumer import Consumer, store_and_close
 from server.sink.embedded import InboxSource, inbox_of
 from server.sink.inbox import Inbox
@@ -23,33 +22,13 @@ from server.storage import session_scope
 from server.storage.models import Event, TrafficCount
 from server.storage.types import utcnow
 from tests.support.cli import cli_for
-from tests.support.collector import ACME_IP, consume_stream, pageview
+from tests.support.collector import ACME_IP, company_pageview, consume_stream, pageview
 from tests.support.factories import make_site
-
-COMPANY = CompanyFacts(key="acme.fr", name="Acme", domain="acme.fr")
-
-
-def event(org_id, site_id, number, **fields):
-    values = dict(
-        event_id=f"ev{number:06d}",
-        site_id=site_id,
-        org_id=org_id,
-        occurred_at=utcnow() - timedelta(seconds=1000 - number),
-        type="pageview",
-        path=f"/p{number % 7}",
-        visitor_hash=f"v{number % 5}",
-        connection_class="business",
-        device_class="desktop",
-        browser_family="Chrome",
-        company=COMPANY,
-    )
-    values.update(fields)
-    return CollectedEvent(**values)
 
 
 def poison(org_id, site_id, number):
     """A record no database stores: its account belongs to no organisation."""
-    return event(org_id + 1000, site_id, number)
+    return company_pageview(org_id + 1000, site_id, number)
 
 
 def stored(app, model=Event):
@@ -114,7 +93,7 @@ def test_dead_letters_can_be_replayed_or_dropped(tmp_path):
 
 def test_a_poison_record_in_the_inbox_goes_to_dead_letters_and_the_rest_is_stored(app):
     org_id, site_id = make_site(app)
-    records = [event(org_id, site_id, n) for n in range(40)]
+    records = [company_pageview(org_id, site_id, n) for n in range(40)]
     records[17] = poison(org_id, site_id, 17)
     records.append(TrafficCountDelta(site_id=site_id, day=utcnow().date(), kind="bot"))
     inbox_of(app).append([encode(r) for r in records])
@@ -150,8 +129,8 @@ def test_postgresql_refuses_a_nul_and_only_that_entry_is_buried(
 ):
     app = make_app(postgres_schema_url, REDIS_URL=redis_url, SECRET_KEY="s")
     org_id, site_id = make_site(app, "nulsite", organisation="Refuses a NUL")
-    records = [event(org_id, site_id, n) for n in range(30)]
-    records[11] = event(org_id, site_id, 11, path="/pricing\x00")
+    records = [company_pageview(org_id, site_id, n) for n in range(30)]
+    records[11] = company_pageview(org_id, site_id, 11, path="/pricing\x00")
     records[12] = poison(org_id, site_id, 12)
     append(redis_conn, [encode(r) for r in records])
     stats = consume_stream(app, redis_conn, batch=30)
@@ -163,7 +142,7 @@ def test_postgresql_refuses_a_nul_and_only_that_entry_is_buried(
 
 def test_the_stream_is_trimmed_once_every_entry_is_acknowledged(app, redis_url, redis_conn):
     org_id, site_id = make_site(app)
-    append(redis_conn, [encode(event(org_id, site_id, n)) for n in range(600)])
+    append(redis_conn, [encode(company_pageview(org_id, site_id, n)) for n in range(600)])
     assert redis_conn.xlen(STREAM) == 600
     consume_stream(app, redis_conn, batch=100)
     assert stored(app) == 600
@@ -174,7 +153,7 @@ def test_entries_not_yet_acknowledged_are_not_trimmed(app, redis_url, redis_conn
     from server.sink.stream import GROUP, StreamSource
 
     org_id, site_id = make_site(app)
-    append(redis_conn, [encode(event(org_id, site_id, n)) for n in range(10)])
+    append(redis_conn, [encode(company_pageview(org_id, site_id, n)) for n in range(10)])
     source = StreamSource(redis_conn, "slow")
     taken = source.take(4)
     source.trim()
@@ -210,7 +189,7 @@ def test_a_stream_entry_without_a_record_field_is_buried(app, redis_url, redis_s
     redis_conn = redis_stream_clean
     org_id, site_id = make_site(app)
     redis_conn.xadd(STREAM, {b"other": b"x"})
-    append(redis_conn, [encode(event(org_id, site_id, 1))])
+    append(redis_conn, [encode(company_pageview(org_id, site_id, 1))])
     stats = consume_stream(app, redis_conn)
     assert (stats.stored, stats.dead) == (1, 1)
     [(_, fields)] = redis_conn.xrange(DEAD_LETTERS)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+from server.records import CollectedEvent, CompanyFacts
 from server.sink.consumer import Consumer, store_and_close
 from server.sink.embedded import wait_stored
 from server.sink.stream import StreamSource
+from server.storage.types import utcnow
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -41,3 +44,26 @@ def consume_stream(app, redis_conn, name="c1", claim_idle_ms=0, batch=100):
     source = StreamSource(redis_conn, name, block_ms=50, claim_idle_ms=claim_idle_ms)
     with app.app_context():
         return Consumer(source, store_and_close, batch_size=batch).run(burst=True)
+
+
+ACME = CompanyFacts(key="acme.fr", name="Acme", domain="acme.fr")
+
+
+def company_pageview(org_id, site_id, number, **fields):
+    """The `number`th stored-ready pageview of Acme's visitors, as the collector
+    would hand it to a sink; `fields` override any of its values."""
+    values = dict(
+        event_id=f"ev{number:06d}",
+        site_id=site_id,
+        org_id=org_id,
+        occurred_at=utcnow() - timedelta(seconds=1000 - number),
+        type="pageview",
+        path=f"/p{number % 7}",
+        visitor_hash=f"v{number % 5}",
+        connection_class="business",
+        device_class="desktop",
+        browser_family="Chrome",
+        company=ACME,
+    )
+    values.update(fields)
+    return CollectedEvent(**values)
