@@ -48,11 +48,12 @@ PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 
 from enrich.companydb import build_company_db, read_networks  # noqa: E402
-from server.records import CollectedEvent, CompanyFacts, TrafficCountDelta, encode  # noqa: E402
+from server.records import CompanyFacts, TrafficCountDelta, encode  # noqa: E402
 from server.sink.stream import STREAM, append  # noqa: E402
 from server.storage.engine import build_engine  # noqa: E402
 from server.storage.migrate import upgrade  # noqa: E402
 from server.storage.models import Event, Organisation, Site  # noqa: E402
+from tests.support.collector import company_pageview  # noqa: E402
 
 SITE_KEY = "benchsitekey"
 POSTGRES = os.environ.get(
@@ -393,17 +394,14 @@ def fill_stream(connection: redis.Redis, org_id: int, site_id: int, count: int, 
             record = TrafficCountDelta(site_id=site_id, day=start.date(), kind="bot")
         else:
             events += 1
-            record = CollectedEvent(
+            record = company_pageview(
+                org_id,
+                site_id,
+                number,
                 event_id=f"{tag}{number:08d}",
-                site_id=site_id,
-                org_id=org_id,
                 occurred_at=start + timedelta(milliseconds=number * 50),
-                type="pageview",
                 path=f"/p{number % 50}",
                 visitor_hash=f"{tag}v{number % 2000}",
-                connection_class="business",
-                device_class="desktop",
-                browser_family="Chrome",
                 company=company,
             )
         payloads.append(encode(record))
