@@ -18,7 +18,7 @@ from server.collect.agents import AgentClassifier
 from server.collect.parts import EXTENSION, CollectParts
 from server.collect.pipeline import Collector, SaltCache
 from server.collect.sites import SiteCache
-from server.collect.views import RATE_LIMIT_EXTENSION, bp
+from server.collect.views import bp
 from server.config import ConfigError
 from server.limits import ProcessRateLimit, limiter, skip_for_blueprint
 from server.resolution import resolver
@@ -39,9 +39,8 @@ def init_app(app: Flask) -> None:
         sites=SiteCache(sessions),
         pipeline=Collector(AgentClassifier(), resolver(app), SaltCache(sessions)),
         sink=choose_sink(app),
-        limiter=limits,
+        rate_limit=beacon_rate_limit(app),
     )
-    app.extensions[RATE_LIMIT_EXTENSION] = beacon_rate_limit(app)
     app.extensions["csrf"].exempt(bp)
     app.register_blueprint(bp)
     session.init_app(app, bp.name)

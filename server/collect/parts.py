@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_limiter import Limiter
 
 from server.collect.pipeline import Collector
 from server.collect.sites import SiteCache
+from server.limits import ProcessRateLimit
 from server.sink import Sink
 
 EXTENSION = "vigie.collect"
@@ -19,7 +19,7 @@ class CollectParts:
     sites: SiteCache
     pipeline: Collector
     sink: Sink
-    limiter: Limiter
+    rate_limit: ProcessRateLimit  # beacons per client, in this process
 
 
 def collect_parts() -> CollectParts:

@@ -25,7 +25,7 @@ from server.collect.beacon import (
 from server.collect.client import client_address
 from server.collect.parts import CollectParts, collect_parts
 from server.collect.sites import SiteInfo
-from server.limits import ProcessRateLimit, rate_limit_key
+from server.limits import rate_limit_key
 from server.sink import SinkError
 from server.storage.types import utcnow
 
@@ -37,8 +37,6 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 """A transparent 1×1 GIF."""
 
 CORS_MAX_AGE = "86400"
-
-RATE_LIMIT_EXTENSION = "vigie.collect.rate_limit"
 
 
 def error(status: int, field: str, reason: str) -> Response:
@@ -54,7 +52,7 @@ def accepted() -> Response:
 @bp.before_request
 def within_rate_limit() -> Response | None:
     """Past the client's beacon rate: 429 (the pixel still answers its GIF, silently)."""
-    rate: ProcessRateLimit = current_app.extensions[RATE_LIMIT_EXTENSION]
+    rate = collect_parts().rate_limit
     if rate.allows(rate_limit_key()):
         return None
     if request.endpoint == "collect.pixel":

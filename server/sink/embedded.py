@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 
 from server.records import Record, encode
 from server.sink import SinkError
-from server.sink.consumer import Consumer, ConsumerStats, store_and_close
+from server.sink.consumer import BATCH_SIZE, Consumer, ConsumerStats, store_and_close
 from server.sink.inbox import DeadLetter, Entry, Inbox, WriterLock
 
 log = logging.getLogger(__name__)
@@ -126,10 +126,10 @@ class InboxSource:
 class InboxWriter:
     """The ingest loop on the app's inbox, in a thread of this process."""
 
-    def __init__(self, app: Flask, batch_size: int | None = None) -> None:
+    def __init__(self, app: Flask, batch_size: int = BATCH_SIZE) -> None:
         self.app = app
         self.source = InboxSource(inbox_of(app))
-        self.consumer = Consumer(self.source, store_and_close, **_batch(batch_size))
+        self.consumer = Consumer(self.source, store_and_close, batch_size=batch_size)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -140,7 +140,9 @@ class InboxWriter:
                 self._thread.start()
 
     def wake(self) -> None:
-        self.start()
+        """Tell the writer records are waiting (called per beacon: no lock once running)."""
+        if self._thread is None or not self._thread.is_alive():
+            self.start()
         self.source.wake.set()
 
     def stop(self, timeout: float = 30.0) -> ConsumerStats:
@@ -166,10 +168,6 @@ class InboxWriter:
                     time.sleep(1.0)
 
 
-def _batch(size: int | None) -> dict[str, int]:
-    return {} if size is None else {"batch_size": size}
-
-
 def local_writer(app: Flask) -> InboxWriter | None:
     """This process's writer thread, unless another process writes (`external`)."""
     if app.config.get("INGEST_WRITER", "thread") != "thread":
@@ -178,17 +176,3 @@ def local_writer(app: Flask) -> InboxWriter | None:
     if writer is None:
         writer = app.extensions.setdefault(WRITER_EXTENSION, InboxWriter(app))
     return writer
-
-
-def wait_stored(app: Flask, timeout: float = 30.0) -> bool:
-    """Wait until the inbox is empty (every accepted record stored or buried)."""
-    inbox = inbox_of(app)
-    deadline = time.monotonic() + timeout
-    writer = local_writer(app)
-    while inbox.waiting():
-        if time.monotonic() > deadline:
-            return False
-        if writer is not None:
-            writer.wake()
-        time.sleep(0.005)
-    return True

@@ -78,6 +78,7 @@ class WriterTurns:
         self._held = False
         self._waiting: deque[threading.Event] = deque()
         self._file: int | None = None
+        self._file_pid = 0  # the process that opened `_file` (a fork must open its own)
 
     def take(self) -> bool:
         """Wait for this process's turn to write; False if it never came in time."""

@@ -11,11 +11,19 @@ from sqlalchemy import func, select
 
 from server.config import ConfigError
 from server.jobs import drain
-from server.sink.embedded import wait_stored
 from server.storage import session_scope
 from server.storage.models import Account, Event, Organisation, TrafficCount, Visit
 from tests.support.cli import cli_for
-from tests.support.collector import ACME_IP, AWS_IP, CHROME, ORANGE_IP, SITE_KEY, pageview, send
+from tests.support.collector import (
+    ACME_IP,
+    AWS_IP,
+    CHROME,
+    ORANGE_IP,
+    SITE_KEY,
+    pageview,
+    send,
+    wait_stored,
+)
 
 
 def rows(app, model):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 from server.records import CollectedEvent, CompanyFacts
 from server.sink.consumer import Consumer, store_and_close
-from server.sink.embedded import wait_stored
+from server.sink.embedded import inbox_of, local_writer
 from server.sink.stream import StreamSource
 from server.storage.types import utcnow
 
@@ -19,6 +20,20 @@ ACME_IP = "81.2.69.77"
 ORANGE_IP = "90.12.34.56"
 AWS_IP = "52.1.2.3"
 SITE_KEY = "acmesitekey1"
+
+
+def wait_stored(app, timeout=30.0):
+    """Wait until the app's inbox is empty: every accepted record stored or buried."""
+    inbox = inbox_of(app)
+    deadline = time.monotonic() + timeout
+    writer = local_writer(app)
+    while inbox.waiting():
+        if time.monotonic() > deadline:
+            return False
+        if writer is not None:
+            writer.wake()
+        time.sleep(0.005)  # polling interval of a wait, not a test delay
+    return True
 
 
 def send(app, body, ip=ACME_IP, user_agent=CHROME, headers=None, raw=None):
