@@ -76,6 +76,10 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # A disabled user cannot sign in and their open sessions end; the row stays
+    # so the audit log and sales feedback keep naming them.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 
@@ -391,3 +395,24 @@ class ScoringModel(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("org_id", "version"),)
+
+
+class AuditEntry(Base):
+    """One admin change (or sign-in attempt) in an organisation, for the audit log page.
+
+    The actor is kept twice: the user id while the user exists, and a label
+    (their e-mail, or "cli") that survives the user's deletion. No IP address.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(320))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_audit_entries_org_at", "org_id", "at"),)
