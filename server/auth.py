@@ -38,10 +38,13 @@ class SignedInUser(UserMixin):
     email: str
     role: str
     locale: str | None
+    must_change_password: bool = False
 
     @classmethod
     def of(cls, user: User) -> SignedInUser:
-        return cls(user.id, user.org_id, user.email, user.role, user.locale)
+        return cls(
+            user.id, user.org_id, user.email, user.role, user.locale, user.must_change_password
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -57,13 +60,15 @@ def init_app(app: Flask) -> None:
 
 def _load_user(user_id: str) -> SignedInUser | None:
     user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return SignedInUser.of(user) if user is not None else None
+    # A disabled user's session ends on their next request.
+    return SignedInUser.of(user) if user is not None and not user.disabled else None
 
 
 def authenticate(email: str, password: str) -> SignedInUser | None:
-    """The user with this e-mail and password, else None (same answer for both)."""
+    """The user with this e-mail and password, else None (same answer for both,
+    and for a disabled user)."""
     user = find_user(get_session(), email)
-    if user is None or not password_matches(user.password_hash, password):
+    if user is None or user.disabled or not password_matches(user.password_hash, password):
         return None
     user.last_login_at = utcnow()
     get_session().commit()

@@ -80,6 +80,9 @@ class User(Base):
     # so the audit log and sales feedback keep naming them.
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_at: Mapped[datetime | None]
+    # Set when an admin generated the password (a one-time password shown to
+    # them once): the user must choose their own before using the dashboard.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 

@@ -1,4 +1,4 @@
-"""audit log and disabled users
+"""audit log, disabled users, one-time passwords
 
 Revision ID: 0011
 Revises: 0010
@@ -36,10 +36,12 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('disabled', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('disabled_at', server.storage.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('must_change_password')
         batch_op.drop_column('disabled_at')
         batch_op.drop_column('disabled')
 
