@@ -20,6 +20,7 @@ from server import (
     collect,
     health,
     i18n,
+    ids,
     jobs,
     limits,
     openapi,
@@ -45,6 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get(INSTANCE_PATH_VARIABLE)
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, overrides)
+    ids.init_app(app)
     configure_logging()
     storage.init_app(app)
     resolution.init_app(app)

@@ -55,7 +55,7 @@ def accounts() -> Response:
     )
 
 
-@bp.get("/accounts/<int:account_id>")
+@bp.get("/accounts/<id:account_id>")
 @token_or_login_required
 def account(account_id: int) -> Response:
     detail = account_detail(get_session(), current_org_id(), account_id)

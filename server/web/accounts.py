@@ -64,7 +64,7 @@ def _distinct(org_id: int, column):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/accounts/<int:account_id>")
+@bp.route("/accounts/<id:account_id>")
 @login_required
 def account(account_id: int) -> str:
     session = get_session()
@@ -83,7 +83,7 @@ def account(account_id: int) -> str:
     )
 
 
-@bp.route("/accounts/<int:account_id>/outcome", methods=["POST"])
+@bp.route("/accounts/<id:account_id>/outcome", methods=["POST"])
 @login_required
 def record_outcome(account_id: int) -> Response:
     """Sales feedback: accepted, rejected (with a reason), won or lost."""
@@ -110,7 +110,7 @@ def record_outcome(account_id: int) -> Response:
     return redirect(url_for("web.account", account_id=account_id))
 
 
-@bp.route("/accounts/<int:account_id>/enrich", methods=["POST"])
+@bp.route("/accounts/<id:account_id>/enrich", methods=["POST"])
 @login_required
 def reenrich(account_id: int) -> Response:
     row = _own_account(account_id)

@@ -99,7 +99,7 @@ def sites_page(form: SiteForm, errors: dict[str, str]) -> str:
     )
 
 
-@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@bp.route("/sites/<id(bits=32):site_id>/edit", methods=["GET", "POST"])
 @login_required
 @admin_required
 def edit_site(site_id: int) -> str | Response:
@@ -145,7 +145,7 @@ def edit_site(site_id: int) -> str | Response:
     )
 
 
-@bp.route("/sites/<int:site_id>/delete", methods=["GET", "POST"])
+@bp.route("/sites/<id(bits=32):site_id>/delete", methods=["GET", "POST"])
 @login_required
 @admin_required
 def remove_site(site_id: int) -> str | Response:
@@ -182,7 +182,7 @@ def remove_site(site_id: int) -> str | Response:
     )
 
 
-@bp.route("/sites/<int:site_id>/status")
+@bp.route("/sites/<id(bits=32):site_id>/status")
 @login_required
 def site_status(site_id: int) -> Response:
     """Whether the site's snippet has sent anything yet (polled by the sites page)."""

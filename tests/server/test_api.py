@@ -224,6 +224,17 @@ def test_another_organisations_account_is_never_shown(api, world):
     assert "Foreign Corp" not in api("/api/accounts.csv").get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "account_id",
+    ["9223372036854775807", "9223372036854775808", "99999999999999999999", "0", "abc", "-1"],
+)
+def test_ids_the_database_cannot_hold_answer_the_json_404(api, account_id):
+    """Past 2^63 - 1, zero, signs and letters: the API's JSON 404, never a 500."""
+    response = api(f"/api/accounts/{account_id}")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json" and response.get_json()["error"]
+
+
 def test_account_detail(api, world):
     """Firmographics, score and why, history, visits with their pages, feedback, contacts."""
     response = api(f"/api/accounts/{world.ids['Hot Corp']}")

@@ -127,6 +127,29 @@ def test_api_errors_stay_json(member, method, path, status):
     assert set(answer.get_json()) == {"error"} and answer.get_json()["error"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/accounts/9223372036854775807"),
+        ("GET", "/accounts/9223372036854775808"),
+        ("GET", "/accounts/0"),
+        ("POST", "/accounts/9223372036854775808/outcome"),
+        ("POST", "/accounts/99999999999999999999/enrich"),
+        ("GET", "/sites/9223372036854775808/status"),
+        ("GET", "/sites/2147483647/status"),
+        ("GET", "/sites/2147483648/status"),
+        ("GET", "/sites/18446744073709551616/edit"),
+    ],
+)
+def test_ids_the_database_cannot_hold_are_not_found(member, method, path):
+    """Ids past their column's range (2^63 - 1, or 2^31 - 1 for sites) and 0
+    answer 404 like a missing row, never a 500."""
+    answer = member.open(path, method=method)
+    assert answer.status_code == 404
+    if answer.mimetype == "text/html":
+        assert 'data-status="404"' in answer.get_data(as_text=True)
+
+
 def test_api_unknown_url_is_json_without_a_session_too(failing_app):
     answer = failing_app.test_client().get("/api/nope", headers={"Authorization": "Bearer x"})
     assert answer.status_code == 404 and answer.get_json()["error"]
