@@ -18,6 +18,8 @@ from flask import Flask
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from server.outbound import allowed_entries
+
 ENV_PREFIX = "VIGIE"
 
 DEFAULT_RETENTION_DAYS = 395
@@ -43,6 +45,13 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": None,  # where users reach the dashboard: links in alerts
     "INBOX_PATH": None,  # the embedded queue file; default: in the instance folder
     "INGEST_WRITER": "thread",  # or "external": another process drains the inbox
+    "OUTBOUND_ALLOW": "",  # CIDRs and host names outgoing requests may reach although private
+    "SESSION_COOKIE_SECURE": None,  # unset: Secure when PUBLIC_URL is https (server/auth.py)
+    "PASSWORD_MIN_LENGTH": 10,
+    "PASSWORD_MIN_SCORE": 3,  # zxcvbn's 0-4 guessability score (server/passwords.py)
+    "LOGIN_FREE_FAILURES": 5,  # wrong passwords per e-mail before sign-ins wait
+    "LOGIN_FIRST_DELAY": 1,  # seconds; doubled at each further failure
+    "LOGIN_MAX_DELAY": 900,  # seconds
     # Not environment settings: switches for tests and embedded tools.
     "JOBS_START_CRON": True,
     "JOBS_MERGE_SECONDS": 2.0,  # in-process rescoring waits this long for more accounts
@@ -81,6 +90,18 @@ def _normalise(app: Flask) -> None:
     config["RETENTION_DAYS"] = positive_int("RETENTION_DAYS", config["RETENTION_DAYS"])
     config["SCORING_MODEL"] = optional_file("SCORING_MODEL", config["SCORING_MODEL"])
     config["PUBLIC_URL"] = public_url(config["PUBLIC_URL"])
+    config["OUTBOUND_ALLOW"] = outbound_allow(config["OUTBOUND_ALLOW"])
+    config["SESSION_COOKIE_SECURE"] = optional_bool(
+        "SESSION_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"]
+    )
+    config["PASSWORD_MIN_LENGTH"] = positive_int(
+        "PASSWORD_MIN_LENGTH", config["PASSWORD_MIN_LENGTH"]
+    )
+    config["PASSWORD_MIN_SCORE"] = int_between(
+        "PASSWORD_MIN_SCORE", config["PASSWORD_MIN_SCORE"], 0, 4
+    )
+    for name in ("LOGIN_FREE_FAILURES", "LOGIN_FIRST_DELAY", "LOGIN_MAX_DELAY"):
+        config[name] = non_negative_int(name, config[name])
     config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], config["REDIS_URL"], app.instance_path)
 
 
@@ -92,6 +113,14 @@ def public_url(value: Any) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("PUBLIC_URL", f"not an http(s) URL: {_shown(value)}")
     return str(value).strip().rstrip("/")
+
+
+def outbound_allow(value: Any) -> list[str]:
+    """The operator's exceptions to the outbound rules (`server/outbound.py`)."""
+    try:
+        return allowed_entries(value)
+    except ValueError as error:
+        raise ConfigError("OUTBOUND_ALLOW", str(error)) from None
 
 
 def database_url(value: Any, instance_path: str) -> str:
@@ -157,6 +186,23 @@ def optional_file(name: str, value: Any) -> str | None:
     return str(value)
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def optional_bool(name: str, value: Any) -> bool | None:
+    """Return a yes/no setting as a bool (`true`/`false`, `1`/`0`, `yes`/`no`,
+    `on`/`off`), or None when it is unset."""
+    if value is None or isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word == "":
+        return None
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ConfigError(name, f"must be true or false, got {_shown(value)}")
+
+
 def non_negative_int(name: str, value: Any) -> int:
     """Return `value` as an int ≥ 0."""
     number = _int(name, value)
@@ -170,6 +216,14 @@ def positive_int(name: str, value: Any) -> int:
     number = _int(name, value)
     if number < 1:
         raise ConfigError(name, f"must be 1 or more, got {number}")
+    return number
+
+
+def int_between(name: str, value: Any, low: int, high: int) -> int:
+    """Return `value` as an int from `low` to `high`."""
+    number = _int(name, value)
+    if not low <= number <= high:
+        raise ConfigError(name, f"must be from {low} to {high}, got {number}")
     return number
 
 

@@ -16,6 +16,7 @@ from server.cli.context import (
     fail_cleanly,
     load_app,
 )
+from server.passwords import check_new_password
 from server.snippet import script_tag
 from server.storage import session_scope, storage
 from server.storage.migrate import upgrade
@@ -33,7 +34,6 @@ from server.storage.tenancy import (
     list_users,
 )
 from server.validation import (
-    check_password,
     normalise_domains,
     normalise_email,
     normalise_name,
@@ -48,13 +48,17 @@ password_stdin = click.option(
 )
 
 
-def read_password(from_stdin: bool, field: str = "password") -> str:
-    """The new user's password, from stdin or an interactive prompt (typed twice)."""
+def read_password(from_stdin: bool, email: str, organisation: str) -> str:
+    """The new password of the user with `email` in `organisation`, from stdin or
+    an interactive prompt (typed twice), once the password policy accepts it.
+
+    :raise InvalidInput: with the reason the policy refuses it.
+    """
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return check_password(password, field)
+    return check_new_password(password, email, organisation)
 
 
 @click.command()
@@ -104,7 +108,7 @@ def init_organisation(name: str, admin_email: str | None, password_stdin: bool) 
         email = normalise_email(admin_email, "--admin")
         if find_user(session, email) is not None:
             raise CommandError(f"--admin: {email} is already a user of another organisation")
-        password = read_password(password_stdin)
+        password = read_password(password_stdin, email, name)
         organisation = create_organisation(session, name)
         create_user(session, organisation, email, password, role="admin")
     click.echo(f'Organisation "{name}" created with admin {email}.')
@@ -129,7 +133,8 @@ def users_add(org_name: str, role: str, email: str, password_stdin: bool) -> Non
         address = normalise_email(email)
         if find_user(session, address) is not None:
             raise CommandError(f"email: {address} is already a user")
-        create_user(session, organisation, address, read_password(password_stdin), role)
+        password = read_password(password_stdin, address, organisation.name)
+        create_user(session, organisation, address, password, role)
         org = organisation.name
     click.echo(f'User {address} ({role}) added to "{org}".')
 
