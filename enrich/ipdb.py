@@ -12,6 +12,9 @@ Each download goes to a temporary file beside its target, is checked (checksum,
 complete archive, opens as a MaxMind DB of the expected type), and only then
 replaces the target with an atomic rename, so a failure keeps the old file and
 running resolvers switch over on their next reload check.
+
+The session is the caller's: Vigie hands in a guarded one (`enrich.outbound`),
+so a mirror URL cannot point the download at a private address.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import maxminddb
 import requests
 
 from enrich.files import temporary_beside
+from enrich.outbound import OutboundRefused
 
 MAXMIND_URL = "https://download.maxmind.com"
 DBIP_URL = "https://download.db-ip.com"
@@ -224,6 +228,8 @@ def _get(
 ) -> requests.Response:
     try:
         response = session.get(url, auth=auth, timeout=timeout, stream=stream)
+    except OutboundRefused as refusal:
+        raise DownloadError(f"{_shown(url)}: refused: {refusal.reason.value}") from None
     except requests.RequestException as error:
         raise DownloadError(f"{_shown(url)}: {type(error).__name__}") from None
     if response.status_code in (401, 403):

@@ -5,6 +5,10 @@ maps Vigie's fields to dotted paths in the JSON answer. Calls are spaced by a
 rate limit, time out, and are retried with exponential backoff on timeouts,
 connection errors and 5xx, and after the delay a 429's `Retry-After` asks for.
 A 404 means "unknown company"; other 4xx and malformed JSON are not retried.
+
+Requests go through the guarded session it is given (`enrich.outbound`; by
+default one that allows no private address): a URL or a redirect towards a
+forbidden address is refused at once and not retried.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from urllib.parse import quote
 
 import requests
 
+from enrich.outbound import GuardedSession, OutboundRefused
 from enrich.providers import Contact, Firmographics, ProviderError, Query
 
 
@@ -79,7 +84,7 @@ class HttpJsonProvider:
     def __init__(self, config: HttpProviderConfig, session: requests.Session | None = None) -> None:
         self.config = config
         self.name = config.name
-        self.session = session or requests.Session()
+        self.session = session or GuardedSession()
         self.limiter = RateLimiter(config.rate_limit)
 
     def lookup(self, query: Query) -> Firmographics | None:
@@ -117,6 +122,8 @@ class HttpJsonProvider:
                 response = self.session.get(
                     url, headers=self._headers(), timeout=self.config.timeout
                 )
+            except OutboundRefused as refusal:
+                raise ProviderError(self.name, f"refused: {refusal}", retryable=False) from None
             except requests.Timeout:
                 problem = f"no answer within {self.config.timeout:g}s"
             except requests.ConnectionError as error:

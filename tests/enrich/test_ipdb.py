@@ -10,9 +10,9 @@ import tarfile
 from datetime import date
 
 import pytest
-import requests
 
 from enrich.ipdb import dbip_downloads, fetch, maxmind_downloads
+from enrich.outbound import GuardedSession, OutboundPolicy
 from enrich.resolver import Resolver
 from tests.support.httpserver import Answer, ScriptedServer
 from tests.support.mmdb import write_mmdb
@@ -56,6 +56,11 @@ def publish(server, archive: bytes) -> None:
     server.on(ASN_PATH + ".sha256", checksum_answer(archive))
 
 
+def loopback_session() -> GuardedSession:
+    """The guarded client, allowed to reach the fake server on loopback."""
+    return GuardedSession(OutboundPolicy.parse("127.0.0.1"))
+
+
 @pytest.fixture
 def server():
     with ScriptedServer() as running:
@@ -71,7 +76,7 @@ def test_geolite_download_with_basic_auth_and_checksum(server, tmp_path):
     archive = tar_gz(asn_database(tmp_path, "First Org"))
     publish(server, archive)
     download = geolite(server, tmp_path)
-    outcome = fetch(download, requests.Session())
+    outcome = fetch(download, loopback_session())
     assert outcome.status == "updated", outcome.detail
     assert Resolver([download.target]).resolve("193.0.0.1").asn_organisation == "First Org"
     expected = "Basic " + base64.b64encode(b"12345:s3cret").decode()
@@ -82,8 +87,8 @@ def test_unchanged_checksum_is_not_downloaded_again(server, tmp_path):
     archive = tar_gz(asn_database(tmp_path, "First Org"))
     publish(server, archive)
     download = geolite(server, tmp_path)
-    fetch(download, requests.Session())
-    outcome = fetch(download, requests.Session())
+    fetch(download, loopback_session())
+    outcome = fetch(download, loopback_session())
     assert outcome.status == "current"
     assert server.hits(ASN_PATH) == 1
 
@@ -92,12 +97,12 @@ def test_wrong_checksum_keeps_the_old_file(server, tmp_path):
     old = tar_gz(asn_database(tmp_path, "Old Org"))
     publish(server, old)
     download = geolite(server, tmp_path)
-    assert fetch(download, requests.Session()).status == "updated"
+    assert fetch(download, loopback_session()).status == "updated"
     resolver = Resolver([download.target], reload_check_seconds=0)
     new = tar_gz(asn_database(tmp_path, "New Org"))
     server.on(ASN_PATH, Answer(raw=new))
     server.on(ASN_PATH + ".sha256", checksum_answer(b"something else"))
-    outcome = fetch(download, requests.Session())
+    outcome = fetch(download, loopback_session())
     assert outcome.status == "failed" and "checksum mismatch" in outcome.detail
     assert resolver.resolve("193.0.0.1").asn_organisation == "Old Org"
     assert sorted(p.name for p in download.target.parent.iterdir()) == [
@@ -110,11 +115,11 @@ def test_truncated_download_keeps_the_old_file(server, tmp_path):
     old = tar_gz(asn_database(tmp_path, "Old Org"))
     publish(server, old)
     download = geolite(server, tmp_path)
-    fetch(download, requests.Session())
+    fetch(download, loopback_session())
     new = tar_gz(asn_database(tmp_path, "New Org"))
     server.on(ASN_PATH, Answer(raw=new[:200], headers={"Content-Length": str(len(new))}))
     server.on(ASN_PATH + ".sha256", checksum_answer(new))
-    outcome = fetch(download, requests.Session())
+    outcome = fetch(download, loopback_session())
     assert outcome.status == "failed"
     assert "truncated" in outcome.detail or "interrupted" in outcome.detail
     assert Resolver([download.target]).resolve("193.0.0.1").asn_organisation == "Old Org"
@@ -124,18 +129,18 @@ def test_new_file_reaches_a_running_resolver(server, tmp_path):
     first = tar_gz(asn_database(tmp_path, "Old Org"))
     publish(server, first)
     download = geolite(server, tmp_path)
-    fetch(download, requests.Session())
+    fetch(download, loopback_session())
     resolver = Resolver([download.target], reload_check_seconds=0)
     assert resolver.resolve("193.0.0.1").asn_organisation == "Old Org"
     second = tar_gz(asn_database(tmp_path, "New Org"))
     publish(server, second)
-    assert fetch(download, requests.Session()).status == "updated"
+    assert fetch(download, loopback_session()).status == "updated"
     assert resolver.resolve("193.0.0.1").asn_organisation == "New Org"
 
 
 def test_refused_licence_key_is_explained(server, tmp_path):
     server.on(ASN_PATH + ".sha256", Answer(401))
-    outcome = fetch(geolite(server, tmp_path), requests.Session())
+    outcome = fetch(geolite(server, tmp_path), loopback_session())
     assert outcome.status == "failed"
     assert "refused (401); check the account id and licence key" in outcome.detail
     assert "s3cret" not in outcome.detail
@@ -144,7 +149,7 @@ def test_refused_licence_key_is_explained(server, tmp_path):
 def test_archive_of_the_wrong_type_is_refused(server, tmp_path):
     archive = tar_gz(asn_database(tmp_path, "X", database_type="GeoLite2-City"))
     publish(server, archive)
-    outcome = fetch(geolite(server, tmp_path), requests.Session())
+    outcome = fetch(geolite(server, tmp_path), loopback_session())
     assert outcome.status == "failed" and "expected 'GeoLite2-ASN'" in outcome.detail
 
 
@@ -154,7 +159,7 @@ def test_dbip_monthly_file_and_fallback_to_last_month(server, tmp_path):
     )
     server.on("/free/dbip-asn-lite-2026-10.mmdb.gz", Answer(raw=gzip.compress(database)))
     [download] = dbip_downloads(["asn"], date(2026, 11, 1), tmp_path / "db", server.url)
-    outcome = fetch(download, requests.Session())
+    outcome = fetch(download, loopback_session())
     assert outcome.status == "updated", outcome.detail
     assert server.hits("/free/dbip-asn-lite-2026-11.mmdb.gz") == 1  # not out yet: 404
     assert Resolver([download.target]).resolve("193.0.0.1").asn_organisation == "DBIP Org"
@@ -167,10 +172,10 @@ def test_dbip_corrupt_gzip_keeps_the_old_file(server, tmp_path):
     packed = gzip.compress(database)
     server.on("/free/dbip-asn-lite-2026-10.mmdb.gz", Answer(raw=packed))
     [download] = dbip_downloads(["asn"], date(2026, 10, 5), tmp_path / "db", server.url)
-    assert fetch(download, requests.Session()).status == "updated"
+    assert fetch(download, loopback_session()).status == "updated"
     [later] = dbip_downloads(["asn"], date(2026, 11, 5), tmp_path / "db", server.url)
     server.on("/free/dbip-asn-lite-2026-11.mmdb.gz", Answer(raw=packed[:-12] + b"\0" * 12))
-    outcome = fetch(later, requests.Session())
+    outcome = fetch(later, loopback_session())
     assert outcome.status == "failed" and "damaged archive" in outcome.detail
     assert Resolver([later.target]).resolve("193.0.0.1").asn_organisation == "DBIP Org"
 
@@ -181,6 +186,16 @@ def test_dbip_month_already_in_place_is_not_fetched_again(server, tmp_path):
     )
     server.on("/free/dbip-asn-lite-2026-11.mmdb.gz", Answer(raw=gzip.compress(database)))
     [download] = dbip_downloads(["asn"], date(2026, 11, 5), tmp_path / "db", server.url)
-    assert fetch(download, requests.Session()).status == "updated"
-    assert fetch(download, requests.Session()).status == "current"
+    assert fetch(download, loopback_session()).status == "updated"
+    assert fetch(download, loopback_session()).status == "current"
     assert server.hits("/free/dbip-asn-lite-2026-11.mmdb.gz") == 1
+
+
+def test_a_mirror_on_a_private_address_is_refused_and_the_old_file_kept(server, tmp_path):
+    """Without an exception for loopback, nothing is fetched and the outcome says why."""
+    publish(server, tar_gz(asn_database(tmp_path, "Org")))
+    [download] = maxmind_downloads(["GeoLite2-ASN"], "1", "key", tmp_path / "db", server.url)
+    outcome = fetch(download, GuardedSession())
+    assert outcome.status == "failed"
+    assert "refused: a loopback address" in outcome.detail
+    assert server.requests == [] and not download.target.exists()

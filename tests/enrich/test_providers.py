@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from enrich.outbound import GuardedSession, OutboundPolicy
 from enrich.providers import Firmographics, ProviderError, Query
 from enrich.providers.http import HttpJsonProvider, HttpProviderConfig, dig, retry_after
 from enrich.providers.localfile import LocalFileProvider
@@ -48,7 +49,8 @@ def provider(server, **settings):
         "rate_limit": 1000,
         **settings,
     }
-    return HttpJsonProvider(HttpProviderConfig(**config))
+    loopback = GuardedSession(OutboundPolicy.parse("127.0.0.1"))  # the fake API's address
+    return HttpJsonProvider(HttpProviderConfig(**config), loopback)
 
 
 def test_http_answer_is_mapped_to_firmographics(server):
