@@ -12,6 +12,8 @@ Providers are chosen per organisation in `organisations.settings["enrichment"]`:
 
 Providers listed first win when two give the same field. A provider's failure
 is recorded in `enrichments` with its message; the account keeps its data.
+URLs an answer carries that are not http(s) links are dropped before anything
+is kept (`enrich.links`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from enrich.contacts import decision_makers
+from enrich.links import with_web_links
 from enrich.providers import FIRMOGRAPHIC_FIELDS, Firmographics, Provider, ProviderError, Query
 from enrich.providers.http import HttpJsonProvider, HttpProviderConfig
 from enrich.providers.localfile import LocalFileProvider
@@ -94,6 +97,8 @@ def enrich(
             state.status, state.last_error = "error", str(error)
             errors.append(error)
             continue
+        if answer:  # a provider's links are shown on the dashboard: http(s) only
+            answer = with_web_links(answer)
         state.status = "ok" if answer else "not_found"
         state.last_error = None
         state.last_success_at = now
