@@ -127,7 +127,17 @@ def invalid_input(error: InvalidInput) -> Response:
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
-    return error_response(error.code or 500, error.description or error.name)
+    return http_error_response(error)
+
+
+def http_error_response(error: HTTPException, message: str | None = None) -> Response:
+    """`error` as a JSON error (its description, or `message`), keeping the
+    headers it carries: `Allow` of a 405, `Retry-After` of a 429…"""
+    response = error_response(error.code or 500, message or error.description or error.name)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def error_response(status: int, message: str, **extra: str) -> Response:

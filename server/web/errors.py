@@ -3,9 +3,11 @@
 One app-level handler answers every HTTP error that no blueprint handled
 itself. The collector (`collect`) and the API (`api`) keep their own JSON
 handlers, which Flask asks first because they are registered on their
-blueprints; an unknown URL under `/api/` matches no blueprint, so it is
-answered here in the API's JSON shape. Other codes (400, 401, 405, 429…)
-keep the answer they had.
+blueprints. A URL that matches no route (an unknown path, an id out of range,
+a method not allowed) belongs to no blueprint, so it is answered here: in the
+API's JSON shape under `/api/`, in the collector's (`request: <reason>`) on
+its JSON endpoint, as a page elsewhere. Other codes of the dashboard (400,
+401, 405, 429…) keep the answer they had.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from server.api import bp as api_bp
-from server.api import error_response
+from server.api import http_error_response
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +39,22 @@ PAGES = {
 }
 """Title and explanation of each error with a page of its own."""
 
+COLLECTOR_JSON_PATHS = frozenset({"/e"})
+"""The collector's endpoints that answer JSON (the pixel answers an image)."""
+
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
 
 
 def http_error(error: HTTPException) -> Response | HTTPException:
-    """JSON under `/api/`, a styled page for 403/404/500, else the error as it was."""
+    """JSON under `/api/` and on the collector, a styled page for 403/404/500,
+    else the error as it was."""
     code = error.code or 500
     if _is_api_path(request.path):
-        return error_response(code, error.description or error.name)
+        return http_error_response(error)
+    if request.path in COLLECTOR_JSON_PATHS:
+        return http_error_response(error, f"request: {error.name.lower()}")
     if code not in PAGES:
         return error
     return error_page(code)

@@ -29,6 +29,7 @@ def failing_app(app):
 
     app.add_url_rule("/test-forbidden", "test_forbidden", forbidden)
     app.add_url_rule("/test-broken", "test_broken", broken)
+    app.add_url_rule("/api/test-broken", "test_api_broken", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production, not re-raise
     return app
 
@@ -150,6 +151,20 @@ def test_ids_the_database_cannot_hold_are_not_found(member, method, path):
         assert 'data-status="404"' in answer.get_data(as_text=True)
 
 
+def test_api_method_not_allowed_names_the_allowed_ones(member):
+    answer = member.post("/api/accounts")
+    assert answer.status_code == 405 and answer.mimetype == "application/json"
+    assert "GET" in answer.headers["Allow"]
+
+
+def test_api_500_is_json_without_any_detail_of_the_failure(failing_app):
+    answer = failing_app.test_client().get("/api/test-broken")
+    assert answer.status_code == 500 and answer.mimetype == "application/json"
+    assert answer.get_json()["error"]
+    for detail in (SECRET, "RuntimeError", "Traceback"):
+        assert detail not in answer.get_data(as_text=True)
+
+
 def test_api_unknown_url_is_json_without_a_session_too(failing_app):
     answer = failing_app.test_client().get("/api/nope", headers={"Authorization": "Bearer x"})
     assert answer.status_code == 404 and answer.get_json()["error"]
@@ -162,7 +177,9 @@ def test_collector_answers_are_untouched(failing_app, world):
     )
     assert unknown_site.status_code == 403
     assert unknown_site.get_json()["error"].startswith("site")
-    assert client.get("/e").status_code == 405
+    wrong_method = client.get("/e")
+    assert wrong_method.status_code == 405 and "POST" in wrong_method.headers["Allow"]
+    assert wrong_method.get_json() == {"error": "request: method not allowed"}
     assert client.get("/p.gif").mimetype == "image/gif"
 
 
