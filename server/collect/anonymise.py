@@ -6,7 +6,9 @@
 * Query strings are dropped except `utm_*` (kept apart) and the site's
   allow-list; fragments are dropped except hash routes (`#/…`).
 * E-mail and IP addresses are redacted from the path, kept query values,
-  title, referrer and props.
+  title, referrer and props; a referrer whose host is an IP address keeps
+  `REFERRER_IP_HOST` as its host (read as a browser reads it, so
+  `http://3232235796/` is refused rather than kept as a name).
 
 Then every text fits where it is stored: what percent-decoding reveals (the
 page path, UTM values, the referrer's path) is refused like the beacon's own
@@ -32,6 +34,7 @@ from server.collect.beacon import (
     MAX_PROP_LENGTH,
     check_host,
     check_text,
+    read_checked_url,
 )
 from server.logs import redact_addresses
 from server.storage.models import Event, Visit
@@ -41,6 +44,10 @@ VISITOR_HASH_BYTES = 16
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 REDACTED_EMAIL = "[email]"
+REFERRER_IP_HOST = "(IP address)"
+"""The referrer host stored for a referrer whose host is an IP address: the
+address may be a visitor's own (a home router, a printer's page), so it is
+never stored, not even in events and visits' `referrer_host`."""
 
 PATH_LENGTH = min(Event.path.type.length, Visit.entry_path.type.length)
 TITLE_LENGTH = Event.title.type.length
@@ -114,22 +121,21 @@ def clean_page_url(url: str, allowlist: frozenset[str]) -> CleanUrl:
 
 
 def clean_referrer(url: str | None) -> tuple[str | None, str | None]:
-    """The referrer's host and path (no query, no fragment).
+    """The referrer's host and path (no query, no fragment); a host that is an
+    IP address is stored as `REFERRER_IP_HOST`.
 
-    :raise BeaconError: `referrer` for a control character once decoded, or a
-        host longer than a DNS name.
+    :raise BeaconError: `referrer` for a URL the beacon would refuse (see
+        `read_checked_url`), a control character once decoded, or a host
+        longer than a DNS name.
     """
     if not url:
         return None, None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None, None
-    check_host("referrer", host)
-    path = unquote(parts.path)
+    referrer = read_checked_url("referrer", url)
+    check_host("referrer", referrer.host)
+    path = unquote(referrer.parts.path)
     check_text("referrer", path)
-    return (host or None), fit(redact(path) or "/", REFERRER_PATH_LENGTH)
+    host = REFERRER_IP_HOST if referrer.ip_literal else referrer.host
+    return host, fit(redact(path) or "/", REFERRER_PATH_LENGTH)
 
 
 def clean_props(props: Mapping[str, Any] | None) -> dict[str, Any]:

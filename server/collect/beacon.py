@@ -12,6 +12,10 @@ C1 and lone surrogates, which PostgreSQL's UTF-8 cannot hold. `check_text` is
 the one rule; `server.collect.anonymise` applies it again to what only
 percent-decoding reveals (the page path, UTM values, the referrer's path).
 
+URLs (`url`, `referrer`) are read as a browser reads them: one with a user
+name or password, a backslash before its path, or a host that browsers read
+otherwise than Python is refused (`server.collect.urls`).
+
 A referrer whose host is longer than a DNS name can be (253 characters) is
 refused (`referrer: host too long`) rather than dropped: no browser sends one,
 so the beacon is forged and not worth keeping.
@@ -21,9 +25,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 import msgspec
+
+from server.collect.urls import ReadUrl, UrlError, read_url
 
 MAX_BODY_BYTES = 8 * 1024
 """Largest beacon body accepted; more answers 413."""
@@ -166,14 +171,18 @@ def _check_prop(key: str, value: object) -> None:
 
 def _check_url(field: str, value: str) -> None:
     check_text(field, value)
+    check_host(field, read_checked_url(field, value).host)
+
+
+def read_checked_url(field: str, value: str) -> ReadUrl:
+    """`value` read as a browser would (`server.collect.urls`).
+
+    :raise BeaconError: naming `field`, for a URL `read_url` refuses.
+    """
     try:
-        parts = urlsplit(value)
-        host = parts.hostname
-    except ValueError:
-        raise BeaconError(field, "not a valid URL") from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise BeaconError(field, "must be an absolute http(s) URL")
-    check_host(field, host)
+        return read_url(value)
+    except UrlError as problem:
+        raise BeaconError(field, problem.reason) from None
 
 
 def check_host(field: str, host: str | None) -> None:

@@ -11,12 +11,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from enrich.classify import NetworkList, parse_entries
+from server.collect.urls import UrlError, read_url
 from server.storage.models import Site
 
 SITE_CACHE_SECONDS = 30.0
@@ -40,9 +40,12 @@ class SiteInfo:
         return host_within(host, self.domains)
 
     def owns_url(self, url: str | None) -> bool:
+        """Whether `url` is a page (or origin) of this site, its host read as a
+        browser reads it: a URL Python and browsers would read otherwise
+        (`server.collect.urls`) belongs to no site."""
         try:
-            return bool(url) and self.owns_host(urlsplit(url).hostname)
-        except ValueError:
+            return bool(url) and self.owns_host(read_url(url).host)
+        except UrlError:
             return False
 
 
@@ -79,8 +82,8 @@ class SiteCache:
     def any_owns_origin(self, origin: str | None) -> bool:
         """Whether some site accepts events from `origin` (CORS preflight has no body)."""
         try:
-            host = urlsplit(origin or "").hostname
-        except ValueError:
+            host = read_url(origin or "").host
+        except UrlError:
             return False
         return any(site.owns_host(host) for site in self._current().values())
 
