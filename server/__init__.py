@@ -26,6 +26,7 @@ from server import (
     openapi,
     resolution,
     scoring,
+    security_headers,
     storage,
     tracker,
     web,
@@ -54,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     scoring.init_app(app)
     limits.init_app(app)
     auth.init_app(app)
+    security_headers.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(health.bp)
     collect.init_app(app)

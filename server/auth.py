@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, g, jsonify, request
+from flask import Config, Flask, abort, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -48,7 +48,7 @@ class SignedInUser(UserMixin):
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    protect_cookies(app.config)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     login = LoginManager(app)
     login.login_view = "web.login"
@@ -56,6 +56,24 @@ def init_app(app: Flask) -> None:
     login.session_protection = "strong"
     login.user_loader(_load_user)
     CSRFProtect(app)
+
+
+def protect_cookies(config: Config) -> None:
+    """Keep the session cookie, and Flask-Login's remember-me one, from scripts
+    (HttpOnly) and from other sites' forms (SameSite=Lax), and on https only
+    (Secure) when the dashboard is served over it.
+
+    Secure follows `VIGIE_SESSION_COOKIE_SECURE` when it is set, else whether
+    `VIGIE_PUBLIC_URL` is https. Set outright: Flask and Flask-Login define
+    these keys, so defaults given with `setdefault` would never apply.
+    """
+    secure = config.get("SESSION_COOKIE_SECURE")
+    if secure is None:
+        secure = str(config.get("PUBLIC_URL") or "").startswith("https://")
+    for cookie in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
+        config[f"{cookie}_HTTPONLY"] = True
+        config[f"{cookie}_SAMESITE"] = "Lax"
+        config[f"{cookie}_SECURE"] = bool(secure)
 
 
 def _load_user(user_id: str) -> SignedInUser | None:

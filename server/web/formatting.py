@@ -1,4 +1,5 @@
-"""What templates use to show values: dates, labels, and small inline SVG charts."""
+"""What templates use to show values: dates, labels, links from outside sources,
+and small inline SVG charts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from enrich.links import web_url
 from server.accounts.reasons import describe, signed
 from server.i18n import datetime_with_zone
 
@@ -44,6 +46,7 @@ def init_app(app: Flask) -> None:
         format_date(value, "short") if value else "—"
     )
     app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
+    app.jinja_env.filters["outside_link"] = outside_link
     app.jinja_env.globals["describe_reason"] = describe
     app.jinja_env.globals["signed_points"] = signed
     app.jinja_env.globals["enrichment_state"] = lambda s: ENRICHMENT_STATES.get(s, s)
@@ -56,6 +59,16 @@ def init_app(app: Flask) -> None:
 
 def datetime_short(value: datetime | None) -> str:
     return datetime_with_zone(value) if value else "—"
+
+
+def outside_link(url: str | None, label: str | None = None) -> Markup:
+    """A URL from an outside source (a provider, a contact, a beacon) as a link
+    showing `label` (else the URL), only when it is an http(s) URL with a host;
+    anything else (`javascript:`, `data:`, markup) is shown as plain text."""
+    href = web_url(url)
+    if href is None:
+        return escape(url or "")
+    return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(href, label or href)
 
 
 def sparkline(values: Sequence[float], width: int = 90, height: int = 22) -> Markup:
