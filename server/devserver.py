@@ -1,5 +1,5 @@
 """`vigie serve` and `vigie demo`: Werkzeug's threaded server, without client
-addresses in its log.
+addresses nor query strings in its log.
 
 Production runs gunicorn (`server/gunicorn_conf.py`); this is for one machine.
 In embedded mode the periodic jobs run on a thread of this process.
@@ -12,6 +12,7 @@ no other process can take the port in between.
 from __future__ import annotations
 
 import errno
+import re
 import socket
 
 from flask import Flask
@@ -25,11 +26,22 @@ SUGGESTED_PORTS = 20
 """How many ports after a busy one are tried for a free one to suggest."""
 
 
+_QUERY = re.compile(r"\?[^\s\"'\x1b]*")
+"""A query string in a logged request line, up to the space, quote or colour code after it."""
+
+
 class AnonymousRequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler, logging `-` where it would log the client address."""
+    """Werkzeug's handler, logging `-` where it would log the client address,
+    and request targets without their query string (the pixel's `url=` and
+    `ref=` may carry an e-mail address the collector only redacts later)."""
 
     def address_string(self) -> str:
         return "-"
+
+    def log(self, type: str, message: str, *args: object) -> None:
+        # Request lines (also bad ones, quoted in error messages) all pass here.
+        text = message % args if args else message
+        super().log(type, "%s", _QUERY.sub("", text))
 
 
 class PortInUse(InvalidInput):

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -61,13 +62,14 @@ def served_database(make_app, tmp_path, mmdb, sqlite_template):
     return url, env
 
 
-def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """`vigie serve` with its output in a file (a pipe nobody reads would fill up
-    with the access log and stall the server)."""
+def start_serve(env: dict[str, str], dev: bool = False) -> tuple[subprocess.Popen, str]:
+    """`vigie serve` (`--dev`: Werkzeug's server) with its output in a file (a
+    pipe nobody reads would fill up with the access log and stall the server)."""
     port = free_port()
     log = open(Path(env["VIGIE_INSTANCE_PATH"]).with_name(f"serve-{port}.log"), "w+")  # noqa: SIM115
+    server = ["--dev"] if dev else ["--workers", "2", "--threads", "4"]
     process = subprocess.Popen(
-        [*VIGIE, "serve", "--port", str(port), "--workers", "2", "--threads", "4"],
+        [*VIGIE, "serve", "--port", str(port), *server],
         env={**os.environ, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -202,3 +204,46 @@ def test_events_accepted_before_a_kill_are_stored_at_the_next_start(served_datab
     finally:
         stop(again)
     assert count(url, Event) == flood.accepted
+
+
+E_MAIL = "someone@example.com"
+
+
+def pixel_query() -> str:
+    """The `<noscript>` pixel's query, with an e-mail address in the page URL and its own."""
+    page = f"https://shop.example/welcome?u={E_MAIL}"
+    fields = {"site": SITE_KEY, "url": page, "ref": "https://www.google.com/"}
+    return urllib.parse.urlencode(fields) + "&u=someone%40example.com"
+
+
+def send_malformed_request_line(base: str, target: str) -> None:
+    """A request line with one word too many: servers log it as an error, whole."""
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(f"GET {target} HTTP/1.1 extra\r\nHost: {host}\r\n\r\n".encode())
+        connection.recv(4096)
+
+
+@pytest.mark.parametrize("dev", [False, True], ids=["gunicorn", "werkzeug"])
+def test_request_log_has_no_query_string_nor_client_address(served_database, dev):
+    """The pixel's query (an e-mail address in it) and the client's address never reach the log."""
+    url, env = served_database
+    process, base = start_serve(env, dev=dev)
+    try:
+        headers = {"User-Agent": CHROME, "X-Forwarded-For": ACME_IP}
+        request = urllib.request.Request(f"{base}/p.gif?{pixel_query()}", headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200 and response.read().startswith(b"GIF")
+        send_malformed_request_line(base, f"/p.gif?{pixel_query()}")
+        deadline = time.monotonic() + 30
+        while count(url, Event) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the writer stores the pixel's page view
+    finally:
+        stop(process)
+    output = output_of(process)
+    request_lines = [line for line in output.splitlines() if "/p.gif" in line]
+    assert any("GET /p.gif" in line for line in request_lines), output[-3000:]
+    assert "someone" not in output and "example.com" not in output and "%40" not in output
+    assert ACME_IP not in output
+    assert not [line for line in request_lines if "?" in line or "127.0.0.1" in line]
+    assert count(url, Event) == 1
