@@ -5,7 +5,9 @@
     /accounts, /accounts/<id> the hot list and an account's story
     /sites                    sites, their snippet and a live "last event" check
     /model                    the scoring model: edit, validate, preview, save
-    /settings                 alert webhook, language
+    /settings                 alert webhook and time zone (admins), language
+    /team, /tokens, /audit    users, API tokens and the audit log (admins)
+    /password                 choosing one's own password
     /favicon.ico              Vigie's mark (static/favicon.svg), for browsers asking the default path
 
 Every page needs a signed-in user and shows only their organisation's rows.
@@ -34,16 +36,22 @@ FAVICON_MAX_AGE = 7 * 24 * 3600
 def init_app(app: Flask) -> None:
     from server.web import (  # noqa: F401
         accounts,
+        audit,
         errors,
         formatting,
         model,
         overview,
+        password,
+        roles,
         session,
         settings,
         sites,
+        team,
+        tokens,
     )
 
     formatting.init_app(app)
+    app.jinja_env.globals["signed_in_admin"] = roles.is_admin  # the navigation shows admins' pages
     errors.init_app(app)
 
     app.register_blueprint(bp)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from scoring.model import ModelError, parse_model
+from server.audit import record
 from server.auth import current_org_id
 from server.jobs import enqueue
 from server.model_editing import TierPreview, preview_tier_changes, rescore_progress
@@ -23,10 +24,12 @@ from server.storage import get_session
 from server.storage.types import utcnow
 from server.web import bp
 from server.web.forms import ModelForm
+from server.web.roles import admin_required, current_actor
 
 
 @bp.route("/model", methods=["GET", "POST"])
 @login_required
+@admin_required
 def model() -> str | Response:
     session = get_session()
     org_id = current_org_id()
@@ -43,6 +46,7 @@ def model() -> str | Response:
         else:
             if action == "save":
                 version = store_model(session, org_id, text, changed_by=current_user.email)
+                record(session, org_id, current_actor(), "model.saved", f"v{version.version}")
                 session.commit()
                 enqueue(rescore_organisation, org_id)
                 flash(
@@ -66,6 +70,7 @@ def model() -> str | Response:
 
 @bp.route("/model/progress")
 @login_required
+@admin_required
 def model_progress() -> Response:
     """How far the rescoring after the last model change is."""
     session = get_session()

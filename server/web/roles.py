@@ -1,7 +1,12 @@
-"""Who may change what in the dashboard: admins manage sites, members read.
+"""Who may change what in the dashboard: admins manage, members read.
+
+Admins manage sites, the scoring model, the organisation's settings, users and
+API tokens; members read every page, give sales feedback and export. Each
+route's side is listed in `tests/server/test_roles.py`, so a new route needs a
+decision there.
 
 `admin_required` goes under `login_required`, so a signed-out visitor is sent
-to the sign-in page first and a signed-in member gets 403.
+to the sign-in page first and a signed-in member gets 403, on GET and POST.
 """
 
 from __future__ import annotations
@@ -13,8 +18,13 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
+from server.audit import Actor
+
 ADMIN = "admin"
-"""The role that may add, edit and delete sites (`User.role`)."""
+"""The role that manages the organisation (`User.role`)."""
+
+MEMBER = "member"
+"""The role that reads, gives sales feedback and exports (`User.role`)."""
 
 
 def is_admin() -> bool:
@@ -35,3 +45,8 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return guarded
+
+
+def current_actor() -> Actor:
+    """The signed-in user, as the audit log names them."""
+    return Actor(current_user.email, current_user.id)

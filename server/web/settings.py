@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from server.audit import record
 from server.auth import current_org_id
 from server.i18n import organisation_time_zone
 from server.jobs.alerts import WebhookFailed, send_test_message
@@ -15,7 +18,7 @@ from server.storage.models import Organisation, User
 from server.validation import InvalidInput, webhook_url
 from server.web import bp
 from server.web.forms import LanguageForm, TimeZoneForm, WebhookForm
-from server.web.roles import is_admin
+from server.web.roles import current_actor, is_admin
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -28,12 +31,18 @@ def settings() -> str | Response:
     time_zone = TimeZoneForm(prefix="zone")
     error = None
     action = request.form.get("action")
+    if action in ("save-webhook", "test-webhook", "time-zone") and not is_admin():
+        abort(403)
     if action in ("save-webhook", "test-webhook") and webhook.validate_on_submit():
         try:
             url = webhook_url(webhook.url.data or "")
         except InvalidInput as problem:
             error = problem.reason
         else:
+            if organisation.settings.get("webhook_url") != (url or None):
+                # The host only: the whole URL of a Slack webhook is its secret.
+                host = urlsplit(url).hostname if url else None
+                record(session, organisation.id, current_actor(), "settings.webhook", host)
             organisation.settings = {**organisation.settings, "webhook_url": url or None}
             session.commit()
             if action == "test-webhook" and url:
@@ -48,9 +57,9 @@ def settings() -> str | Response:
                 )
             return redirect(url_for("web.settings"))
     elif action == "time-zone" and time_zone.validate_on_submit():
-        if not is_admin():
-            abort(403)
-        organisation.settings = {**organisation.settings, "time_zone": time_zone.time_zone.data}
+        zone = time_zone.time_zone.data
+        record(session, organisation.id, current_actor(), "settings.time_zone", zone)
+        organisation.settings = {**organisation.settings, "time_zone": zone}
         session.commit()
         flash(_("Dates are shown in %(zone)s.", zone=time_zone.time_zone.data), "success")
         return redirect(url_for("web.settings"))

@@ -11,6 +11,7 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from server.audit import record
 from server.auth import current_org_id
 from server.collect.parts import EXTENSION as COLLECT
 from server.collect.sites import SITE_CACHE_SECONDS
@@ -31,7 +32,7 @@ from server.validation import (
 from server.web import bp
 from server.web.formatting import datetime_short
 from server.web.forms import SiteDeleteForm, SiteEditForm, SiteForm
-from server.web.roles import admin_required, is_admin
+from server.web.roles import admin_required, current_actor, is_admin
 
 TRAFFIC_PERIOD = timedelta(days=TRAFFIC_DAYS)
 
@@ -61,6 +62,7 @@ def add_site() -> str | Response:
             session.rollback()
             errors[error.field] = error.reason
         else:
+            record(session, organisation.id, current_actor(), "site.added", name, domains=domains)
             session.commit()
             flash(
                 _("Site %(name)s added: paste its snippet into your pages.", name=site.name),
@@ -132,6 +134,7 @@ def edit_site(site_id: int) -> str | Response:
             session.rollback()
             errors[error.field] = error.reason
         else:
+            record(session, site.org_id, current_actor(), "site.edited", name, domains=domains)
             session.commit()
             collector_reads_sites_again()
             flash(_("Site %(name)s saved.", name=site.name), "success")
@@ -158,7 +161,9 @@ def remove_site(site_id: int) -> str | Response:
             error = _("Type the name %(name)s exactly to delete the site.", name=site.name)
         else:
             name = site.name
+            org_id = site.org_id
             deleted = delete_site(session, site, utcnow())
+            record(session, org_id, current_actor(), "site.deleted", name, events=deleted.events)
             session.commit()
             collector_reads_sites_again()
             flash(

@@ -32,7 +32,11 @@ def csrf(client, path: str) -> str:
 
 
 def signed_in(app):
+    """The seeded organisation, and a client signed in as its user made admin:
+    these tests go through every page; what members may not do is in test_roles.py."""
     world = seed_accounts(app)
+    with app.app_context(), session_scope() as session:
+        session.scalar(select(User).where(User.email == world.email)).role = "admin"
     client = app.test_client()
     client.post(
         "/login",

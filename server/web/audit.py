@@ -1,0 +1,44 @@
+"""The audit log page (admins): who changed what, and when, newest first."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from server.audit import list_entries
+from server.auth import current_org_id
+from server.storage import get_session
+from server.web import bp
+from server.web.roles import admin_required
+
+ACTION_LABELS = {
+    "site.added": _l("Site added"),
+    "site.edited": _l("Site edited"),
+    "site.deleted": _l("Site deleted"),
+    "model.saved": _l("Scoring model saved"),
+    "settings.webhook": _l("Alert webhook changed"),
+    "settings.time_zone": _l("Time zone changed"),
+    "user.added": _l("User added"),
+    "user.role_changed": _l("Role changed"),
+    "user.disabled": _l("User disabled"),
+    "user.enabled": _l("User enabled"),
+    "user.password_reset": _l("Password reset"),
+    "user.password_changed": _l("Password changed"),
+    "token.created": _l("API token created"),
+    "token.revoked": _l("API token revoked"),
+}
+"""What each recorded action is called on the page; an action not listed shows its code."""
+
+
+@bp.get("/audit")
+@login_required
+@admin_required
+def audit() -> str:
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() else 1
+    return render_template(
+        "audit.html",
+        log=list_entries(get_session(), current_org_id(), number),
+        labels=ACTION_LABELS,
+    )

@@ -1,0 +1,179 @@
+"""The team page (admins): the organisation's users, adding one, changing a
+role, disabling or enabling, and resetting a password.
+
+A new user and a reset get a one-time password, shown on the answer to the
+POST only (never flashed: the session cookie is signed, not encrypted) and
+never again; the user chooses their own at their next sign-in (password.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+from wtforms import EmailField, SelectChoice, SelectField
+
+from server.auth import current_org_id
+from server.storage import get_session
+from server.storage.models import User
+from server.team import add_user, change_role, get_member, reset_password, set_disabled, team
+from server.validation import InvalidInput
+from server.web import bp
+from server.web.forms import EmptyForm
+from server.web.roles import ADMIN, MEMBER, admin_required, current_actor
+from server.web.sites import write_transaction
+
+ROLE_CHOICES = [SelectChoice(ADMIN, _l("Admin")), SelectChoice(MEMBER, _l("Member"))]
+
+
+class AddUserForm(FlaskForm):
+    email = EmailField(_l("E-mail"))
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=MEMBER)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+@bp.get("/team")
+@login_required
+@admin_required
+def team_page() -> Response:
+    return render_team(AddUserForm())
+
+
+@bp.post("/team")
+@login_required
+@admin_required
+def team_add() -> Response:
+    form = AddUserForm()
+    if not form.validate_on_submit():
+        problem = "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())
+        return render_team(form, errors={"email": problem}, status=400)
+    session = write_transaction()
+    try:
+        user, password = add_user(
+            session, current_org_id(), current_actor(), form.email.data or "", form.role.data
+        )
+    except InvalidInput as error:
+        session.rollback()
+        return render_team(form, errors={error.field: error.reason}, status=400)
+    session.commit()
+    return render_team(AddUserForm(formdata=None), secret=(user.email, password))
+
+
+@bp.post("/team/<id(bits=32):user_id>/role")
+@login_required
+@admin_required
+def team_role(user_id: int) -> Response:
+    user = member_or_404(user_id)
+    form = RoleForm()
+    return apply_change(
+        form,
+        lambda session: change_role(
+            session, current_org_id(), current_actor(), user, form.role.data
+        ),
+        lambda: _("%(email)s is now %(role)s.", email=user.email, role=form.role.data),
+    )
+
+
+@bp.post("/team/<id(bits=32):user_id>/disable")
+@login_required
+@admin_required
+def team_disable(user_id: int) -> Response:
+    user = member_or_404(user_id)
+    return apply_change(
+        EmptyForm(),
+        lambda session: set_disabled(session, current_org_id(), current_actor(), user, True),
+        lambda: _("%(email)s is disabled: signed out and unable to sign in.", email=user.email),
+    )
+
+
+@bp.post("/team/<id(bits=32):user_id>/enable")
+@login_required
+@admin_required
+def team_enable(user_id: int) -> Response:
+    user = member_or_404(user_id)
+    return apply_change(
+        EmptyForm(),
+        lambda session: set_disabled(session, current_org_id(), current_actor(), user, False),
+        lambda: _("%(email)s may sign in again.", email=user.email),
+    )
+
+
+@bp.post("/team/<id(bits=32):user_id>/password")
+@login_required
+@admin_required
+def team_reset_password(user_id: int) -> Response:
+    user = member_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        return render_team(
+            AddUserForm(formdata=None), {"role": _("The form expired: try again.")}, 400
+        )
+    session = write_transaction()
+    password = reset_password(session, current_org_id(), current_actor(), user)
+    email = user.email
+    session.commit()
+    return render_team(AddUserForm(formdata=None), secret=(email, password))
+
+
+def apply_change(
+    form: FlaskForm, change: Callable[[Session], bool], done: Callable[[], str]
+) -> Response:
+    """Run `change(session)` in a write transaction and go back to the team page
+    with `done()` said; a refused change (the last admin) or an invalid `form`
+    shows the page again with why (400)."""
+    if not form.validate_on_submit():
+        problem = "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())
+        return render_team(AddUserForm(formdata=None), {"role": problem}, 400)
+    session = write_transaction()
+    try:
+        changed = change(session)
+    except InvalidInput as error:
+        session.rollback()
+        return render_team(AddUserForm(formdata=None), {error.field: error.reason}, 400)
+    message = done()
+    session.commit()
+    if changed:
+        flash(message, "success")
+    return redirect(url_for("web.team_page"), code=303)
+
+
+def member_or_404(user_id: int) -> User:
+    """The user of the current organisation.
+
+    :raise 404: for a user who does not exist or is another organisation's.
+    """
+    user = get_member(get_session(), current_org_id(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def render_team(
+    form: AddUserForm,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    secret: tuple[str, str] | None = None,
+) -> Response:
+    """The team page; `secret` is (e-mail, one-time password) to show this once."""
+    response = make_response(
+        render_template(
+            "team.html",
+            users=team(get_session(), current_org_id()),
+            form=form,
+            action_form=EmptyForm(),
+            errors=errors or {},
+            secret=secret,
+            me=current_user.id,
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"  # a one-time password stays out of caches
+    return response

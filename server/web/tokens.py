@@ -1,0 +1,88 @@
+"""The API tokens page (admins): create one (its secret shown once), list
+them (name, created, last used, by whom), revoke one.
+
+The secret is on the answer to the creating POST only, never flashed (the
+session cookie is signed, not encrypted) and never stored: only its hash is.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import StringField
+
+from server.auth import current_org_id
+from server.storage import get_session
+from server.tokens import create_token, list_tokens, revoke_token
+from server.validation import InvalidInput
+from server.web import bp
+from server.web.forms import EmptyForm
+from server.web.roles import admin_required, current_actor
+from server.web.sites import write_transaction
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"))
+
+
+@bp.get("/tokens")
+@login_required
+@admin_required
+def tokens() -> Response:
+    return render_tokens(TokenForm())
+
+
+@bp.post("/tokens")
+@login_required
+@admin_required
+def tokens_create() -> Response:
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return render_tokens(form, error=_("The form expired: try again."), status=400)
+    session = write_transaction()
+    try:
+        secret = create_token(session, current_org_id(), current_actor(), form.name.data or "")
+    except InvalidInput as problem:
+        session.rollback()
+        return render_tokens(form, error=str(problem), status=400)
+    session.commit()
+    return render_tokens(TokenForm(formdata=None), secret=secret)
+
+
+@bp.post("/tokens/<id(bits=32):token_id>/revoke")
+@login_required
+@admin_required
+def tokens_revoke(token_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        return render_tokens(TokenForm(formdata=None), error=_("The form expired."), status=400)
+    session = write_transaction()
+    token = revoke_token(session, current_org_id(), current_actor(), token_id)
+    if token is None:
+        abort(404)
+    name = token.name
+    session.commit()
+    flash(_("Token %(name)s revoked: the API refuses it from now on.", name=name), "success")
+    return redirect(url_for("web.tokens"), code=303)
+
+
+def render_tokens(
+    form: TokenForm, error: str | None = None, status: int = 200, secret: str | None = None
+) -> Response:
+    """The tokens page; `secret` is a token just created, shown this once."""
+    response = make_response(
+        render_template(
+            "tokens.html",
+            tokens=list_tokens(get_session(), current_org_id()),
+            form=form,
+            action_form=EmptyForm(),
+            error=error,
+            secret=secret,
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the secret stays out of caches
+    return response
