@@ -30,7 +30,7 @@ from server.config import ConfigError
 from server.hooks import on_accounts_touched
 from server.jobs import enqueue, task
 from server.jobs.alerts import alert_hot_account
-from server.storage import session_scope
+from server.storage import get_session, session_scope
 from server.storage.models import Account, Event, ScoringModel, Visit
 from server.storage.types import utcnow
 
@@ -128,22 +128,34 @@ def rescore_accounts(*account_ids: int) -> int:
 
     Calls waiting to run in-process are merged: under a flood of beacons the
     touched accounts are rescored together every few seconds, not per batch."""
-    with session_scope() as session:
-        return rescore(session, account_ids, utcnow())
+    return rescore_apart(account_ids, utcnow())
 
 
 @task(queue="score")
 def rescore_organisation(org_id: int) -> int:
     """Rescore every account of the organisation, in batches (after a model change)."""
-    with session_scope() as session:
-        ids = session.scalars(
-            select(Account.id).where(Account.org_id == org_id).order_by(Account.id)
-        ).all()
+    ids = (
+        get_session()
+        .scalars(select(Account.id).where(Account.org_id == org_id).order_by(Account.id))
+        .all()
+    )
     now = utcnow()
     for start in range(0, len(ids), RESCORE_BATCH):
-        with session_scope() as session:
-            rescore(session, ids[start : start + RESCORE_BATCH], now)
+        rescore_apart(ids[start : start + RESCORE_BATCH], now)
     return len(ids)
+
+
+def rescore_apart(account_ids: Sequence[int], now: datetime) -> int:
+    """Score `account_ids` in a read transaction, then write the scores in a
+    short one: on SQLite the write lock is held for the update only, not while
+    activity is read and scored (ingestion and dashboard forms wait for it)."""
+    session = get_session()
+    try:
+        scored = _score_batch(session, account_ids, now)
+    finally:
+        session.rollback()  # ends the read; the write below begins afresh
+    with session_scope() as session:
+        return write_scores(session, scored, now)
 
 
 def active_window(model: Model) -> timedelta:
@@ -164,19 +176,32 @@ def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
     """Score `account_ids`, each with its organisation's model, from their visits
     and events in the model's windows: three reads and one batched write for the
     whole batch."""
-    scored = _score_batch(session, account_ids, now)
+    return write_scores(session, _score_batch(session, account_ids, now), now)
+
+
+def write_scores(session: Session, scored: Sequence[_Scored], now: datetime) -> int:
+    """Store new scores. An account crossing into hot gets one alert: its row is
+    updated only if it is not hot already, so of two rescorings that both saw
+    it below hot, one alerts."""
     if not scored:
         return 0
-    changes, crossed = [], []
+    changes = []
     for item in scored:
         change = score_change(item.account, item.result, now)
-        if crossed_into_hot(item.account, item.result):
-            change["hot_since"] = hot_moment(item, now)
-            crossed.append(item.account.id)
-        changes.append(change)
-    session.execute(update(Account), changes)
-    for account_id in crossed:
-        enqueue(alert_hot_account, account_id)  # sent once the scores are committed
+        if not crossed_into_hot(item.account, item.result):
+            changes.append(change)
+            continue
+        change["hot_since"] = hot_moment(item, now)
+        values = {name: value for name, value in change.items() if name != "id"}
+        became_hot = session.execute(
+            update(Account)
+            .where(Account.id == item.account.id, Account.tier != Tier.HOT.value)
+            .values(values)
+        )
+        if became_hot.rowcount:
+            enqueue(alert_hot_account, item.account.id)  # sent once the scores are committed
+    if changes:
+        session.execute(update(Account), changes)
     return len(scored)
 
 

@@ -140,6 +140,7 @@ def test_crossing_into_hot_posts_one_alert_in_process(make_app, db_url, mmdb, tm
             MMDB=mmdb,
             SCORING_MODEL=_hot_model(tmp_path),
             PUBLIC_URL="https://vigie.acme.example/",
+            OUTBOUND_ALLOW="127.0.0.1",
         )
         make_site(app, SITE_KEY, settings={"webhook_url": hook.url + "/hook"})
         for path in ("/pricing", "/pricing", "/"):
@@ -173,6 +174,7 @@ def test_crossing_into_hot_alerts_once_on_rq(
             SCORING_MODEL=_hot_model(tmp_path),
             REDIS_URL=redis_url,
             SECRET_KEY="s",
+            OUTBOUND_ALLOW="127.0.0.1",
         )
         make_site(app, SITE_KEY, settings={"webhook_url": hook.url + "/hook"})
         from redis import Redis
@@ -185,9 +187,48 @@ def test_crossing_into_hot_alerts_once_on_rq(
     assert len(texts) == 1
 
 
-def test_webhook_is_set_and_tested_from_the_cli(collector_app, tmp_path):
+def test_two_rescorings_that_read_the_account_below_hot_alert_once(
+    make_app, db_url, mmdb, tmp_path
+):
+    """Scores are read apart from their write: of two rescorings that both saw
+    the account below hot, only the first write crosses it and alerts."""
+    from sqlalchemy import update
+
+    from server.scoring import _score_batch, write_scores
+    from server.storage.types import utcnow
+    from tests.support.collector import SITE_KEY
+    from tests.support.factories import make_site
     from tests.support.httpserver import Answer, ScriptedServer
 
+    with ScriptedServer() as hook:
+        hook.on("/hook", Answer(200, body={"ok": True}))
+        app = make_app(
+            db_url, MMDB=mmdb, SCORING_MODEL=_hot_model(tmp_path), OUTBOUND_ALLOW="127.0.0.1"
+        )
+        make_site(app, SITE_KEY, settings={"webhook_url": hook.url + "/hook"})
+        for path in ("/pricing", "/pricing", "/"):
+            send(app, pageview(url=f"https://shop.example{path}"))
+        assert drain(app, timeout=30)
+        account_id = account_row(app).id
+        with app.app_context(), session_scope() as session:  # as before it crossed
+            session.execute(update(Account).values(tier="warm", hot_since=None))
+        alerts_before = sum(1 for p, _ in hook.requests if p == "/hook")
+        now = utcnow()
+        with app.app_context(), session_scope() as session:
+            first = _score_batch(session, [account_id], now)
+            second = _score_batch(session, [account_id], now)
+            write_scores(session, first, now)
+            write_scores(session, second, now)
+        assert drain(app, timeout=30)
+        alerts = sum(1 for p, _ in hook.requests if p == "/hook") - alerts_before
+    assert account_row(app).tier == "hot"
+    assert alerts == 1
+
+
+def test_webhook_is_set_and_tested_from_the_cli(collector_app, tmp_path, monkeypatch):
+    from tests.support.httpserver import Answer, ScriptedServer
+
+    monkeypatch.setenv("VIGIE_OUTBOUND_ALLOW", "127.0.0.1")  # the fake webhook is on loopback
     vigie = cli_for(collector_app, tmp_path)
     with ScriptedServer() as hook:
         hook.on("/hook", Answer(200, body={}))
