@@ -12,6 +12,8 @@ Providers are chosen per organisation in `organisations.settings["enrichment"]`:
 
 Providers listed first win when two give the same field. A provider's failure
 is recorded in `enrichments` with its message; the account keeps its data.
+HTTP providers call out through the guarded session they are handed
+(`server/outbound.py`).
 URLs an answer carries that are not http(s) links are dropped before anything
 is kept (`enrich.links`).
 """
@@ -23,6 +25,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
+import requests
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
@@ -45,28 +48,36 @@ CONFIG_PROVIDER = "config"
 """Name under which a broken provider configuration is recorded."""
 
 
-def build_providers(settings: Mapping[str, Any]) -> list[Provider]:
-    """The providers an organisation's settings declare, in order.
+def provider_entries(settings: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The provider entries an organisation's settings declare (maybe none)."""
+    return list((settings.get("enrichment") or {}).get("providers") or [])
+
+
+def build_providers(
+    settings: Mapping[str, Any], http: requests.Session | None = None
+) -> list[Provider]:
+    """The providers an organisation's settings declare, in order; HTTP ones
+    call out through `http` (default: a guarded session allowing no exception).
 
     :raise ProviderError: (not retryable) naming the entry and setting at fault.
     """
-    entries = settings.get("enrichment", {}).get("providers", [])
+    entries = provider_entries(settings)
     providers: list[Provider] = []
     for index, entry in enumerate(entries):
         where = f"enrichment.providers[{index}]"
         options = {key: value for key, value in entry.items() if key != "type"}
         try:
-            providers.append(_provider(entry.get("type"), options))
+            providers.append(_provider(entry.get("type"), options, http))
         except (TypeError, ValueError) as error:
             raise ProviderError(CONFIG_PROVIDER, f"{where}: {error}", retryable=False) from None
     return providers
 
 
-def _provider(kind: Any, options: dict[str, Any]) -> Provider:
+def _provider(kind: Any, options: dict[str, Any], http: requests.Session | None) -> Provider:
     if kind == "file":
         return LocalFileProvider(options["path"])
     if kind == "http":
-        return HttpJsonProvider(HttpProviderConfig(**options))
+        return HttpJsonProvider(HttpProviderConfig(**options), http)
     if kind == "rdns":
         return ReverseDnsProvider(**options)
     raise ValueError(f"type: {kind!r} is not one of file, http, rdns")

@@ -6,6 +6,7 @@ import click
 
 from server.cli.context import CommandError, database_session, fail_cleanly
 from server.jobs.alerts import WebhookFailed, send_test_message
+from server.outbound import outbound_policy
 from server.storage.tenancy import get_organisation
 from server.validation import webhook_url
 
@@ -27,10 +28,11 @@ def webhook(org_name: str, send_test: bool, url: str) -> None:
         organisation = get_organisation(session, org_name)
         organisation.settings = {**organisation.settings, "webhook_url": url or None}
         name = organisation.name
+        policy = outbound_policy()
     click.echo(f'Alerts of "{name}" go to {url}.' if url else f'Alerts of "{name}" are off.')
     if url and send_test:
         try:
-            send_test_message(url, name)
+            send_test_message(url, name, policy)
         except WebhookFailed as error:
             raise CommandError(f"url: {error}") from None
         click.echo("Test message delivered.")

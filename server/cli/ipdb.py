@@ -5,18 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import requests
 
 from enrich.ipdb import (
     DBIP_EDITIONS,
     DBIP_URL,
+    DOWNLOAD_TIMEOUT,
     MAXMIND_EDITIONS,
     MAXMIND_URL,
     dbip_downloads,
     fetch,
     maxmind_downloads,
 )
+from enrich.outbound import GuardedSession, OutboundPolicy
 from server.cli.context import CommandError
+from server.outbound import allowed_entries
 from server.storage.types import utcnow
 
 DOWNLOAD_FAILED = 1
@@ -65,6 +67,12 @@ def ipdb() -> None:
     "--maxmind-url", default=MAXMIND_URL, show_default=True, help="MaxMind server or mirror."
 )
 @click.option("--dbip-url", default=DBIP_URL, show_default=True, help="DB-IP server or mirror.")
+@click.option(
+    "--outbound-allow",
+    envvar="VIGIE_OUTBOUND_ALLOW",
+    default="",
+    help="Private networks and hosts a mirror may be on (comma-separated; VIGIE_OUTBOUND_ALLOW).",
+)
 def download(
     directory: Path,
     account_id: str | None,
@@ -73,6 +81,7 @@ def download(
     dbip_kinds: tuple[str, ...],
     maxmind_url: str,
     dbip_url: str,
+    outbound_allow: str,
 ) -> None:
     """Download the databases, or refresh them if a newer one is out.
 
@@ -102,8 +111,12 @@ def download(
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CommandError(f"--dir: cannot create {directory}: {error.strerror}") from None
+    try:
+        policy = OutboundPolicy.parse(allowed_entries(outbound_allow))
+    except ValueError as error:
+        raise CommandError(f"VIGIE_OUTBOUND_ALLOW: {error}") from None
     failed = 0
-    with requests.Session() as session:
+    with GuardedSession(policy, timeout=DOWNLOAD_TIMEOUT) as session:
         for item in plan:
             outcome = fetch(item, session)
             detail = f" ({outcome.detail})" if outcome.detail else ""

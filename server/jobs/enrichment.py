@@ -2,7 +2,8 @@
 
 `enrich_account` commits what the providers said (answers and errors) before
 it raises for a retryable failure, so the error is visible at once and RQ (or
-the in-process runner) retries with backoff.
+the in-process runner) retries with backoff. HTTP providers share one guarded
+session per job (`server/outbound.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from server.enrichment import (
 )
 from server.jobs.queue import enqueue
 from server.jobs.task import task
+from server.outbound import outbound_session
 from server.scoring import model_for
 from server.storage import session_scope
 from server.storage.models import Account
@@ -40,13 +42,14 @@ def enrich_account(account_id: int) -> int:
         if account is None:
             return 0
         settings = organisation_settings(session, account.org_id)
-        try:
-            providers = build_providers(settings)
-        except ProviderError as error:
-            record_failure(session, account_id, error, now)
-            return 1
-        roles = model_for(session, account.org_id).roles  # its personas' decision makers
-        errors = enrich(session, account, providers, now, roles)
+        with outbound_session() as http:
+            try:
+                providers = build_providers(settings, http)
+            except ProviderError as error:
+                record_failure(session, account_id, error, now)
+                return 1
+            roles = model_for(session, account.org_id).roles  # its personas' decision makers
+            errors = enrich(session, account, providers, now, roles)
     retryable = [error for error in errors if error.retryable]
     if retryable:
         raise EnrichmentFailed("; ".join(str(error) for error in retryable))

@@ -19,6 +19,16 @@ from tests.support.httpserver import Answer, ScriptedServer
 ANSWER = {"name": "Acme SAS", "sector": "Software", "size": 250, "country": "fr"}
 
 
+LOOPBACK = "127.0.0.1"
+"""The fake provider's address, which the apps of these tests may call."""
+
+
+@pytest.fixture
+def app(make_app, db_url):
+    """A Vigie app allowed to call the fake provider on loopback."""
+    return make_app(db_url, OUTBOUND_ALLOW=LOOPBACK)
+
+
 @pytest.fixture
 def api():
     with ScriptedServer() as server:
@@ -100,7 +110,7 @@ def test_failure_keeps_the_data_and_shows_the_error_in_process(app, api):
 
 
 def test_enrichment_retries_on_rq_then_succeeds(make_app, db_url, redis_url, rq_worker, api):
-    app = make_app(db_url, REDIS_URL=redis_url, SECRET_KEY="s")
+    app = make_app(db_url, REDIS_URL=redis_url, SECRET_KEY="s", OUTBOUND_ALLOW=LOOPBACK)
     api.on("/c/acme.fr", Answer(503), Answer(503), Answer(body=ANSWER))
     account_id = make_account(app, settings(api), industry="Retail")
     with app.app_context():
@@ -113,7 +123,7 @@ def test_enrichment_retries_on_rq_then_succeeds(make_app, db_url, redis_url, rq_
 
 
 def test_enrichment_failure_on_rq_is_visible(make_app, db_url, redis_url, rq_worker, api):
-    app = make_app(db_url, REDIS_URL=redis_url, SECRET_KEY="s")
+    app = make_app(db_url, REDIS_URL=redis_url, SECRET_KEY="s", OUTBOUND_ALLOW=LOOPBACK)
     api.on("/c/acme.fr", Answer(raw=b"<html>oops"))
     account_id = make_account(app, settings(api), industry="Retail")
     with app.app_context():
@@ -163,7 +173,11 @@ def test_cli_sets_providers_and_runs_them(db_url, tmp_path, api):
     from server.cli import main
 
     api.on("/c/acme.fr", Answer(body=ANSWER))
-    env = {"VIGIE_DATABASE_URL": db_url, "VIGIE_INSTANCE_PATH": str(tmp_path / "i")}
+    env = {
+        "VIGIE_DATABASE_URL": db_url,
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+        "VIGIE_OUTBOUND_ALLOW": LOOPBACK,
+    }
     runner = CliRunner()
     assert (
         runner.invoke(
@@ -285,7 +299,11 @@ def test_erase_removes_the_account_and_everything_about_it(app, api, tmp_path, d
                 ),
             ]
         )
-    env = {"VIGIE_DATABASE_URL": db_url, "VIGIE_INSTANCE_PATH": str(tmp_path / "i")}
+    env = {
+        "VIGIE_DATABASE_URL": db_url,
+        "VIGIE_INSTANCE_PATH": str(tmp_path / "i"),
+        "VIGIE_OUTBOUND_ALLOW": LOOPBACK,
+    }
     result = CliRunner().invoke(main, ["erase", "--domain", "www.acme.fr"], env=env)
     assert result.exit_code == 0, result.output
     assert "Erased 1 account(s) of acme.fr: acme.fr." in result.output
