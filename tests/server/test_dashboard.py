@@ -199,7 +199,8 @@ def test_a_model_preview_counts_tier_changes_and_a_save_keeps_a_version(app):
     assert version.changed_by == world.email and version.version == 1
 
 
-def test_the_webhook_is_saved_and_tested(app):
+def test_the_webhook_is_saved_and_tested(make_app, db_url):
+    app = make_app(db_url, OUTBOUND_ALLOW="127.0.0.1")  # the fake webhook is on loopback
     world, client = signed_in(app)
     with ScriptedServer() as hook:
         hook.on("/hook", Answer(200, {"ok": True}))
