@@ -7,23 +7,27 @@ with that id in the query, so they answer 404 like rows that do not exist.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from functools import wraps
+from datetime import datetime, timedelta
+from functools import cache, wraps
+from math import ceil
 from typing import Any
 
-from flask import Config, Flask, abort, g, jsonify, request
+from flask import Config, Flask, abort, current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select, update
 
-from server.security import hash_api_token, password_matches
+from server.audit import Actor, record
+from server.security import hash_api_token, hash_password, password_matches
 from server.storage import get_session, storage
 from server.storage.models import ApiToken, User
 from server.storage.tenancy import find_user
 from server.storage.types import utcnow
+from server.throttle import ThrottlePolicy, begin_attempt, clear, forget_old, throttle_key
 
 LOGIN_RATE_LIMIT = "10 per minute"
 """Sign-in attempts per client per minute."""
@@ -82,15 +86,58 @@ def _load_user(user_id: str) -> SignedInUser | None:
     return SignedInUser.of(user) if user is not None and not user.disabled else None
 
 
+class TooManyAttempts(Exception):
+    """Sign-ins for an e-mail wait out its failed ones (server/throttle.py)."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__(f"sign-ins for this e-mail wait {retry_after}")
+        self.retry_after = retry_after
+
+
 def authenticate(email: str, password: str) -> SignedInUser | None:
-    """The user with this e-mail and password, else None (same answer for both,
-    and for a disabled user)."""
-    user = find_user(get_session(), email)
-    if user is None or user.disabled or not password_matches(user.password_hash, password):
+    """The user with this e-mail and password, else None: the same answer, in
+    about the same time, for an unknown e-mail, a wrong password and a disabled user.
+
+    Every attempt counts in the e-mail's throttle and, when a user has the
+    e-mail, goes to their organisation's audit log.
+
+    :raise TooManyAttempts: while attempts for this e-mail must wait; the
+        password is then not checked.
+    """
+    now = utcnow()
+    key = throttle_key(current_app.config["SECRET_KEY"], email)
+    with storage().writer_session() as session, session.begin():
+        wait = begin_attempt(session, key, ThrottlePolicy.of(current_app.config), now)
+        user = find_user(session, email)
+    if wait is not None:
+        _record_attempt(user, "sign_in.throttled", retry_after_seconds=ceil(wait.total_seconds()))
+        raise TooManyAttempts(wait)
+    # An unknown e-mail costs a hash check too, so timing does not tell it apart.
+    matches = password_matches(user.password_hash if user else _decoy_hash(), password)
+    if user is None or user.disabled or not matches:
+        detail = {"reason": "disabled"} if user is not None and user.disabled and matches else {}
+        _record_attempt(user, "sign_in.failed", **detail)
         return None
-    user.last_login_at = utcnow()
-    get_session().commit()
+    with storage().writer_session() as session, session.begin():
+        clear(session, key)
+        session.execute(update(User).where(User.id == user.id).values(last_login_at=now))
+        record(session, user.org_id, Actor(user.email, user.id), "sign_in.succeeded")
     return SignedInUser.of(user)
+
+
+def _record_attempt(user: User | None, action: str, **detail: Any) -> None:
+    """Audit a refused sign-in in its own transaction; an unknown e-mail has no
+    organisation to log it in, but takes a writer turn all the same (timing)."""
+    with storage().writer_session() as session, session.begin():
+        forget_old(session, utcnow())
+        if user is not None:
+            record(session, user.org_id, Actor(user.email, user.id), action, **detail)
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash no password matches, checked when the e-mail is no user's."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def current_org_id() -> int:

@@ -419,3 +419,18 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_audit_entries_org_at", "org_id", "at"),)
+
+
+class SignInThrottle(Base):
+    """Recent failed sign-ins for one e-mail, whoever sends them (server/throttle.py).
+
+    The e-mail is kept only as a keyed hash, whether or not a user has it: the
+    table neither copies addresses nor tells which ones are users'.
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
