@@ -27,6 +27,9 @@ ACTION_LABELS = {
     "user.password_changed": _l("Password changed"),
     "token.created": _l("API token created"),
     "token.revoked": _l("API token revoked"),
+    "sign_in.succeeded": _l("Signed in"),
+    "sign_in.failed": _l("Sign-in failed"),
+    "sign_in.throttled": _l("Sign-in held back"),
 }
 """What each recorded action is called on the page; an action not listed shows its code."""
 
