@@ -17,9 +17,10 @@ from wtforms import PasswordField
 
 from server.audit import record
 from server.auth import current_org_id
+from server.passwords import check_new_password as check_policy
 from server.security import hash_password, password_matches
 from server.storage.models import User
-from server.validation import InvalidInput, check_password
+from server.validation import InvalidInput
 from server.web import bp
 from server.web.roles import current_actor
 from server.web.sites import write_transaction
@@ -75,14 +76,14 @@ def change_password() -> str | Response:
 def check_new_password(user: User, form: PasswordForm) -> str:
     """The new password typed in `form`.
 
-    :raise InvalidInput: for a wrong current password, a short new one, two that
-        differ, or the current one again.
+    :raise InvalidInput: for a wrong current password, a new one the password
+        policy refuses (server/passwords.py), two that differ, or the current one again.
     """
     current = form.current.data or ""
     new = form.new.data or ""
     if not password_matches(user.password_hash, current):
         raise InvalidInput("current", _("this is not your current password"))
-    check_password(new, field="new")
+    check_policy(new, user.email, user.organisation.name, field="new")
     if new != (form.again.data or ""):
         raise InvalidInput("again", _("the two new passwords differ"))
     if new == current:

@@ -13,6 +13,8 @@ from server.storage import session_scope
 from server.storage.models import User
 from server.validation import InvalidInput
 from tests.support.cli import cli_for
+from tests.support.team import MEMBER, csrf, make_team, page_text, sign_in
+from tests.support.team import PASSWORD as TEAM_PASSWORD
 
 STRONG = "amber kettle orbit 47"
 COMMON = ("password123", "aaaaaaaaaaaa", "qwertyuiop12")
@@ -159,4 +161,43 @@ def test_users_add_accepts_a_strong_password(vigie, sqlite_app):
     assert result.exit_code == 0, result.output
     with sqlite_app.app_context(), session_scope() as session:
         user = session.scalar(select(User).where(User.email == "kim@beta.io"))
+        assert password_matches(user.password_hash, STRONG)
+
+
+@pytest.fixture
+def member(sqlite_app):
+    """A member of Acme, signed in on the dashboard."""
+    make_team(sqlite_app)
+    return sign_in(sqlite_app, MEMBER)
+
+
+def change_password(client, new: str):
+    return client.post(
+        "/password",
+        data={"current": TEAM_PASSWORD, "new": new, "again": new, "csrf_token": csrf(client)},
+    )
+
+
+@pytest.mark.parametrize("password", COMMON)
+def test_the_password_page_refuses_a_common_password(sqlite_app, member, password):
+    """The dashboard's own-password form says why, and keeps the old password."""
+    answer = change_password(member, password)
+    assert answer.status_code == 400
+    assert "new: too easy to guess: it " in page_text(answer)
+    with sqlite_app.app_context(), session_scope() as session:
+        user = session.scalar(select(User).where(User.email == MEMBER))
+        assert password_matches(user.password_hash, TEAM_PASSWORD)
+
+
+def test_the_password_page_refuses_the_organisation_name(member):
+    answer = change_password(member, "Acme lantern velvet")
+    assert answer.status_code == 400
+    assert "new: must not contain the organisation's name" in page_text(answer)
+
+
+def test_the_password_page_accepts_a_strong_password(sqlite_app, member):
+    answer = change_password(member, STRONG)
+    assert answer.status_code == 302
+    with sqlite_app.app_context(), session_scope() as session:
+        user = session.scalar(select(User).where(User.email == MEMBER))
         assert password_matches(user.password_hash, STRONG)
