@@ -1,7 +1,8 @@
-"""Checks and normal forms of what users type: e-mails, domains, passwords, names.
+"""Checks and normal forms of what users type: e-mails, domains, names.
 
 Each function returns the normal form or raises `InvalidInput(field, reason)`,
-which the CLI and the dashboard show as `field: reason`.
+which the CLI and the dashboard show as `field: reason`. Passwords have their
+own policy, `server/passwords.py`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,6 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
-
-MIN_PASSWORD_LENGTH = 10
-"""Shortest password accepted for a dashboard user."""
 
 MAX_NAME_LENGTH = 200
 """Longest organisation or site name."""
@@ -103,13 +101,6 @@ def normalise_name(value: str, field: str = "name") -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(field, f"at most {MAX_NAME_LENGTH} characters")
     return name
-
-
-def check_password(value: str, field: str = "password") -> str:
-    """Return the password if it is long enough."""
-    if len(value) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(field, f"at least {MIN_PASSWORD_LENGTH} characters")
-    return value
 
 
 def _is_ip_address(text: str) -> bool:
