@@ -12,6 +12,7 @@ from server.accounts.filters import parse_filters
 from server.accounts.listing import account_detail, list_accounts
 from server.accounts.reasons import is_persona
 from server.auth import current_org_id
+from server.enrichment import organisation_settings, provider_entries
 from server.jobs import enqueue
 from server.jobs.enrichment import enrich_account
 from server.scoring import model_for
@@ -113,9 +114,17 @@ def record_outcome(account_id: int) -> Response:
 @bp.route("/accounts/<id:account_id>/enrich", methods=["POST"])
 @login_required
 def reenrich(account_id: int) -> Response:
+    """Enrich the account again. The job leaves when this request's transaction
+    commits: left open, the teardown would roll it back and the job be dropped."""
+    session = get_session()
     row = _own_account(account_id)
-    if EmptyForm(prefix="enrich").validate_on_submit():
+    if not EmptyForm(prefix="enrich").validate_on_submit():
+        flash(_("The form expired: try again."), "error")
+    elif not provider_entries(organisation_settings(session, row.org_id)):
+        flash(_("No enrichment provider is configured: nothing to ask."), "error")
+    else:
         enqueue(enrich_account, row.id)
+        session.commit()
         flash(_("Enrichment requested."), "success")
     return redirect(url_for("web.account", account_id=account_id))
 

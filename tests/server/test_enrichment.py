@@ -13,8 +13,11 @@ from server.jobs.enrichment import enrich_account
 from server.scoring import store_model
 from server.storage import session_scope
 from server.storage.models import Account, Contact, Enrichment, Organisation
+from server.storage.tenancy import create_user
 from server.storage.types import utcnow
+from tests.support.accounts import PASSWORD
 from tests.support.httpserver import Answer, ScriptedServer
+from tests.support.signin import CSRF_TOKEN
 
 ANSWER = {"name": "Acme SAS", "sector": "Software", "size": 250, "country": "fr"}
 
@@ -324,3 +327,67 @@ def test_a_change_of_firmographics_asks_for_a_rescore(app, api):
         enqueue(enrich_account, account_id)  # the same answer again changes nothing
     assert drain(app, timeout=20)
     assert rescored == [account_id]
+
+
+def signed_in_client(app, account_id):
+    """A test client signed in as a member of the account's organisation."""
+    with app.app_context(), session_scope() as session:
+        organisation = session.get(Organisation, session.get(Account, account_id).org_id)
+        create_user(session, organisation, "sales@org.example", PASSWORD)
+    client = app.test_client()
+    token = CSRF_TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post(
+        "/login", data={"email": "sales@org.example", "password": PASSWORD, "csrf_token": token}
+    )
+    return client
+
+
+def press_enrich_again(client, account_id) -> str:
+    """Press the account page's "Enrich again" button; return the page it leads to."""
+    page = client.get(f"/accounts/{account_id}").get_data(as_text=True)
+    token = CSRF_TOKEN.search(page).group(1)
+    answer = client.post(
+        f"/accounts/{account_id}/enrich",
+        data={"enrich-csrf_token": token},
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200
+    return answer.get_data(as_text=True)
+
+
+def test_enrich_again_runs_the_providers_in_process(app, api):
+    """The button's job is sent once the request commits, and its answer is stored."""
+    api.on("/c/acme.fr", Answer(body=ANSWER))
+    account_id = make_account(app, settings(api), industry="Retail")
+    client = signed_in_client(app, account_id)
+    assert "Enrichment requested." in press_enrich_again(client, account_id)
+    assert drain(app, timeout=20)
+    account, states = stored(app, account_id)
+    assert (account.industry, account.employees) == ("Software", 250)
+    assert states["http"].status == "ok" and api.hits("/c/acme.fr") == 1
+
+
+def test_enrich_again_runs_on_an_rq_worker(make_app, db_url, redis_url, rq_worker, api):
+    """In scale mode the button puts a real RQ job on the queue, which a worker runs."""
+    app = make_app(db_url, REDIS_URL=redis_url, SECRET_KEY="s", OUTBOUND_ALLOW=LOOPBACK)
+    api.on("/c/acme.fr", Answer(body=ANSWER))
+    account_id = make_account(app, settings(api), industry="Retail")
+    client = signed_in_client(app, account_id)
+    assert "Enrichment requested." in press_enrich_again(client, account_id)
+    assert jobs_of(app).rq.queue("enrich").count == 1
+    rq_worker(app)
+    account, states = stored(app, account_id)
+    assert account.industry == "Software" and states["http"].status == "ok"
+
+
+def test_enrich_again_without_a_provider_says_so(sqlite_app):
+    """No provider configured: the page says there is nothing to ask, and no job runs."""
+    account_id = make_account(sqlite_app, {}, industry="Retail")
+    client = signed_in_client(sqlite_app, account_id)
+    page = press_enrich_again(client, account_id)
+    assert "No enrichment provider is configured" in page
+    assert "Enrichment requested." not in page
+    assert drain(sqlite_app, timeout=10)
+    assert jobs_of(sqlite_app).local.completed == 0
+    _, states = stored(sqlite_app, account_id)
+    assert states == {}
