@@ -9,6 +9,7 @@ import click
 from flask import Flask
 
 from enrich.classify import NetworkListError, read_network_entries
+from server.audit import CLI, record
 from server.cli.context import (
     CommandError,
     check_database,
@@ -17,6 +18,7 @@ from server.cli.context import (
     load_app,
 )
 from server.passwords import check_new_password
+from server.security import hash_password
 from server.snippet import script_tag
 from server.storage import session_scope, storage
 from server.storage.migrate import upgrade
@@ -137,6 +139,26 @@ def users_add(org_name: str, role: str, email: str, password_stdin: bool) -> Non
         create_user(session, organisation, address, password, role)
         org = organisation.name
     click.echo(f'User {address} ({role}) added to "{org}".')
+
+
+@users.command("password")
+@click.argument("email")
+@password_stdin
+@fail_cleanly
+def users_password(email: str, password_stdin: bool) -> None:
+    """Set the password of the user who signs in with EMAIL (for an admin locked
+    out, say). The user keeps it: no change is asked at the next sign-in."""
+    with database_session() as session:
+        address = normalise_email(email)
+        user = find_user(session, address)
+        if user is None:
+            raise CommandError(f"email: {address} is no user")
+        user.password_hash = hash_password(
+            read_password(password_stdin, address, user.organisation.name)
+        )
+        user.must_change_password = False
+        record(session, user.org_id, CLI, "user.password_changed", address)
+    click.echo(f"Password of {address} changed.")
 
 
 @users.command("list")

@@ -10,7 +10,7 @@ from server.config import ConfigError
 from server.passwords import PasswordPolicy
 from server.security import password_matches
 from server.storage import session_scope
-from server.storage.models import User
+from server.storage.models import AuditEntry, User
 from server.validation import InvalidInput
 from tests.support.cli import cli_for
 from tests.support.team import MEMBER, csrf, make_team, page_text, sign_in
@@ -201,3 +201,25 @@ def test_the_password_page_accepts_a_strong_password(sqlite_app, member):
     with sqlite_app.app_context(), session_scope() as session:
         user = session.scalar(select(User).where(User.email == MEMBER))
         assert password_matches(user.password_hash, STRONG)
+
+
+def test_users_password_refuses_a_common_password_and_sets_a_strong_one(vigie, sqlite_app):
+    """`vigie users password` applies the policy, then the user signs in with the new one."""
+    init = ("init", "--org", "Beta", "--admin", "sam@beta.io", "--password-stdin")
+    assert vigie(*init, stdin=STRONG).exit_code == 0
+    refused_as_guessable(
+        vigie("users", "password", "sam@beta.io", "--password-stdin", stdin="password123")
+    )
+    new = "violet harbour cinder 9"
+    result = vigie("users", "password", "Sam@Beta.io", "--password-stdin", stdin=new)
+    assert result.output.strip() == "Password of sam@beta.io changed."
+    with sqlite_app.app_context(), session_scope() as session:
+        user = session.scalar(select(User).where(User.email == "sam@beta.io"))
+        assert password_matches(user.password_hash, new)
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.org_id == user.org_id))
+        assert "user.password_changed" in list(actions)
+
+
+def test_users_password_names_an_unknown_user(vigie):
+    result = vigie("users", "password", "ghost@beta.io", "--password-stdin", stdin=STRONG)
+    one_line_error(result, "email: ghost@beta.io is no user")
