@@ -1,7 +1,10 @@
 """IP → company: read every `.mmdb` once, answer `resolve(ip)` in microseconds.
 
 Each file is recognised by its `database_type` metadata and read memory-mapped.
-A company comes from the most specific source that names one: Vigie's own
+An address inside a network a cloud provider publishes as its own (the range
+table of `enrich.cloud_table`) is `hosting`, with the provider as the reason,
+before anything else is weighed: a cloud server is never a company.
+Otherwise a company comes from the most specific source that names one: Vigie's own
 company database, then the Enterprise/ISP organisation, then the Domain
 database, then the ASN organisation; and only for networks that `classify`
 calls business, education or government. Homes, phones and data centres never
@@ -47,6 +50,7 @@ READER_MODE = maxminddb.MODE_MMAP_EXT if maxminddb.extension else maxminddb.MODE
 
 DATABASE_KINDS: Mapping[str, str] = {
     "Vigie-Company": "company",
+    "Vigie-Cloud-Ranges": "cloud",
     "GeoIP2-Enterprise": "enterprise",
     "GeoIP2-ISP": "isp",
     "GeoLite2-ASN": "asn",
@@ -100,6 +104,7 @@ class Resolution:
     asn_organisation: str | None = None
     isp: str | None = None
     user_type: str | None = None
+    cloud_provider: str | None = None
 
 
 UNKNOWN = Resolution(ConnectionClass.UNKNOWN, "not a public address")
@@ -206,7 +211,11 @@ def build_resolution(records: Mapping[str, Mapping[str, Any]], networks: Network
         isp=isp,
         organisation=organisation,
     )
-    connection, decided_by = classify(signals, networks)
+    cloud_provider = records.get("cloud", {}).get("provider")
+    if cloud_provider:
+        connection, decided_by = ConnectionClass.HOSTING, f"cloud range: {cloud_provider}"
+    else:
+        connection, decided_by = classify(signals, networks)
     geo = enterprise or records.get("city") or records.get("country") or {}
     country = own.get("country") or geo.get("country", {}).get("iso_code")
     city = geo.get("city", {}).get("names", {}).get("en")
@@ -225,6 +234,7 @@ def build_resolution(records: Mapping[str, Mapping[str, Any]], networks: Network
         asn_organisation=asn_org,
         isp=isp,
         user_type=user_type,
+        cloud_provider=cloud_provider,
     )
 
 
