@@ -7,7 +7,10 @@
 A bearer token or a signed-in session is needed (`token_or_login_required`);
 rows come from the caller's organisation only, another's ids answer 404.
 Errors are JSON: a filter that cannot be used answers 400 with the field at
-fault. Times are ISO 8601 in UTC.
+fault. Arguments are read as `/openapi.json` declares them: an argument given
+empty, or a value the document does not list (`tier=HOT`), is refused rather
+than ignored, so that what a client generated from the document sends is
+what the API takes. Times are ISO 8601 in UTC.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from server.accounts.csv_export import csv_chunks
 from server.accounts.filters import parse_filters
 from server.accounts.listing import account_detail, list_accounts
 from server.auth import current_org_id, token_or_login_required
+from server.openapi import CSV_ARGUMENTS, LIST_ARGUMENTS, check_arguments
 from server.storage import get_session
 from server.storage.models import Organisation
 from server.storage.types import utcnow
@@ -46,6 +50,7 @@ def init_app(app: Flask) -> None:
 @token_or_login_required
 def accounts() -> Response:
     filters = parse_filters(request.args)
+    check_arguments(request.args, LIST_ARGUMENTS)
     page = list_accounts(get_session(), current_org_id(), filters)
     return jsonify(
         items=[jsonable(asdict(item)) for item in page.items],
@@ -71,6 +76,7 @@ def accounts_csv() -> Response:
     if excel not in ("", "fr"):
         raise InvalidInput("excel", f"{excel!r} is not a known dialect (use excel=fr)")
     filters = parse_filters(request.args)
+    check_arguments(request.args, CSV_ARGUMENTS)
     session = get_session()
     org_id = current_org_id()
     organisation = session.get(Organisation, org_id)

@@ -1,9 +1,19 @@
 """`GET /openapi.json`: the OpenAPI 3.1 description of the collector (`/e`) and
-the accounts API (`/api/*`). Request and row schemas are generated from the
-structures the code validates and returns (msgspec), so they cannot drift."""
+the accounts API (`/api/*`).
+
+The document says exactly what the code accepts, so that a client generated
+from it never gets a 400 for a request it thinks valid. The beacon and row
+schemas are generated from the structures the code validates and returns
+(msgspec); the API's query arguments are declared here once, and the API
+checks each argument it is sent against the same declaration
+(`check_arguments`), so the two cannot drift.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -11,17 +21,116 @@ import msgspec
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from server.accounts.filters import DEFAULT_PER_PAGE, MAX_PER_PAGE, OUTCOMES, SORTS
+from server.accounts.filters import (
+    DEFAULT_PER_PAGE,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_SCORE,
+    MAX_SINCE_DAYS,
+    MAX_TEXT,
+    OUTCOMES,
+    SORTS,
+    TIERS,
+)
 from server.accounts.listing import AccountRow
-from server.collect.beacon import MAX_BODY_BYTES, Beacon
+from server.collect.beacon import MAX_BODY_BYTES, MAX_PROP_KEY_LENGTH, Beacon
+from server.ids import MAX_ID
+from server.openapi_schemas import ERROR, account_detail_schema, refine_beacon, refine_row
+from server.validation import InvalidInput
 
 bp = Blueprint("openapi", __name__)
 
-ERROR = {
-    "type": "object",
-    "properties": {"error": {"type": "string"}, "field": {"type": "string"}},
-    "required": ["error"],
-}
+NO_CONTROL = "^[^\\x00-\\x1f]*$"
+"""Text without C0 control characters, which the accounts filters refuse."""
+
+PERIOD = "^(?:[1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-5][0-9]|3660)d$"
+"""`1d` to `3660d` (`MAX_SINCE_DAYS`, spelled out: a test holds them together)."""
+
+TIER_LIST = "^(?:{0})(?:,(?:{0}))*$".format("|".join(TIERS))
+"""One tier or several, comma-separated."""
+
+FILTERS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "site",
+        "description": "A site's key or numeric id.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
+    },
+    {
+        "name": "tier",
+        "description": "Tiers to keep: repeated, or comma-separated (`hot,warm`).",
+        "schema": {"type": "array", "items": {"type": "string", "pattern": TIER_LIST}},
+        "style": "form",
+        "explode": True,
+    },
+    {
+        "name": "min_score",
+        "schema": {"type": "integer", "minimum": -MAX_SCORE, "maximum": MAX_SCORE},
+    },
+    {
+        "name": "q",
+        "description": "Part of the name or domain.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": NO_CONTROL},
+    },
+    {
+        "name": "country",
+        "description": "ISO 3166-1 alpha-2, either case.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+    },
+    {
+        "name": "industry",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": NO_CONTROL},
+    },
+    {
+        "name": "since",
+        "description": f"Last seen since a date, or within a period of 1 to {MAX_SINCE_DAYS} days.",
+        "schema": {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "pattern": PERIOD},
+            ]
+        },
+    },
+    {
+        "name": "outcome",
+        "description": "Latest sales outcome; `none`: no feedback yet.",
+        "schema": {"type": "string", "enum": list(OUTCOMES)},
+    },
+    {
+        "name": "sort",
+        "description": "A leading `-` sorts in descending order.",
+        "schema": {"type": "string", "enum": list(SORTS), "default": "-score"},
+    },
+)
+"""The accounts filters, as the API takes them: every value as typed, never empty."""
+
+PAGING: tuple[dict[str, Any], ...] = (
+    {
+        "name": "page",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+    },
+    {
+        "name": "per_page",
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_PER_PAGE,
+            "default": DEFAULT_PER_PAGE,
+        },
+    },
+)
+
+EXCEL: tuple[dict[str, Any], ...] = (
+    {
+        "name": "excel",
+        "description": "`fr`: `;` as the delimiter, for a French Excel.",
+        "schema": {"type": "string", "enum": ["fr"]},
+    },
+)
+
+LIST_ARGUMENTS = FILTERS + PAGING
+CSV_ARGUMENTS = FILTERS + EXCEL
+
+SECURITY = [{"token": []}, {"session": []}]
 
 
 @bp.get("/openapi.json")
@@ -29,11 +138,65 @@ def openapi() -> Response:
     return jsonify(document())
 
 
+def check_arguments(args: Mapping[str, Any], parameters: tuple[dict[str, Any], ...]) -> None:
+    """Check each value of the documented query arguments against its schema.
+
+    :raise InvalidInput: naming the first argument whose value the document refuses.
+    """
+    for parameter in parameters:
+        name = parameter["name"]
+        values = args.getlist(name) if hasattr(args, "getlist") else [args.get(name)]
+        for value in (str(value) for value in values if value is not None):
+            if not matches(parameter["schema"], value):
+                raise InvalidInput(name, _refusal(value))
+
+
+def matches(schema: dict[str, Any], value: str) -> bool:
+    """Whether the query value `value` is valid for `schema` (the forms used above)."""
+    if "anyOf" in schema:
+        return any(matches(choice, value) for choice in schema["anyOf"])
+    if schema.get("type") == "array":
+        return matches(schema["items"], value)
+    if "enum" in schema:
+        return value in schema["enum"]
+    if schema.get("type") == "integer":
+        return bool(re.fullmatch("-?[0-9]{1,19}", value)) and (
+            schema.get("minimum", -MAX_ID) <= int(value) <= schema.get("maximum", MAX_ID)
+        )
+    if not schema.get("minLength", 1) <= len(value) <= schema.get("maxLength", len(value)):
+        return False
+    if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
+        return False
+    return schema.get("format") != "date" or _is_date(value)
+
+
+def _is_date(value: str) -> bool:
+    """RFC 3339 `full-date`: `YYYY-MM-DD`, a day that exists."""
+    if not re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _refusal(value: str) -> str:
+    if not value.strip():
+        return "must not be empty (leave the argument out instead)"
+    if value != value.strip():
+        return f"{value!r} has spaces around it"
+    return f"{value!r} is not a value this argument takes (see /openapi.json)"
+
+
 @cache
 def document() -> dict[str, Any]:
     (beacon, row), components = msgspec.json.schema_components(
         [Beacon, AccountRow], ref_template="#/components/schemas/{name}"
     )
+    refine_beacon(components["Beacon"])
+    refine_row(components["AccountRow"])
+    components["AccountDetail"] = account_detail_schema()
     components["Error"] = ERROR
     return {
         "openapi": "3.1.0",
@@ -51,7 +214,11 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": components,
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token of the organisation (Settings → API tokens).",
+                },
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
         },
@@ -61,9 +228,15 @@ def document() -> dict[str, Any]:
 def _collect(beacon: dict[str, Any]) -> dict[str, Any]:
     return {
         "summary": "Send one beacon (pageview, engagement or event)",
+        "description": (
+            "The body is read as JSON whatever its Content-Type (browsers send "
+            "`text/plain` to avoid a preflight). Property keys are 1 to "
+            f"{MAX_PROP_KEY_LENGTH} characters; integer property values beyond "
+            "±2^53 are refused."
+        ),
         "requestBody": {
             "required": True,
-            "description": f"JSON, at most {MAX_BODY_BYTES} bytes, whatever the Content-Type.",
+            "description": f"JSON, at most {MAX_BODY_BYTES} bytes.",
             "content": {"application/json": {"schema": beacon}, "text/plain": {"schema": beacon}},
         },
         "responses": {
@@ -72,68 +245,55 @@ def _collect(beacon: dict[str, Any]) -> dict[str, Any]:
             },
             "400": _error("A field is missing or wrong: `<field>: <reason>`."),
             "403": _error("Unknown site key, or an origin or page outside the site's domains."),
-            "413": _error("Body larger than the limit."),
-            "429": {"description": "Over the rate limit."},
+            "413": _error(f"Body larger than {MAX_BODY_BYTES} bytes."),
+            "429": _error("Over the rate limit of the client's address."),
             "503": _error("The event could not be stored anywhere."),
         },
     }
 
 
 def _accounts(row: dict[str, Any]) -> dict[str, Any]:
+    page = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": row, "maxItems": MAX_PER_PAGE},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        },
+        "required": ["items", "total", "page", "per_page"],
+    }
     return {
         "summary": "Accounts of the caller's organisation, filtered, sorted and paginated",
-        "security": [{"bearer": []}, {"session": []}],
-        "parameters": _filters()
-        + [
-            _query("page", {"type": "integer", "minimum": 1, "default": 1}),
-            _query(
-                "per_page",
-                {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": MAX_PER_PAGE,
-                    "default": DEFAULT_PER_PAGE,
-                },
-            ),
-        ],
+        "security": SECURITY,
+        "parameters": _query(LIST_ARGUMENTS),
         "responses": {
             "200": {
                 "description": "One page of accounts and the number matching the filters.",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "items": {"type": "array", "items": row},
-                                "total": {"type": "integer"},
-                                "page": {"type": "integer"},
-                                "per_page": {"type": "integer"},
-                            },
-                            "required": ["items", "total"],
-                        }
-                    }
-                },
+                "content": {"application/json": {"schema": page}},
             },
-            "400": _error("A filter that cannot be used; `field` names it."),
-            "401": _error("No valid token or session."),
+            **_api_errors(),
         },
     }
 
 
 def _account() -> dict[str, Any]:
+    account_id = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
     return {
         "summary": "One account: firmographics, score, explanation, history, recent visits",
-        "security": [{"bearer": []}, {"session": []}],
+        "security": SECURITY,
         "parameters": [
-            {"name": "account_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            {"name": "account_id", "in": "path", "required": True, "schema": account_id}
         ],
         "responses": {
             "200": {
                 "description": "The account.",
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/AccountDetail"}}
+                },
             },
-            "401": _error("No valid token or session."),
-            "404": _error("No such account in the caller's organisation."),
+            **_api_errors(bad_request=False),
+            "404": _error("No such account in the caller's organisation (or an id out of range)."),
         },
     }
 
@@ -141,40 +301,30 @@ def _account() -> dict[str, Any]:
 def _csv() -> dict[str, Any]:
     return {
         "summary": "Every account matching the filters, as streamed CSV (UTF-8 with BOM)",
-        "security": [{"bearer": []}, {"session": []}],
-        "parameters": _filters()
-        + [_query("excel", {"type": "string", "enum": ["fr"]}, "`fr`: `;` as the delimiter.")],
+        "security": SECURITY,
+        "parameters": _query(CSV_ARGUMENTS),
         "responses": {
             "200": {
                 "description": "CSV; cells starting with = + - @ are neutralised.",
                 "content": {"text/csv": {"schema": {"type": "string"}}},
             },
-            "400": _error("A filter that cannot be used; `field` names it."),
-            "401": _error("No valid token or session."),
+            **_api_errors(),
         },
     }
 
 
-def _filters() -> list[dict[str, Any]]:
-    text = {"type": "string"}
-    return [
-        _query("site", text, "A site's key or id."),
-        _query("tier", text, "hot, warm, cold; comma-separated or repeated."),
-        _query("min_score", {"type": "integer"}),
-        _query("q", text, "Part of the name or domain."),
-        _query("country", text, "ISO 3166-1 alpha-2."),
-        _query("industry", text),
-        _query("since", text, "Last seen since: `7d`, `30d`, `90d` or a date."),
-        _query("outcome", {"type": "string", "enum": list(OUTCOMES)}),
-        _query("sort", {"type": "string", "enum": list(SORTS), "default": "-score"}),
-    ]
+def _query(parameters: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    return [{**parameter, "in": "query", "required": False} for parameter in parameters]
 
 
-def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
-    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
-    if description:
-        parameter["description"] = description
-    return parameter
+def _api_errors(bad_request: bool = True) -> dict[str, Any]:
+    errors = {
+        "401": _error("No valid token or session."),
+        "403": _error("The caller may not use this."),
+    }
+    if bad_request:
+        errors["400"] = _error("An argument that cannot be used; `field` names it.")
+    return errors
 
 
 def _error(description: str) -> dict[str, Any]:

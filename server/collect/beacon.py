@@ -48,6 +48,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 EventType = Literal["pageview", "engagement", "event"]
 PropValue = Annotated[str, msgspec.Meta(max_length=MAX_PROP_LENGTH)] | int | float | bool
+EngagedMs = (
+    Annotated[int, msgspec.Meta(ge=0, le=MAX_ENGAGED_MS)]
+    | Annotated[float, msgspec.Meta(ge=0, le=MAX_ENGAGED_MS)]
+)
+"""Milliseconds, a whole number; JSON may spell it `1.0` (a timer's difference
+divided by one), so an integral float is taken and made an int, `1.5` refused."""
 
 _NAME = r"^[a-z0-9_ -]{1,64}$"
 _ERROR_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
@@ -70,7 +76,12 @@ class Beacon(msgspec.Struct, frozen=True, kw_only=True):
     title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE_LENGTH)] | None = None
     name: Annotated[str, msgspec.Meta(pattern=_NAME)] | None = None
     props: Annotated[dict[str, PropValue], msgspec.Meta(max_length=MAX_PROPS)] | None = None
-    engaged_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_ENGAGED_MS)] | None = None
+    engaged_ms: EngagedMs | None = None
+
+    def __post_init__(self) -> None:
+        # Every later step sees an int; a fraction stays for `check_semantics` to refuse.
+        if isinstance(self.engaged_ms, float) and self.engaged_ms.is_integer():
+            msgspec.structs.force_setattr(self, "engaged_ms", int(self.engaged_ms))
 
 
 _decoder = msgspec.json.Decoder(Beacon)
@@ -135,6 +146,8 @@ def check_semantics(beacon: Beacon) -> None:
     check_text("name", beacon.name)
     if beacon.type == "event" and beacon.name is None:
         raise BeaconError("name", "required for type event")
+    if isinstance(beacon.engaged_ms, float):
+        raise BeaconError("engaged_ms", "must be a whole number of milliseconds")
     if beacon.type == "engagement" and beacon.engaged_ms is None:
         raise BeaconError("engaged_ms", "required for type engagement")
     for key, value in (beacon.props or {}).items():

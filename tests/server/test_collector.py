@@ -190,7 +190,11 @@ def test_body_over_8_kib_is_413(collector_app):
             pageview(type="engagement", engaged_ms=86_400_001),
             "engaged_ms: expected int <= 86400000",
         ),
-        (pageview(type="engagement", engaged_ms=1.5), "engaged_ms: expected int | null, got float"),
+        (
+            pageview(type="engagement", engaged_ms=1.5),
+            "engaged_ms: must be a whole number of milliseconds",
+        ),
+        (pageview(type="engagement", engaged_ms=-1.0), "engaged_ms: expected float >= 0.0"),
         (pageview(type="engagement", engaged_ms=10**40), "engaged_ms: expected int <= 86400000"),
     ],
 )
