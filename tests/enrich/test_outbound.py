@@ -3,6 +3,8 @@ hook standing in for DNS (no /etc/hosts edits, no traffic off the machine)."""
 
 from __future__ import annotations
 
+import ssl
+import subprocess
 from ipaddress import ip_address
 
 import pytest
@@ -117,6 +119,37 @@ def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(server
     [(_, headers)] = server.requests
     assert headers["Host"] == f"crm.internal:{port(server)}"
     assert calls == ["crm.internal"]
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """The scripted server over TLS, with a self-signed certificate for `tls.test` only."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=tls.test"]
+        + ["-addext", "subjectAltName=DNS:tls.test"],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    running = ScriptedServer()
+    running.httpd.socket = context.wrap_socket(running.httpd.socket, server_side=True)
+    running.on("/ok", Answer(body={"ok": True}))
+    with running:
+        yield running, str(cert)
+
+
+def test_tls_checks_the_certificate_against_the_name_not_the_address(tls_server):
+    """Reached at its checked address, the server must still prove it is the name asked for."""
+    server, ca = tls_server
+    names = {"tls.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]}
+    http = GuardedSession(OutboundPolicy.parse("tls.test,other.test"), resolve=resolver(names))
+    answer = http.get(f"https://tls.test:{port(server)}/ok", verify=ca)
+    assert answer.json() == {"ok": True}
+    with pytest.raises(requests.exceptions.SSLError):
+        http.get(f"https://other.test:{port(server)}/ok", verify=ca)
 
 
 def test_the_allow_setting_lets_the_loopback_server_through(server):
