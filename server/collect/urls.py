@@ -20,7 +20,7 @@ a browser showed; the reading also tells whether that host is an IP address.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 import ada_url
@@ -36,9 +36,9 @@ class UrlError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class ReadUrl:
-    """An absolute http(s) URL that Python and browsers read alike."""
+class ReadUrl(NamedTuple):
+    """An absolute http(s) URL that Python and browsers read alike (a tuple:
+    made for every beacon, it costs less than a dataclass)."""
 
     parts: SplitResult
     host: str  # lower case, without brackets for IPv6
@@ -64,13 +64,20 @@ def read_url(value: str) -> ReadUrl:
     if "\\" in parts.netloc:
         raise UrlError("must not contain a backslash before its path")
     try:
-        browser = ada_url.parse_url(value, attributes=("hostname", "host_type"))
+        browser_host = ada_url.parse_url(value, attributes=("hostname",))["hostname"]
     except ValueError:
         raise UrlError("not a valid URL") from None
-    ip_literal = browser["host_type"] is not ada_url.HostType.DEFAULT
-    if not _same_host(host, browser["hostname"], ip_literal):
+    ip_literal = _is_address(browser_host)
+    if not _same_host(host, browser_host, ip_literal):
         raise UrlError("host is read differently by browsers")
     return ReadUrl(parts, host, ip_literal)
+
+
+def _is_address(browser_host: str) -> bool:
+    """Whether a host as a browser serialises it is an IP address: IPv6 in
+    brackets, or IPv4, the only host whose last label may be a number (a host
+    ending in a number is parsed as IPv4 or refused)."""
+    return browser_host.startswith("[") or browser_host.rpartition(".")[2].isdigit()
 
 
 def _same_host(python_host: str, browser_host: str, ip_literal: bool) -> bool:
