@@ -1,4 +1,5 @@
-"""`vigie ipdb download`: fetch or refresh GeoLite2 or DB-IP Lite databases."""
+"""`vigie ipdb download`: fetch or refresh GeoLite2 or DB-IP Lite databases (and,
+with `--cloud-ranges`, the cloud providers' range table of `ipdb cloud-ranges`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from enrich.cloud_table import TABLE_FILE
 from enrich.ipdb import (
     DBIP_EDITIONS,
     DBIP_URL,
@@ -17,6 +19,7 @@ from enrich.ipdb import (
     maxmind_downloads,
 )
 from enrich.outbound import GuardedSession, OutboundPolicy
+from server.cli.cloud_ranges import cloud_ranges, refresh, sources_with, urls_option
 from server.cli.context import CommandError
 from server.outbound import allowed_entries
 from server.storage.types import utcnow
@@ -27,7 +30,10 @@ DOWNLOAD_FAILED = 1
 
 @click.group()
 def ipdb() -> None:
-    """Free IP databases (MaxMind GeoLite2, DB-IP Lite)."""
+    """Free IP databases (MaxMind GeoLite2, DB-IP Lite) and cloud providers' ranges."""
+
+
+ipdb.add_command(cloud_ranges)
 
 
 @ipdb.command("download")
@@ -73,6 +79,13 @@ def ipdb() -> None:
     default="",
     help="Private networks and hosts a mirror may be on (comma-separated; VIGIE_OUTBOUND_ALLOW).",
 )
+@click.option(
+    "--cloud-ranges",
+    "with_cloud_ranges",
+    is_flag=True,
+    help="Also refresh the cloud providers' range table (see `vigie ipdb cloud-ranges`).",
+)
+@urls_option
 def download(
     directory: Path,
     account_id: str | None,
@@ -82,6 +95,8 @@ def download(
     maxmind_url: str,
     dbip_url: str,
     outbound_allow: str,
+    with_cloud_ranges: bool,
+    urls: str,
 ) -> None:
     """Download the databases, or refresh them if a newer one is out.
 
@@ -115,6 +130,7 @@ def download(
         policy = OutboundPolicy.parse(allowed_entries(outbound_allow))
     except ValueError as error:
         raise CommandError(f"VIGIE_OUTBOUND_ALLOW: {error}") from None
+    cloud_sources = sources_with(urls) if with_cloud_ranges else []
     failed = 0
     with GuardedSession(policy, timeout=DOWNLOAD_TIMEOUT) as session:
         for item in plan:
@@ -122,6 +138,11 @@ def download(
             detail = f" ({outcome.detail})" if outcome.detail else ""
             click.echo(f"{outcome.edition}: {outcome.status}{detail} → {outcome.target}")
             failed += outcome.status == "failed"
-    click.echo("VIGIE_MMDB=" + ",".join(str(item.target) for item in plan))
+        if with_cloud_ranges:
+            failed += not refresh(directory, cloud_sources, session)
+    targets = [item.target for item in plan]
+    if with_cloud_ranges and (directory / TABLE_FILE).is_file():
+        targets.append(directory / TABLE_FILE)
+    click.echo("VIGIE_MMDB=" + ",".join(str(target) for target in targets))
     if failed:
         raise SystemExit(DOWNLOAD_FAILED)
