@@ -82,10 +82,11 @@ def begin_attempt(
         the refused attempt is not counted.
     """
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    new = insert(SignInThrottle).values(key=key, failures=0, last_attempt_at=now)
+    # An update of the existing row rather than "do nothing": it locks the row at
+    # once, so that no concurrent `clear` or `forget_old` deletes it before the select.
     session.execute(
-        insert(SignInThrottle)
-        .values(key=key, failures=0, last_attempt_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
+        new.on_conflict_do_update(index_elements=["key"], set_={"key": new.excluded.key})
     )
     row = session.scalars(
         select(SignInThrottle).where(SignInThrottle.key == key).with_for_update()

@@ -4,6 +4,7 @@ PostgreSQL; an unknown e-mail is treated like a user's; every attempt audited.""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -174,6 +175,21 @@ def test_workers_share_the_count(make_app, db_url):
         for n in range(8)
     ]
     assert codes == [200] * 5 + [429] * 3
+
+
+def test_a_burst_from_many_workers_gets_only_the_free_attempts(make_app, db_url):
+    """Sixteen guesses at once through two apps: only five passwords are checked."""
+    apps = [make_app(db_url, TRUSTED_PROXIES=1, LOGIN_FIRST_DELAY=FIRST_DELAY) for _ in range(2)]
+    world = seed_accounts(apps[0])
+    browsers = [Browser(apps[n % 2]) for n in range(16)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(
+            pool.map(
+                lambda n: browsers[n].sign_in(world.email, "guess", f"203.0.113.{n}").status_code,
+                range(16),
+            )
+        )
+    assert sorted(codes) == [200] * 5 + [429] * 11
 
 
 def test_sign_in_attempts_are_audited(proxied_app):
