@@ -27,7 +27,7 @@ ONE_TIME_PASSWORD_BYTES = 12
 
 
 def one_time_password() -> str:
-    """A random password for an admin to pass on; long enough for `check_password`."""
+    """A random password for an admin to pass on (96 random bits: no policy check needed)."""
     return secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
 
 
