@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
+from server.collect.client import plain_address
+
 FIELDS = ("ip", "time", "method", "path", "status", "referrer", "user_agent")
 """Named groups a `--format REGEX` may use."""
 
@@ -119,7 +121,7 @@ class LogFormat:
         fields = request.fields
         referrer = fields.get("referrer")
         return LogLine(
-            ip=fields["ip"] or "",
+            ip=plain_address(fields["ip"] or ""),
             time=parse_time(fields["time"] or ""),
             path=request.target,
             method=request.method,

@@ -138,6 +138,22 @@ def test_a_mapped_forwarded_address_is_resolved_as_ipv4(proxied_app):
     assert "::ffff" not in database_text(proxied_app).lower()
 
 
+def test_a_mapped_address_in_a_log_is_resolved_as_ipv4(collector_app, tmp_path, monkeypatch, mmdb):
+    """`vigie import-logs` reads `::ffff:81.2.69.77` in a log as Acme's 81.2.69.77."""
+    import_log(
+        collector_app,
+        tmp_path,
+        monkeypatch,
+        mmdb,
+        log_line(MAPPED_ACME_IP, "/pricing", "https://www.google.com/"),
+        log_line(ACME_IP, "/features", "https://www.google.com/"),
+    )
+    stored = rows(collector_app, Event)
+    assert {e.connection_class for e in stored} == {"business"}
+    assert len({e.visitor_hash for e in stored}) == 1
+    assert [a.name for a in rows(collector_app, Account)] == ["Acme SAS"]
+
+
 def test_a_mapped_remote_address_is_resolved_as_ipv4(collector_app):
     """A dual-stack socket's `REMOTE_ADDR` of `::ffff:81.2.69.77` is Acme's, as 81.2.69.77 is."""
     assert send(collector_app, pageview(), ip=MAPPED_ACME_IP).status_code == 202
