@@ -10,6 +10,7 @@ compiles a folder of files fetched by other means. `vigie ipdb download
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,9 +67,7 @@ def sources_with(urls: str) -> list[Source]:
             source = custom_source(name, url) if known is None else known
         except ValueError as error:
             raise CommandError(f"{URLS_SETTING}: {error}") from None
-        chosen[name] = Source(
-            source.name, source.provider, source.format, url or None, source.min_prefixes
-        )
+        chosen[name] = replace(source, url=url or None)
     return list(chosen.values())
 
 
