@@ -21,6 +21,11 @@ from the first stored event to the last, so process start is left out.
 
 Every beacon comes from a business address of the company database (through a
 trusted proxy header, 256 addresses), with a browser's user agent.
+
+`--breakdown` adds two servers to each round, to show where embedded mode's
+time goes: Vigie whose sink keeps nothing (`bench/null_sink_app.py`: the
+request path alone), and Vigie appending to the inbox file with no writer
+draining it (the request path and the append).
 """
 
 from __future__ import annotations
@@ -260,6 +265,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="Bare, embedded, scale; repeated.")
     parser.add_argument("--ingest-events", type=int, default=40_000)
     parser.add_argument("--skip-scale", action="store_true", help="Embedded mode only.")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="Also measure the request path alone, and with the inbox append but no writer.",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk")
@@ -290,7 +300,13 @@ def main() -> None:
     bare_app = "bench.bare_app:create_app()"
     sqlite_url = f"sqlite:///{work / 'bench.db'}"
     prepare_database(sqlite_url)
-    runs: dict[str, list[dict[str, float]]] = {"bare": [], "embedded": [], "scale": []}
+    runs: dict[str, list[dict[str, float]]] = {
+        "bare": [],
+        "embedded": [],
+        "scale": [],
+        "null sink": [],
+        "inbox only": [],
+    }
     with postgres_schema() as scale_url:
         prepare_database(scale_url)
         scale_env = {**common, "VIGIE_DATABASE_URL": scale_url, "VIGIE_REDIS_URL": REDIS}
@@ -305,6 +321,32 @@ def main() -> None:
                     script,
                 )
             )
+            if args.breakdown:
+                embedded_env = {**common, "VIGIE_DATABASE_URL": sqlite_url}
+                runs["null sink"].append(
+                    measure(
+                        "  Vigie, null sink",
+                        lambda port: gunicorn_command(
+                            "bench.null_sink_app:create_app()", port, args
+                        ),
+                        {**embedded_env, "VIGIE_INGEST_WRITER": "external"},
+                        args,
+                        script,
+                    )
+                )
+                runs["inbox only"].append(
+                    measure(
+                        "  Vigie, inbox, no writer",
+                        lambda port: gunicorn_command("server:create_app()", port, args),
+                        {
+                            **embedded_env,
+                            "VIGIE_INGEST_WRITER": "external",
+                            "VIGIE_INBOX_PATH": str(work / "breakdown-inbox.sqlite"),
+                        },
+                        args,
+                        script,
+                    )
+                )
             runs["embedded"].append(
                 measure(
                     "  Vigie embedded (serve)",
@@ -326,6 +368,9 @@ def main() -> None:
                 )
         print()
         report("embedded", runs["embedded"], runs["bare"], count_events(sqlite_url))
+        if args.breakdown:
+            for name in ("null sink", "inbox only"):
+                print(f"{name}: {breakdown(runs[name], runs['bare'])}")
         if not args.skip_scale:
             drain_stream(scale_env)
             report("scale", runs["scale"], runs["bare"], count_events(scale_url))
@@ -380,6 +425,17 @@ def report(
         f"{name}: ratio to bare {ratio:.2f} x (rounds {per_round}), worst p99 {worst:.1f} ms, "
         f"accepted {accepted:,}, stored {stored:,}, lost {max(0, accepted - stored):,}; "
         f"server CPU {cpu:.2f} ms per request against {bare_cpu:.2f} bare ({bare_cpu / cpu:.2f} x)"
+    )
+
+
+def breakdown(runs: list[dict[str, float]], bare: list[dict[str, float]]) -> str:
+    """Throughput ratio and CPU per request of a breakdown server against bare."""
+    ratio = sum(r["rps"] for r in runs) / sum(b["rps"] for b in bare)
+    cpu = sum(r["cpu_ms"] for r in runs) / sum(r["requests"] for r in runs)
+    bare_cpu = sum(b["cpu_ms"] for b in bare) / sum(b["requests"] for b in bare)
+    return (
+        f"ratio to bare {ratio:.2f} x, worst p99 {max(r['p99_ms'] for r in runs):.1f} ms; "
+        f"server CPU {cpu:.2f} ms per request against {bare_cpu:.2f} bare"
     )
 
 
