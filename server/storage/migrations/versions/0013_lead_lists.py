@@ -1,0 +1,24 @@
+"""lead lists
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-02 03:00:00.000000
+"""
+
+from alembic import op
+import sqlalchemy as sa
+import server.storage.types
+
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
