@@ -434,3 +434,59 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_attempt_at: Mapped[datetime] = mapped_column(index=True)
     blocked_until: Mapped[datetime | None]
+
+
+class LeadList(Base):
+    """A list of named leads an organisation imported (a trade-show export, a
+    CRM extract…): the customer's own personal data, which Vigie processes for
+    them. The column mapping chosen at the first import is remembered."""
+
+    __tablename__ = "lead_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    # {"email": header, "phone": header or None}: the file's columns to read.
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Where national phone numbers (no +country prefix) are from, e.g. "FR".
+    phone_region: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+
+class Lead(Base):
+    """One named person of a lead list, keyed by the normalised e-mail (the same
+    address twice in a list is one lead), with what was computed of it and its
+    score. Personal data: every query is filtered by organisation."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("lead_lists.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    # The file's row as it was, header → cell, for the columns not mapped too.
+    columns: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    email_class: Mapped[str | None] = mapped_column(String(16))
+    phone_class: Mapped[str | None] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(2))
+    country_source: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    company_domain: Mapped[str | None] = mapped_column(String(255))
+    # The company's account, joined by domain; erasing the account unlinks it.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    score: Mapped[int] = mapped_column(default=0)
+    tier: Mapped[str] = mapped_column(String(8), default="cold")
+    explanation: Mapped[list[Any]] = mapped_column(default=list)
+    scored_at: Mapped[datetime | None]
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("list_id", "email"),
+        Index("ix_leads_org_score", "org_id", "score"),
+        Index("ix_leads_org_email", "org_id", "email"),
+        Index("ix_leads_account", "account_id"),
+        Index("ix_leads_imported_at", "imported_at"),
+    )
