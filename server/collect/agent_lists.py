@@ -40,16 +40,36 @@ class PatternList:
 
 
 def compile_list(patterns: list[str]) -> PatternList:
-    """Join case-insensitive patterns into one expression per engine."""
+    """Join case-insensitive patterns into one expression per engine.
+
+    A pattern RE2 refuses, even one `NOT_RE2` does not foresee, goes to `re`:
+    a new release of a list never leaves the collector without a bot filter.
+    """
     fast = [pattern for pattern in patterns if not NOT_RE2.search(pattern)]
     slow = [pattern for pattern in patterns if NOT_RE2.search(pattern)]
+    try:
+        joined = re2.compile(_alternation(fast), _re2_options()) if fast else None
+    except re2.error:
+        refused = [pattern for pattern in fast if not _re2_accepts(pattern)]
+        fast = [pattern for pattern in fast if pattern not in refused]
+        slow += refused
+        joined = re2.compile(_alternation(fast), _re2_options()) if fast else None
+    return PatternList(joined, re.compile(_alternation(slow), re.IGNORECASE) if slow else None)
+
+
+def _re2_options() -> re2.Options:
     options = re2.Options()
     options.case_sensitive = False
     options.max_mem = RE2_MAX_MEMORY
-    return PatternList(
-        re2.compile(_alternation(fast), options) if fast else None,
-        re.compile(_alternation(slow), re.IGNORECASE) if slow else None,
-    )
+    return options
+
+
+def _re2_accepts(pattern: str) -> bool:
+    try:
+        re2.compile(pattern, _re2_options())
+    except re2.error:
+        return False
+    return True
 
 
 def _alternation(patterns: list[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import crawleruseragents
 import pytest
 
+from server.collect.agent_lists import compile_list
 from server.collect.agents import AgentClassifier, classify
 from tests.conftest import TEST_DATA
 
@@ -181,6 +182,16 @@ def test_browsers_are_reduced_to_device_class_and_family():
     )
     assert ipad.device_class == "tablet"
     assert (desktop.device_class, desktop.browser_family) == ("desktop", "Edge")
+
+
+def test_patterns_re2_refuses_still_match():
+    """A list pattern RE2 cannot run (look-ahead, possessive) is matched by `re`."""
+    patterns = compile_list(["Yandex(?!Search)", "x++y", "crawly"])
+    assert patterns.search("YandexBot/3.0")
+    assert not patterns.search("YandexSearch/1.0")
+    assert patterns.search("xxy")
+    assert patterns.search("CRAWLY/2")
+    assert not patterns.search("Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0")
 
 
 def test_answers_are_cached_per_user_agent():
