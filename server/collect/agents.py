@@ -96,6 +96,9 @@ def classify(user_agent: str) -> Agent:
     text = user_agent.strip()
     if not text:
         return Agent(BotReason.EMPTY, "other", "Other")
+    if not text.isascii():
+        # RE2 reads UTF-8: a lone surrogate (a log line decoded with surrogateescape) becomes "?"
+        text = text.encode("utf-8", "replace").decode("utf-8")
     parsed = ParsedAgent(text)
     reason = bot_reason(text, parsed)
     if reason is not None:

@@ -184,6 +184,14 @@ def test_browsers_are_reduced_to_device_class_and_family():
     assert (desktop.device_class, desktop.browser_family) == ("desktop", "Edge")
 
 
+@pytest.mark.parametrize(
+    "agent", ["Mozilla/5.0 \udcff crawler", "Mozilla/5.0 (\x00) ÿ", "x" * 100_000]
+)
+def test_odd_strings_get_an_answer(agent):
+    """Undecodable bytes, control characters and huge strings are classified, not raised on."""
+    assert classify(agent).bot is not None
+
+
 def test_patterns_re2_refuses_still_match():
     """A list pattern RE2 cannot run (look-ahead, possessive) is matched by `re`."""
     patterns = compile_list(["Yandex(?!Search)", "x++y", "crawly"])
