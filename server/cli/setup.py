@@ -113,6 +113,8 @@ def init_organisation(name: str, admin_email: str | None, password_stdin: bool) 
         password = read_password(password_stdin, email, name)
         organisation = create_organisation(session, name)
         create_user(session, organisation, email, password, role="admin")
+        session.flush()
+        record(session, organisation.id, CLI, "user.added", email, role="admin")
     click.echo(f'Organisation "{name}" created with admin {email}.')
     click.echo(f'Next: vigie sites add --org "{name}" --domain example.com')
 
@@ -137,6 +139,7 @@ def users_add(org_name: str, role: str, email: str, password_stdin: bool) -> Non
             raise CommandError(f"email: {address} is already a user")
         password = read_password(password_stdin, address, organisation.name)
         create_user(session, organisation, address, password, role)
+        record(session, organisation.id, CLI, "user.added", address, role=role)
         org = organisation.name
     click.echo(f'User {address} ({role}) added to "{org}".')
 
@@ -225,6 +228,7 @@ def sites_add(
             count_education,
             count_government,
         )
+        record(session, organisation.id, CLI, "site.added", site.name, domains=hosts)
         key, site_name = site.public_key, site.name
     click.echo(f'Site "{site_name}" added; site key: {key}')
     click.echo("Paste this tag into the <head> of every page:")
@@ -254,7 +258,9 @@ def tokens_create(org_name: str, name: str) -> None:
     """Create an API token; it is shown once and stored only as a hash."""
     with database_session() as session:
         organisation = get_organisation(session, org_name)
-        token = create_api_token(session, organisation.id, normalise_name(name))
+        label = normalise_name(name)
+        token = create_api_token(session, organisation.id, label)
+        record(session, organisation.id, CLI, "token.created", label, prefix=token[:12])
     click.echo(token)
 
 
@@ -274,6 +280,7 @@ def sites_networks(site_key: str, source: Path) -> None:
         if site is None:
             raise CommandError(f"--site: no site with key {site_key!r}")
         site.extra_networks = entries
+        record(session, site.org_id, CLI, "site.networks_set", site.name, networks=len(entries))
         name = site.name
     click.echo(
         f'Site "{name}": {len(entries)} extra network(s). Collectors apply them within 30 s.'

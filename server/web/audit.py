@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "site.added": _l("Site added"),
     "site.edited": _l("Site edited"),
     "site.deleted": _l("Site deleted"),
+    "site.networks_set": _l("Site networks set"),
     "model.saved": _l("Scoring model saved"),
     "settings.webhook": _l("Alert webhook changed"),
     "settings.time_zone": _l("Time zone changed"),
@@ -34,12 +35,16 @@ ACTION_LABELS = {
 """What each recorded action is called on the page; an action not listed shows its code."""
 
 
+MAX_PAGE = 1_000_000
+"""Pages past this one are read as this one: an offset the database can hold."""
+
+
 @bp.get("/audit")
 @login_required
 @admin_required
 def audit() -> str:
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() else 1
+    number = min(int(page), MAX_PAGE) if page.isdigit() else 1
     return render_template(
         "audit.html",
         log=list_entries(get_session(), current_org_id(), number),

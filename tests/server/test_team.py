@@ -310,3 +310,42 @@ def test_the_audit_log_is_paginated_and_kept_per_organisation(app):
     assert "site-000" in second and "command line" in second
     assert "their-site" not in first + second
     assert admin.get("/audit?page=zzz").status_code == 200
+
+
+def test_command_line_changes_are_in_the_audit_log(app, tmp_path):
+    """`vigie init`, `users add`, `sites add`, `sites networks` and `tokens create`
+    are recorded with the command line as the actor."""
+    from tests.support.cli import cli_for
+
+    vigie = cli_for(app, tmp_path)
+    strong = "correct horse battery staple"
+    assert vigie("init", "--org", "Beta", "--admin", "sam@beta.io", "--password-stdin",
+                 stdin=strong).exit_code == 0  # fmt: skip
+    assert vigie("users", "add", "--org", "Beta", "kim@beta.io", "--password-stdin",
+                 stdin=strong).exit_code == 0  # fmt: skip
+    added = vigie("sites", "add", "--org", "Beta", "--domain", "beta.io")
+    assert added.exit_code == 0, added.output
+    key = re.search(r"site key: (\S+)", added.output).group(1)
+    networks = tmp_path / "networks.toml"
+    networks.write_text("")
+    assert vigie("sites", "networks", "--site", key, str(networks)).exit_code == 0
+    assert vigie("tokens", "create", "--org", "Beta", "--name", "CRM sync").exit_code == 0
+    with app.app_context(), session_scope() as session:
+        entries = session.execute(
+            select(AuditEntry.action, AuditEntry.actor_label, AuditEntry.target).order_by(
+                AuditEntry.id
+            )
+        ).all()
+    assert [tuple(entry) for entry in entries] == [
+        ("user.added", "cli", "sam@beta.io"),
+        ("user.added", "cli", "kim@beta.io"),
+        ("site.added", "cli", "beta.io"),
+        ("site.networks_set", "cli", "beta.io"),
+        ("token.created", "cli", "CRM sync"),
+    ]
+
+
+def test_a_page_past_any_offset_the_database_holds_is_an_empty_page(app):
+    make_team(app)
+    admin = sign_in(app, ADMIN)
+    assert admin.get("/audit?page=99999999999999999999999").status_code == 200
