@@ -300,8 +300,25 @@ class _GuardedAdapter(HTTPAdapter):
         raise ValueError("proxies: the guarded client connects itself, through no proxy")
 
 
+KEPT_ACROSS_ORIGINS = frozenset(
+    {"accept", "accept-encoding", "accept-language", "user-agent", "content-type"}
+)
+"""Headers a redirect to another origin keeps. Every other one may carry a
+credential (`Authorization`, a provider's `X-Api-Key`, a cookie) and stays
+with the origin it was meant for."""
+
+
+def _origin(url: str | None) -> tuple[str, str, int | None]:
+    parts = urlsplit(url or "")
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or default
+
+
 class GuardedSession(requests.Session):
     """A `requests.Session` that only reaches addresses `policy` allows.
+
+    A redirect to another origin (scheme, host or port) drops every header but
+    the few in `KEPT_ACROSS_ORIGINS`: `requests` itself only drops `Authorization`.
 
     :raise OutboundRefused: (from any request) when the URL's scheme is not
         http(s) or a host of the URL or of a redirect is forbidden.
@@ -321,6 +338,16 @@ class GuardedSession(requests.Session):
         adapter = _GuardedAdapter(AddressGuard(policy or OutboundPolicy(), resolve))
         for prefix in ("http://", "https://"):
             self.mount(prefix, adapter)
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        super().rebuild_auth(prepared_request, response)
+        if _origin(response.request.url) == _origin(prepared_request.url):
+            return
+        for name in list(prepared_request.headers):
+            if name.lower() not in KEPT_ACROSS_ORIGINS:
+                del prepared_request.headers[name]
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         text = url.decode() if isinstance(url, bytes) else str(url)

@@ -169,6 +169,24 @@ def test_a_redirect_to_a_forbidden_address_is_refused(server):
         http.post(server.url + "/private", json={})
 
 
+def test_credentials_do_not_follow_a_redirect_to_another_origin(server):
+    """A provider's API key header stays with its host: the next origin gets none of it."""
+    with ScriptedServer() as other:
+        other.on("/landing", Answer(200, body={"ok": True}))
+        server.on("/moved", Answer(302, headers={"Location": other.url + "/landing"}))
+        server.on("/here", Answer(302, headers={"Location": "/landed"}))
+        server.on("/landed", Answer(200, body={"ok": True}))
+        http = GuardedSession(LOOPBACK_ONLY)
+        secret = {"X-Api-Key": "k-123", "Authorization": "Bearer t-456", "Cookie": "s=1"}
+        assert http.get(server.url + "/moved", headers=secret).status_code == 200
+        assert http.get(server.url + "/here", headers=secret).status_code == 200
+        ((_, elsewhere),) = [r for r in other.requests if r[0] == "/landing"]
+        ((_, same_origin),) = [r for r in server.requests if r[0] == "/landed"]
+    assert not {"X-Api-Key", "Authorization", "Cookie"} & set(elsewhere)
+    assert "User-Agent" in elsewhere and "Accept" in elsewhere
+    assert same_origin["X-Api-Key"] == "k-123"  # the same origin keeps what was meant for it
+
+
 def test_a_redirect_to_another_scheme_is_not_followed(server):
     """Only http and https are spoken, on the first URL as on a redirect."""
     server.on("/file", Answer(302, headers={"Location": "file:///etc/passwd"}))
