@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from enrich.links import web_url
 from server.accounts.reasons import describe, signed
+from server.collect.anonymise import REFERRER_IP_HOST
 from server.i18n import datetime_with_zone
 
 KIND_LABELS = {
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["number"] = lambda value: "—" if value is None else format_decimal(value)
     app.jinja_env.filters["outside_link"] = outside_link
+    app.jinja_env.filters["referrer_host"] = referrer_host
     app.jinja_env.globals["describe_reason"] = describe
     app.jinja_env.globals["signed_points"] = signed
     app.jinja_env.globals["enrichment_state"] = lambda s: ENRICHMENT_STATES.get(s, s)
@@ -55,6 +57,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["tier_name"] = lambda tier: TIER_NAMES.get(tier, tier)
     app.jinja_env.globals["sparkline"] = sparkline
     app.jinja_env.globals["line_chart"] = line_chart
+
+
+def referrer_host(host: str) -> str:
+    """A stored referrer host as shown: the placeholder of an IP address in words."""
+    return str(_l("an IP address")) if host == REFERRER_IP_HOST else host
 
 
 def datetime_short(value: datetime | None) -> str:

@@ -68,6 +68,24 @@ def test_a_referrer_host_that_is_an_ip_address_is_stored_as_a_placeholder(
     assert address.lower() not in database_text(collector_app).lower()
 
 
+def test_the_account_page_says_a_visit_came_from_an_ip_address(collector_app):
+    """The placeholder reads as words in the page's language, not as stored."""
+    from server.security import hash_password
+    from server.storage.models import Organisation, User
+    from tests.support.team import PASSWORD, sign_in
+
+    send(collector_app, pageview(referrer="http://192.168.1.20:8080/x"))
+    with collector_app.app_context(), session_scope() as session:
+        org = session.scalar(select(Organisation))
+        session.add(User(org_id=org.id, email="ana@shop.example",
+                         password_hash=hash_password(PASSWORD), role="member"))  # fmt: skip
+    [account] = rows(collector_app, Account)
+    page = sign_in(collector_app, "ana@shop.example").get(f"/accounts/{account.id}")
+    text = page.get_data(as_text=True)
+    assert "from an IP address" in text
+    assert REFERRER_IP_HOST not in text and "192.168" not in text
+
+
 def test_a_referrer_host_that_is_a_name_is_kept(collector_app):
     """Names, even ones made of digits and dots, stay as sent."""
     send(collector_app, pageview(referrer="https://192.168.1.20.nip.io/a"))
