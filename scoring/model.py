@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scoring.lead_model import LeadRules, read_lead_rules
+
 PERIODS = ("visit", "day", "ever")
 OPERATORS = ("equals", "in", "not_in", "min", "max", "matches")
 SOURCE_KEYS = ("utm_source", "utm_medium", "utm_campaign", "referrer_host")
@@ -96,6 +98,8 @@ class Model:
     personas: tuple[Persona, ...] = ()
     fits: tuple[FitRule, ...] = ()
     roles: tuple[str, ...] = field(default=())
+    leads: LeadRules | None = None
+    """The `[leads]` section (`scoring.lead_model`); None when the file has none."""
     rule_memo: dict[tuple[str, str, str | None], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -215,6 +219,7 @@ class _Reader:
                 "source",
                 "persona",
                 "fit",
+                "leads",
             },
             "model",
             "",
@@ -267,6 +272,7 @@ class _Reader:
             personas=personas,
             fits=fits,
             roles=roles,
+            leads=read_lead_rules(self, document.get("leads")),
         )
 
     def frequency(self, raw: Mapping[str, Any] | None) -> Frequency | None:
