@@ -191,15 +191,18 @@ def classify_email(text: str) -> tuple[str, EmailClass, str | None, str | None]:
     (cached); any other address goes through email-validator whole."""
     raw = (text or "").strip()
     local, at, domain = raw.rpartition("@")
-    if not (at and len(raw) <= EMAIL_MAX_LENGTH and _ASCII_LOCAL_PART.fullmatch(local)):
+    known = _domain_facts(domain.lower()) if at and _ASCII_LOCAL_PART.fullmatch(local) else None
+    if (
+        known is None
+        or len(local) + 1 + max(len(known[0]), len(domain.encode())) > EMAIL_MAX_LENGTH
+    ):
         try:
             checked = validate_email(raw, check_deliverability=False)
         except EmailNotValidError:
             return raw.lower(), EmailClass.INVALID, None, None
         local, domain = checked.local_part, checked.domain
-    known = _domain_facts(domain.lower())
-    if known is None:
-        return raw.lower(), EmailClass.INVALID, None, None
+        known = _domain_facts(domain.lower())
+        assert known is not None, "a domain email-validator accepted"
     ascii_domain, kind, company = known
     local = local.lower()
     if kind in (EmailClass.PROFESSIONAL, EmailClass.FREE) and is_role(local):
@@ -208,7 +211,8 @@ def classify_email(text: str) -> tuple[str, EmailClass, str | None, str | None]:
 
 
 EMAIL_MAX_LENGTH = 254
-"""The longest address (RFC 5321); a longer one goes to email-validator, which refuses it."""
+"""The longest address in octets (RFC 5321); a plain address that may be longer
+goes to email-validator, which refuses it."""
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _ASCII_LOCAL_PART = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")

@@ -4,7 +4,8 @@ with where they came from, and the company domain that finds the account."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from enrich.leads import (
@@ -166,3 +167,23 @@ def test_any_row_gives_facts(email, phone, other):
     facts = classify_lead(LeadRow(email, phone, other, other), default_region="FR")
     assert facts.email_class in set(EmailClass)
     assert facts.phone_class in set(PhoneClass)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    address=st.one_of(
+        st.emails(),
+        st.builds(lambda local, domain: f"{local}@{domain}", st.text(max_size=70), st.emails()),
+        st.builds(lambda local: f"{local}@acme.fr", st.text(max_size=70)),
+        st.builds(lambda domain: f"j.dupont@{domain}", st.text(max_size=70)),
+    )
+)
+@example("a" * 200 + "@" + "ü" * 40 + ".de")  # short in characters, too long in octets
+def test_an_address_is_invalid_exactly_when_email_validator_says_so(address):
+    """Checking a plain address without email-validator changes no verdict."""
+    try:
+        validate_email(address.strip(), check_deliverability=False)
+        valid = True
+    except EmailNotValidError:
+        valid = False
+    assert (classify_email(address)[1] != EmailClass.INVALID) == valid
