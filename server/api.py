@@ -3,6 +3,8 @@
     GET /api/accounts               filtered, sorted, paginated list
     GET /api/accounts/<id>          one account's detail
     GET /api/accounts.csv           every matching account, streamed CSV
+    GET /api/leads                  leads with their company's web score, paginated
+    GET /api/leads.csv              every matching lead, streamed CSV
 
 A bearer token or a signed-in session is needed (`token_or_login_required`);
 rows come from the caller's organisation only, another's ids answer 404.
@@ -30,7 +32,10 @@ from server.accounts.csv_export import csv_chunks
 from server.accounts.filters import parse_filters
 from server.accounts.listing import account_detail, list_accounts
 from server.auth import current_org_id, token_or_login_required
+from server.leads.export import lead_csv_chunks
+from server.leads.query import LeadRow, list_leads, parse_lead_filters
 from server.openapi import CSV_ARGUMENTS, LIST_ARGUMENTS, check_arguments
+from server.openapi_leads import LEAD_CSV_ARGUMENTS, LEAD_LIST_ARGUMENTS
 from server.storage import get_session
 from server.storage.models import Organisation
 from server.storage.types import utcnow
@@ -88,6 +93,45 @@ def accounts_csv() -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.get("/leads")
+@token_or_login_required
+def leads() -> Response:
+    check_arguments(request.args, LEAD_LIST_ARGUMENTS)
+    filters = parse_lead_filters(request.args)
+    page = list_leads(get_session(), current_org_id(), filters)
+    return jsonify(
+        items=[lead_json(item) for item in page.items],
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+    )
+
+
+@bp.get("/leads.csv")
+@token_or_login_required
+def leads_csv() -> Response:
+    check_arguments(request.args, LEAD_CSV_ARGUMENTS)
+    excel_fr = request.args.get("excel") == "fr"
+    filters = parse_lead_filters(request.args)
+    session = get_session()
+    org_id = current_org_id()
+    organisation = session.get(Organisation, org_id)
+    name = filename_slug(organisation.name if organisation else "")
+    suffix = "-excel-fr" if excel_fr else ""
+    filename = f"vigie-leads-{name}-{utcnow():%Y-%m-%d}{suffix}.csv"
+    chunks = lead_csv_chunks(session, org_id, filters, excel_fr=excel_fr)
+    return Response(
+        stream_with_context(closing_session(chunks, session)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def lead_json(row: LeadRow) -> dict[str, Any]:
+    """A lead as the API answers it (`Lead` in /openapi.json)."""
+    return jsonable({**asdict(row), "why": row.why})
 
 
 def export_filename(organisation: str, day: date, excel_fr: bool = False) -> str:

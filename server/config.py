@@ -25,6 +25,13 @@ ENV_PREFIX = "VIGIE"
 DEFAULT_RETENTION_DAYS = 395
 """Raw events older than this are purged (13 months, as web analytics tools keep)."""
 
+DEFAULT_LEAD_RETENTION_DAYS = 1095
+"""Leads imported longer ago than this are deleted (3 years, the CNIL's guidance
+for prospects' data in B2B)."""
+
+DEFAULT_LEAD_UPLOAD_MAX_MB = 20
+"""Largest lead file the upload page takes, in MB (about 200,000 leads)."""
+
 SQLITE_FILE_NAME = "vigie.db"
 """Default database file, inside the instance folder."""
 
@@ -42,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "RETENTION_DAYS": DEFAULT_RETENTION_DAYS,
     "SCORING_MODEL": None,
+    "LEAD_RETENTION_DAYS": DEFAULT_LEAD_RETENTION_DAYS,
+    "LEAD_UPLOAD_MAX_MB": DEFAULT_LEAD_UPLOAD_MAX_MB,
     "PUBLIC_URL": None,  # where users reach the dashboard: links in alerts
     "INBOX_PATH": None,  # the embedded queue file; default: in the instance folder
     "INGEST_WRITER": "thread",  # or "external": another process drains the inbox
@@ -88,6 +97,8 @@ def _normalise(app: Flask) -> None:
     config["MMDB"] = mmdb_paths(config["MMDB"])
     config["TRUSTED_PROXIES"] = non_negative_int("TRUSTED_PROXIES", config["TRUSTED_PROXIES"])
     config["RETENTION_DAYS"] = positive_int("RETENTION_DAYS", config["RETENTION_DAYS"])
+    for name in ("LEAD_RETENTION_DAYS", "LEAD_UPLOAD_MAX_MB"):
+        config[name] = positive_int(name, config[name])
     config["SCORING_MODEL"] = optional_file("SCORING_MODEL", config["SCORING_MODEL"])
     config["PUBLIC_URL"] = public_url(config["PUBLIC_URL"])
     config["OUTBOUND_ALLOW"] = outbound_allow(config["OUTBOUND_ALLOW"])

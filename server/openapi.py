@@ -35,6 +35,13 @@ from server.accounts.filters import (
 from server.accounts.listing import AccountRow
 from server.collect.beacon import MAX_BODY_BYTES, MAX_PROP_KEY_LENGTH, Beacon
 from server.ids import MAX_ID
+from server.openapi_leads import (
+    LEAD,
+    LEAD_CSV_ARGUMENTS,
+    LEAD_LIST_ARGUMENTS,
+    leads_csv_operation,
+    leads_operation,
+)
 from server.openapi_schemas import ERROR, account_detail_schema, refine_beacon, refine_row
 from server.validation import InvalidInput
 
@@ -198,6 +205,7 @@ def document() -> dict[str, Any]:
     refine_row(components["AccountRow"])
     components["AccountDetail"] = account_detail_schema()
     components["Error"] = ERROR
+    components["Lead"] = LEAD
     return {
         "openapi": "3.1.0",
         "info": {
@@ -210,6 +218,12 @@ def document() -> dict[str, Any]:
             "/api/accounts": {"get": _accounts(row)},
             "/api/accounts/{account_id}": {"get": _account()},
             "/api/accounts.csv": {"get": _csv()},
+            "/api/leads": {
+                "get": leads_operation(_query(LEAD_LIST_ARGUMENTS), _api_errors(), SECURITY)
+            },
+            "/api/leads.csv": {
+                "get": leads_csv_operation(_query(LEAD_CSV_ARGUMENTS), _api_errors(), SECURITY)
+            },
         },
         "components": {
             "schemas": components,

@@ -3,7 +3,7 @@
 Commands are grouped by what they act on, following SPEC.md's CLI table:
 set-up (`init`, `users`, `sites`, `tokens`), running (`serve`, `worker`,
 `cron`, `jobs`, `demo`), IP data (`companydb`, `ipdb`), enrichment
-(`enrich`), accounts (`export`), privacy (`erase`, `purge`).
+(`enrich`), accounts (`export`), lead lists (`leads`), privacy (`erase`, `purge`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import click
 from server.cli.alerts import alerts
 from server.cli.backtest import backtest_command
 from server.cli.companydb import companydb
+from server.cli.crm import crm
 from server.cli.enrichment import enrichment
 from server.cli.export import export
 from server.cli.import_logs import import_logs_command
 from server.cli.ingest import ingest
 from server.cli.ipdb import ipdb
+from server.cli.leads import leads
 from server.cli.model import model, rescore
 from server.cli.privacy import erase, purge
 from server.cli.run import cron, demo, jobs, serve, worker
@@ -32,8 +34,8 @@ def main() -> None:
 
 COMMANDS = (
     init, users, sites, tokens, serve, worker, ingest, cron, jobs, demo,
-    companydb, ipdb, enrichment, model, rescore, backtest_command, alerts, export, erase, purge,
-    import_logs_command,
+    companydb, ipdb, enrichment, model, rescore, backtest_command, alerts, crm, export, erase, purge,
+    import_logs_command, leads,
 )  # fmt: skip
 for command in COMMANDS:
     main.add_command(command)

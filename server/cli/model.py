@@ -18,9 +18,10 @@ from server.cli.context import (
     fail_cleanly,
     load_app,
 )
+from server.leads.scoring import rescore_organisation_leads
 from server.scoring import RESCORE_BATCH, model_versions, newest_model, store_model
 from server.scoring import rescore as rescore_accounts_now
-from server.storage import close_session, session_scope
+from server.storage import close_session, get_session, session_scope
 from server.storage.models import Account
 from server.storage.tenancy import get_organisation
 from server.storage.types import utcnow
@@ -108,7 +109,10 @@ def set_model(org_name: str, changed_by: str, source: Path) -> None:
         except ModelError as error:
             refuse(source, error)
         count = rescore_with_progress(org_id)
+        leads = rescore_organisation_leads(get_session(), org_id, utcnow())
     click.echo(f'Model version {version} of "{org_name}" in force; {count} account(s) rescored.')
+    if leads:
+        click.echo(f"{leads} lead(s) rescored.")
 
 
 @model.command("history")

@@ -16,7 +16,7 @@ from server.jobs.task import task
 from server.scoring import widest_window
 from server.storage import session_scope
 from server.storage.models import Account
-from server.storage.retention import purge_before, retention_cutoff
+from server.storage.retention import purge_before, purge_leads, retention_cutoff
 from server.storage.salts import rotate_salts
 from server.storage.types import utcnow
 
@@ -37,11 +37,16 @@ def rotate_daily_salts() -> int:
 
 @task(queue="maintenance")
 def purge_expired_events() -> tuple[int, int]:
-    """Delete raw events and visits older than `VIGIE_RETENTION_DAYS`."""
-    cutoff = retention_cutoff(utcnow(), current_app.config["RETENTION_DAYS"])
+    """Delete raw events and visits older than `VIGIE_RETENTION_DAYS`, and leads
+    imported longer ago than `VIGIE_LEAD_RETENTION_DAYS`."""
+    now = utcnow()
+    cutoff = retention_cutoff(now, current_app.config["RETENTION_DAYS"])
     with session_scope() as session:
         events, visits = purge_before(session, cutoff)
-    log.info("retention purge: %d event(s) and %d visit(s) deleted", events, visits)
+        leads = purge_leads(
+            session, retention_cutoff(now, current_app.config["LEAD_RETENTION_DAYS"])
+        )
+    log.info("retention purge: %d event(s), %d visit(s), %d lead(s) deleted", events, visits, leads)
     return events, visits
 
 

@@ -1,8 +1,11 @@
-"""Erasure: remove a company's account and everything kept about it.
+"""Erasure: remove a company's account and everything kept about it, or a
+person's leads.
 
 Deleting an account cascades to its events, contacts, enrichment states,
 score snapshots and outcomes (foreign keys); its visits are deleted first,
-since they only point at the account.
+since they only point at the account; its leads stay, unlinked. A lead is a
+person: erasing an address deletes its lead from every list (the lead's row
+holds all that is kept of it, its original columns included).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from enrich.identity import registrable_domain
-from server.storage.models import Account, Outcome, Visit
+from enrich.leads import classify_email
+from server.storage.models import Account, Lead, LeadList, Outcome, Visit
 
 
 def erase_domain(session: Session, domain: str, org_id: int | None = None) -> list[str]:
@@ -33,3 +37,35 @@ def erase_domain(session: Session, domain: str, org_id: int | None = None) -> li
         outcomes = outcomes.where(Outcome.org_id == org_id)
     session.execute(outcomes)
     return [account.name for account in accounts]
+
+
+def erase_email(session: Session, email: str, org_id: int | None = None) -> dict[int, int]:
+    """Delete the leads of the address `email` (normalised as imports key them)
+    in every list of any organisation, or only `org_id`'s.
+
+    Returns the number of leads deleted per organisation id.
+    """
+    keys = {classify_email(email)[0], email.strip().lower()}
+    query = select(Lead.id, Lead.org_id).where(Lead.email.in_(keys))
+    if org_id is not None:
+        query = query.where(Lead.org_id == org_id)
+    found = session.execute(query).all()
+    counts: dict[int, int] = {}
+    for _, owner in found:
+        counts[owner] = counts.get(owner, 0) + 1
+    if found:
+        session.execute(delete(Lead).where(Lead.id.in_([lead_id for lead_id, _ in found])))
+    return counts
+
+
+def erase_lead_list(session: Session, org_id: int, list_id: int) -> int | None:
+    """Delete a list of `org_id` and its leads. Returns how many leads went,
+    None when the organisation has no such list."""
+    lead_list = session.scalar(
+        select(LeadList).where(LeadList.id == list_id, LeadList.org_id == org_id)
+    )
+    if lead_list is None:
+        return None
+    result = session.execute(delete(Lead).where(Lead.list_id == list_id, Lead.org_id == org_id))
+    session.delete(lead_list)
+    return int(result.rowcount or 0)

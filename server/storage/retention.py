@@ -3,7 +3,8 @@
 Accounts, their aggregates and their score history stay until the account is
 erased (SPEC.md privacy rule 5). Deletion runs in batches so that a large
 purge never holds a long write lock. The receipts of traffic counts, kept
-only to recognise a count delivered twice, go after `RECEIPT_DAYS`.
+only to recognise a count delivered twice, go after `RECEIPT_DAYS`. Leads,
+personal data, go `VIGIE_LEAD_RETENTION_DAYS` after their import.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from server.storage import begin_write
-from server.storage.models import CountReceipt, Event, Visit
+from server.storage.models import CountReceipt, Event, Lead, Visit
 from server.storage.types import utcnow
 
 PURGE_BATCH = 5_000
@@ -44,6 +45,11 @@ def purge_receipts(session: Session, before: datetime) -> int:
     return _delete_in_batches(session, CountReceipt, CountReceipt.received_at < before)
 
 
+def purge_leads(session: Session, imported_before: datetime) -> int:
+    """Delete the leads imported before `imported_before`; commits. Returns how many."""
+    return _delete_in_batches(session, Lead, Lead.imported_at < imported_before)
+
+
 def retention_cutoff(now: datetime, retention_days: int) -> datetime:
     """The instant before which raw rows are out of retention."""
     return now - timedelta(days=retention_days)
@@ -51,7 +57,7 @@ def retention_cutoff(now: datetime, retention_days: int) -> datetime:
 
 def _delete_in_batches(
     session: Session,
-    model: type[Event] | type[Visit] | type[CountReceipt],
+    model: type[Event] | type[Visit] | type[CountReceipt] | type[Lead],
     condition: ColumnElement[bool],
 ) -> int:
     total = 0

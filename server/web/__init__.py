@@ -3,6 +3,7 @@
     /login, /logout          signing in and out (session.py)
     /                         overview: tiers, new hot accounts, traffic mix
     /accounts, /accounts/<id> the hot list and an account's story
+    /leads                    lead lists: import, scored leads beside their company's web score
     /sites                    sites, their snippet and a live "last event" check
     /model                    the scoring model: edit, validate, preview, save
     /settings                 alert webhook and time zone (admins), language
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         audit,
         errors,
         formatting,
+        leads,
         model,
         overview,
         password,

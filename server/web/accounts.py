@@ -15,6 +15,7 @@ from server.auth import current_org_id
 from server.enrichment import organisation_settings, provider_entries
 from server.jobs import enqueue
 from server.jobs.enrichment import enrich_account
+from server.leads.query import account_leads
 from server.scoring import model_for
 from server.storage import get_session
 from server.storage.models import Account, Outcome, Site
@@ -81,6 +82,7 @@ def account(account_id: int) -> str:
         model=model,
         outcome_form=OutcomeForm(),
         enrich_form=EmptyForm(prefix="enrich"),
+        account_leads=account_leads(session, org_id, account_id),
     )
 
 

@@ -12,6 +12,7 @@ from scoring.model import ModelError, parse_model
 from server.audit import record
 from server.auth import current_org_id
 from server.jobs import enqueue
+from server.leads.scoring import rescore_leads
 from server.model_editing import TierPreview, preview_tier_changes, rescore_progress
 from server.scoring import (
     model_text_for,
@@ -49,6 +50,7 @@ def model() -> str | Response:
                 record(session, org_id, current_actor(), "model.saved", f"v{version.version}")
                 session.commit()
                 enqueue(rescore_organisation, org_id)
+                enqueue(rescore_leads, org_id)
                 flash(
                     _("Model version %(n)d saved; accounts are being rescored.", n=version.version),
                     "success",

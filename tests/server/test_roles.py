@@ -41,6 +41,11 @@ MEMBER_MAY = {
     "api.accounts",
     "api.account",
     "api.accounts_csv",  # export
+    "web.leads",
+    "web.leads_upload",  # lead lists are sales's own data: members import them
+    "web.leads_map",
+    "api.leads",
+    "api.leads_csv",
 }
 """Routes every signed-in user may use."""
 
@@ -60,6 +65,7 @@ ADMIN_ONLY = {
     "web.tokens_create",
     "web.tokens_revoke",
     "web.audit",
+    "web.leads_erase_list",  # erasure answers data protection requests
 }
 """Routes that answer 403 to members, on every method."""
 
