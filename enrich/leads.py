@@ -265,10 +265,13 @@ def classify_phone(
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         return None, PhoneClass.INVALID, None
+    # Valid means a region and a type other than UNKNOWN (phonenumbers'
+    # is_valid_number); asking for both alone spares matching the number twice.
     region = phonenumbers.region_code_for_number(number)
-    if region is None or not phonenumbers.is_valid_number_for_region(number, region):
+    number_type = phonenumbers.number_type(number) if region else None
+    if number_type in (None, phonenumbers.PhoneNumberType.UNKNOWN):
         return None, PhoneClass.INVALID, None
-    kind = PHONE_TYPES.get(phonenumbers.number_type(number), PhoneClass.OTHER)
+    kind = PHONE_TYPES.get(number_type, PhoneClass.OTHER)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, kind, region if region in phonenumbers.SUPPORTED_REGIONS else None
 

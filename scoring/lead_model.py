@@ -67,6 +67,10 @@ class LeadRules:
     country: Accepted | None = None
     language: Accepted | None = None
     keywords: tuple[KeywordRule, ...] = ()
+    memo: dict[tuple[str | None, ...], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The scorer's cache: the contributions of each combination of facts."""
 
 
 def fold(text: str) -> str:

@@ -134,63 +134,78 @@ def _default_lead_rules() -> LeadRules:
 def score_lead(model: Model, facts: ScorableLead) -> LeadScore:
     """Score one lead with the model's lead rules (see `lead_rules`)."""
     rules = lead_rules(model)
-    parts: list[LeadContribution] = []
-    email_class, phone_class = str(facts.email_class), str(facts.phone_class)
-    _add(
-        parts,
-        EMAIL_LABELS.get(email_class, email_class),
-        rules.email.get(email_class, 0.0),
-        LeadReason.EMAIL,
-        {"email_class": email_class},
+    key = (
+        str(facts.email_class),
+        str(facts.phone_class),
+        facts.phone_region,
+        facts.country,
+        str(facts.country_source) if facts.country_source else None,
+        (facts.language or "").lower() or None,
+        str(facts.language_source) if facts.language_source else None,
     )
-    _add(
-        parts,
-        PHONE_LABELS.get(phone_class, phone_class),
-        rules.phone.get(phone_class, 0.0),
-        LeadReason.PHONE,
-        {"phone_class": phone_class},
-    )
-    if rules.phone_country is not None and facts.phone_region:
-        points, listed = _points(rules.phone_country, facts.phone_region)
-        label = f"Phone in {facts.phone_region}" + ("" if listed else " (not listed)")
-        _add(
-            parts,
-            label,
-            points,
-            LeadReason.PHONE_COUNTRY,
-            {"country": facts.phone_region, "listed": listed},
+    memo = rules.memo  # leads share their classes, countries and languages
+    parts = memo.get(key)
+    if parts is None:
+        if len(memo) >= LEAD_MEMO_SIZE:
+            memo.clear()
+        parts = memo[key] = _fact_contributions(rules, *key)
+    if rules.keywords and facts.homepage_title:
+        title = facts.homepage_title
+        parts = parts + tuple(
+            LeadContribution(
+                rule.label, rule.points, LeadReason.KEYWORD, {"words": list(rule.words)}
+            )
+            for rule in rules.keywords
+            if rule.matches(title)
         )
-    if rules.country is not None:
-        _add(
-            parts,
-            *_accepted(rules.country, "Country", facts.country, facts.country_source),
-            LeadReason.COUNTRY,
-            _detail("country", facts.country, facts.country_source, rules.country),
-        )
-    if rules.language is not None:
-        language = (facts.language or "").lower() or None
-        _add(
-            parts,
-            *_accepted(rules.language, "Language", language, facts.language_source),
-            LeadReason.LANGUAGE,
-            _detail("language", language, facts.language_source, rules.language),
-        )
-    for rule in rules.keywords:
-        if rule.matches(facts.homepage_title):
-            _add(parts, rule.label, rule.points, LeadReason.KEYWORD, {"words": list(rule.words)})
     total = round(sum(part.points for part in parts))
     ordered = tuple(sorted((p for p in parts if p.points), key=lambda p: (-abs(p.points), p.label)))
     return LeadScore(total, _tier(rules, total), ordered)
 
 
-def _add(
-    parts: list[LeadContribution],
-    label: str,
-    points: float,
-    reason: LeadReason,
-    detail: Mapping[str, Any],
-) -> None:
-    parts.append(LeadContribution(label, points, reason, detail))
+LEAD_MEMO_SIZE = 20_000
+"""Distinct combinations of facts remembered per model; past that the memo starts over."""
+
+
+def _fact_contributions(
+    rules: LeadRules,
+    email_class: str,
+    phone_class: str,
+    phone_region: str | None,
+    country: str | None,
+    country_source: str | None,
+    language: str | None,
+    language_source: str | None,
+) -> tuple[LeadContribution, ...]:
+    """Every contribution but the keywords', which read the title."""
+    parts = [
+        LeadContribution(
+            EMAIL_LABELS.get(email_class, email_class),
+            rules.email.get(email_class, 0.0),
+            LeadReason.EMAIL,
+            {"email_class": email_class},
+        ),
+        LeadContribution(
+            PHONE_LABELS.get(phone_class, phone_class),
+            rules.phone.get(phone_class, 0.0),
+            LeadReason.PHONE,
+            {"phone_class": phone_class},
+        ),
+    ]
+    if rules.phone_country is not None and phone_region:
+        points, listed = _points(rules.phone_country, phone_region)
+        label = f"Phone in {phone_region}" + ("" if listed else " (not listed)")
+        detail = {"country": phone_region, "listed": listed}
+        parts.append(LeadContribution(label, points, LeadReason.PHONE_COUNTRY, detail))
+    if rules.country is not None:
+        label, points = _accepted(rules.country, "Country", country, country_source)
+        detail = _detail("country", country, country_source, rules.country)
+        parts.append(LeadContribution(label, points, LeadReason.COUNTRY, detail))
+    if rules.language is not None:
+        label, points = _accepted(rules.language, "Language", language, language_source)
+        detail = _detail("language", language, language_source, rules.language)
+        parts.append(LeadContribution(label, points, LeadReason.LANGUAGE, detail))
+    return tuple(parts)
 
 
 def _points(table: Accepted, value: str | None) -> tuple[float, bool]:

@@ -3,6 +3,7 @@ with where they came from, and the company domain that finds the account."""
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
@@ -169,7 +170,7 @@ def test_any_row_gives_facts(email, phone, other):
     assert facts.phone_class in set(PhoneClass)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     address=st.one_of(
         st.emails(),
@@ -187,3 +188,18 @@ def test_an_address_is_invalid_exactly_when_email_validator_says_so(address):
     except EmailNotValidError:
         valid = False
     assert (classify_email(address)[1] != EmailClass.INVALID) == valid
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    code=st.sampled_from(["1", "33", "32", "41", "212", "352", "377", "44", "49", "800", "979"]),
+    digits=st.text("0123456789", min_size=3, max_size=13),
+)
+def test_a_phone_is_invalid_exactly_when_phonenumbers_says_so(code, digits):
+    """Reading a number's region and type alone changes no verdict of validity."""
+    text = f"+{code}{digits}"
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(text))
+    except phonenumbers.NumberParseException:
+        valid = False
+    assert (classify_phone(text)[1] != PhoneClass.INVALID) == valid
