@@ -3,6 +3,7 @@
     GET /api/accounts               filtered, sorted, paginated list
     GET /api/accounts/<id>          one account's detail
     GET /api/accounts.csv           every matching account, streamed CSV
+    GET /api/funnel                 the identification funnel, over a period and per day
     GET /api/leads                  leads with their company's web score, paginated
     GET /api/leads.csv              every matching lead, streamed CSV
 
@@ -31,10 +32,13 @@ from werkzeug.exceptions import HTTPException
 from server.accounts.csv_export import csv_chunks
 from server.accounts.filters import parse_filters
 from server.accounts.listing import account_detail, list_accounts
+from server.accounts.query import find_site_id
 from server.auth import current_org_id, token_or_login_required
 from server.leads.export import lead_csv_chunks
 from server.leads.query import LeadRow, list_leads, parse_lead_filters
 from server.openapi import CSV_ARGUMENTS, LIST_ARGUMENTS, check_arguments
+from server.openapi_funnel import FUNNEL_ARGUMENTS
+from server.sites.funnel import Period, daily_funnels, period_funnel
 from server.openapi_leads import LEAD_CSV_ARGUMENTS, LEAD_LIST_ARGUMENTS
 from server.storage import get_session
 from server.storage.models import Organisation
@@ -132,6 +136,26 @@ def leads_csv() -> Response:
 def lead_json(row: LeadRow) -> dict[str, Any]:
     """A lead as the API answers it (`Lead` in /openapi.json)."""
     return jsonable({**asdict(row), "why": row.why})
+
+
+@bp.get("/funnel")
+@token_or_login_required
+def funnel() -> Response:
+    """Where the beacons went, for the organisation or one site (`site`)."""
+    check_arguments(request.args, FUNNEL_ARGUMENTS)
+    session = get_session()
+    org_id = current_org_id()
+    period = Period.parse(request.args.get("since"), request.args.get("until"), utcnow())
+    site = request.args.get("site")
+    site_id = None if site is None else find_site_id(session, org_id, site)
+    days = daily_funnels(session, org_id, period, site_id)
+    return jsonify(
+        site=site_id,
+        since=period.since.isoformat(),
+        until=period.until.isoformat(),
+        total=period_funnel(session, org_id, period, site_id).as_dict(),
+        days=[{"day": day.isoformat(), "funnel": funnel.as_dict()} for day, funnel in days],
+    )
 
 
 def export_filename(organisation: str, day: date, excel_fr: bool = False) -> str:

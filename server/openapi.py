@@ -1,5 +1,5 @@
-"""`GET /openapi.json`: the OpenAPI 3.1 description of the collector (`/e`) and
-the accounts API (`/api/*`).
+"""`GET /openapi.json`: the OpenAPI 3.1 description of the collector (`/e`),
+the accounts API and the identification funnel (`/api/*`).
 
 The document says exactly what the code accepts, so that a client generated
 from it never gets a 400 for a request it thinks valid. The beacon and row
@@ -35,6 +35,7 @@ from server.accounts.filters import (
 from server.accounts.listing import AccountRow
 from server.collect.beacon import MAX_BODY_BYTES, MAX_PROP_KEY_LENGTH, Beacon
 from server.ids import MAX_ID
+from server.openapi_funnel import FUNNEL, FUNNEL_ARGUMENTS, FUNNEL_REPORT, funnel_operation
 from server.openapi_leads import (
     LEAD,
     LEAD_CSV_ARGUMENTS,
@@ -205,6 +206,8 @@ def document() -> dict[str, Any]:
     refine_row(components["AccountRow"])
     components["AccountDetail"] = account_detail_schema()
     components["Error"] = ERROR
+    components["Funnel"] = FUNNEL
+    components["FunnelReport"] = FUNNEL_REPORT
     components["Lead"] = LEAD
     return {
         "openapi": "3.1.0",
@@ -218,6 +221,9 @@ def document() -> dict[str, Any]:
             "/api/accounts": {"get": _accounts(row)},
             "/api/accounts/{account_id}": {"get": _account()},
             "/api/accounts.csv": {"get": _csv()},
+            "/api/funnel": {
+                "get": funnel_operation(_query(FUNNEL_ARGUMENTS), _api_errors(), SECURITY)
+            },
             "/api/leads": {
                 "get": leads_operation(_query(LEAD_LIST_ARGUMENTS), _api_errors(), SECURITY)
             },

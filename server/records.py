@@ -63,9 +63,14 @@ def new_id() -> str:
 class TrafficCountDelta(msgspec.Struct, frozen=True, tag="count", tag_field="record"):
     """One visit not kept as an event: a bot, a home, a phone, a data centre…
 
+    `reason` says why, in the small vocabulary of `server.collect.count_reasons`
+    (a bot's category, a data centre's provider), or "" when there is no more
+    to say than the kind.
+
     `receipt` is made by the collector, so a count delivered twice (stored, then
     delivered again after a crash before it was acknowledged) is added once. A
-    count encoded before receipts existed decodes with a fresh one.
+    count encoded before receipts (or reasons) existed decodes with a fresh
+    receipt (and no reason).
     """
 
     site_id: int
@@ -73,6 +78,7 @@ class TrafficCountDelta(msgspec.Struct, frozen=True, tag="count", tag_field="rec
     kind: str
     count: int = 1
     receipt: str = msgspec.field(default_factory=new_receipt)
+    reason: str = ""
 
 
 Record = CollectedEvent | TrafficCountDelta

@@ -9,7 +9,8 @@ whoever sent it, so the answer never tells which traffic would have been kept.
 The client address `ip` is a local of `process()`: it reaches the resolver and
 the visitor hash, and nothing that leaves this function holds it. Traffic
 that does not become an account (bots, homes, phones, data centres) leaves as
-a `TrafficCountDelta`, without a page or a visitor id.
+a `TrafficCountDelta` with its reason (a bot's category, a data centre's
+provider: `count_reasons`), without a page or a visitor id.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from server.collect.anonymise import (
     visitor_hash,
 )
 from server.collect.beacon import Beacon
+from server.collect.count_reasons import LISTED, bot_category, network_reason
 from server.collect.sites import SiteInfo
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta, new_id
 from server.storage import begin_write
@@ -85,13 +87,13 @@ class Collector:
         referrer_host, referrer_path = clean_referrer(beacon.referrer)
         agent = self.agents.classify(user_agent)
         if agent.bot:
-            return self._count(site, now, "bot")
+            return self._count(site, now, "bot", bot_category(agent.bot))
         resolution = self.resolver.resolve(ip)
         if not counts_as_account(resolution, site):
-            return self._count(site, now, resolution.connection.value)
+            return self._count(site, now, resolution.connection.value, network_reason(resolution))
         operator = site_operator(resolution, site)
         if operator is not None:
-            return self._count(site, now, operator.value)
+            return self._count(site, now, operator.value, LISTED)
         visitor = self.visitor(site, ip, user_agent, now)
         return CollectedEvent(
             event_id=new_id(),
@@ -119,9 +121,11 @@ class Collector:
         """The anonymous id of the visitor on the day of `now`."""
         return visitor_hash(self.salts.salt(now.date()), site.key, ip, user_agent)
 
-    def _count(self, site: SiteInfo, now: datetime, kind: str) -> TrafficCountDelta:
+    def _count(self, site: SiteInfo, now: datetime, kind: str, reason: str) -> TrafficCountDelta:
+        """A count of one beacon of `kind` for `reason` (`count_reasons`): all
+        that is kept of it, nothing of the visitor."""
         self.drops[kind] += 1
-        return TrafficCountDelta(site_id=site.id, day=now.date(), kind=kind)
+        return TrafficCountDelta(site_id=site.id, day=now.date(), kind=kind, reason=reason)
 
 
 def counts_as_account(resolution: Resolution, site: SiteInfo) -> bool:

@@ -763,23 +763,23 @@ def newly_received(
 
 
 def add_counts(session: Session, counts: Sequence[TrafficCountDelta]) -> None:
-    """Add traffic counts, merging those of one site, day and kind, each with
-    one upsert that adds in the database (another consumer may add at once)."""
+    """Add traffic counts, merging those of one site, day, kind and reason, each
+    with one upsert that adds in the database (another consumer may add at once)."""
     totals: Counter = Counter()
     for count in counts:
-        totals[(count.site_id, count.day, count.kind)] += count.count
+        totals[(count.site_id, count.day, count.kind, count.reason)] += count.count
     if not totals:
         return
     insert = _insert(session, COUNTS)
     upsert = insert.on_conflict_do_update(
-        index_elements=["site_id", "day", "kind"],
+        index_elements=["site_id", "day", "kind", "reason"],
         set_={"count": COUNTS.c.count + insert.excluded.count},
     )
     session.execute(
         upsert,
         [
-            {"site_id": site_id, "day": day, "kind": kind, "count": number}
-            for (site_id, day, kind), number in sorted(totals.items())
+            {"site_id": site_id, "day": day, "kind": kind, "reason": reason, "count": number}
+            for (site_id, day, kind, reason), number in sorted(totals.items())
         ],
     )
     _expire_counts(session)

@@ -334,10 +334,13 @@ class Contact(Base):
 
 
 class TrafficCount(Base):
-    """Visits not kept as events, counted per site, day and kind (bot, isp, mobile…).
+    """Visits not kept as events, counted per site, day, kind (bot, isp, mobile…)
+    and reason (`crawler` for a bot, `aws` for a data centre; see
+    `server.collect.count_reasons`).
 
     Only business visits become events and accounts; the rest of the traffic is
-    kept as these anonymous counts, for the share of traffic identified.
+    kept as these anonymous counts, for the identification funnel. Nothing here
+    is per visitor. Counts kept before reasons existed have the reason `""`.
     """
 
     __tablename__ = "traffic_counts"
@@ -347,6 +350,7 @@ class TrafficCount(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True, default="", server_default="")
     count: Mapped[int] = mapped_column(BigId, default=0)
 
 

@@ -23,9 +23,16 @@ def test_the_description_covers_every_public_endpoint(sqlite_app):
         "/api/accounts",
         "/api/accounts/{account_id}",
         "/api/accounts.csv",
+        "/api/funnel",
     }
     routes = {rule.rule for rule in sqlite_app.url_map.iter_rules()}
-    assert {"/e", "/api/accounts", "/api/accounts/<id:account_id>", "/api/accounts.csv"} <= routes
+    assert {
+        "/e",
+        "/api/accounts",
+        "/api/accounts/<id:account_id>",
+        "/api/accounts.csv",
+        "/api/funnel",
+    } <= routes
 
 
 def test_the_beacon_and_account_schemas_follow_the_code(sqlite_app):

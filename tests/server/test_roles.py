@@ -41,6 +41,7 @@ MEMBER_MAY = {
     "api.accounts",
     "api.account",
     "api.accounts_csv",  # export
+    "api.funnel",  # traffic counts, as the overview shows them
     "web.leads",
     "web.leads_upload",  # lead lists are sales's own data: members import them
     "web.leads_map",
