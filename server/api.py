@@ -38,8 +38,8 @@ from server.leads.export import lead_csv_chunks
 from server.leads.query import LeadRow, list_leads, parse_lead_filters
 from server.openapi import CSV_ARGUMENTS, LIST_ARGUMENTS, check_arguments
 from server.openapi_funnel import FUNNEL_ARGUMENTS
-from server.sites.funnel import Period, daily_funnels, period_funnel
 from server.openapi_leads import LEAD_CSV_ARGUMENTS, LEAD_LIST_ARGUMENTS
+from server.sites.funnel import Period, daily_funnels, period_funnel
 from server.storage import get_session
 from server.storage.models import Organisation
 from server.storage.types import utcnow
