@@ -80,15 +80,13 @@ def fold(text: str) -> str:
 
 
 def keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    """Whole words or phrases of a folded title; a final `*` matches the start
-    of a word (`logiciel*` matches "logiciels")."""
+    """Whole words or phrases of a folded title, any spacing between a phrase's
+    words; a final `*` matches the start of a word (`logiciel*` matches "logiciels")."""
     parts = []
     for word in words:
         folded = fold(word.strip())
-        if folded.endswith("*"):
-            parts.append(re.escape(folded.rstrip("*")) + r"\w*")
-        else:
-            parts.append(re.escape(folded))
+        phrase = r"\s+".join(re.escape(part) for part in folded.rstrip("*").split())
+        parts.append(phrase + (r"\w*" if folded.endswith("*") else ""))
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
 
 
@@ -188,11 +186,15 @@ def _accepted(
 
 def _keywords(reader: Reader, raw: Any) -> tuple[KeywordRule, ...]:
     if not isinstance(raw, list):
-        reader.fail("leads.keyword", "must be [[leads.keyword]] tables", None)
+        line = reader.line_of("leads", None, "keyword")
+        reader.fail("leads.keyword", "must be [[leads.keyword]] tables", line)
         return ()
     rules = []
     for index, item in enumerate(raw, 1):
         where, table = f"leads.keyword[{index}]", "leads.keyword"
+        if not isinstance(item, Mapping):
+            reader.fail(where, "must be a table", reader.line_of("leads", None, "keyword"))
+            continue
         reader.known_keys(item, {"words", "points", "label"}, where, table, index)
         words = item.get("words")
         if (

@@ -303,6 +303,8 @@ HEAD = "[tiers]\nwarm = 30\nhot = 60\n"
             (9, "leads.keyword[2].points: required"),
         ),
         ("[leads]\nemail = 3\n", (6, "leads.email: must be a table")),
+        ("[leads]\nkeyword = [1]\n", (6, "leads.keyword[1]: must be a table")),
+        ("[leads]\nkeyword = 3\n", (6, "leads.keyword: must be [[leads.keyword]] tables")),
     ],
 )  # fmt: skip
 def test_lead_section_errors_carry_their_line(section, problem):
@@ -310,3 +312,40 @@ def test_lead_section_errors_carry_their_line(section, problem):
     with pytest.raises(ModelError) as raised:
         parse_model(HEAD + "\n" + section)
     assert raised.value.problems == [problem]
+
+
+@pytest.mark.parametrize(
+    ("title", "matches"),
+    [
+        ("Éditeur de LOGICIELS de paie", True),
+        ("Acme | SaaS B2B", True),
+        ("software-house.fr", True),
+        ("Logicielle", True),
+        ("Saasy Boutique", False),
+        ("Boulangerie Dupont", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_homepage_keywords(model, title, matches):
+    """Keywords match whole words, case and accents aside; `logiciel*` a word's start."""
+    facts = classify_lead(LeadRow("j.dupont@acme.com"), homepage=Homepage(title, None))
+    labels = [c.label for c in score_lead(model, facts).contributions]
+    assert ("Software company" in labels) == matches
+
+
+def test_keyword_phrases_and_accents_in_the_model():
+    """A phrase keyword written with accents matches a title written without."""
+    model = parse_model(
+        HEAD + '[[leads.keyword]]\nwords = ["ressources humaines", "éditeur"]\npoints = 7\n'
+    )
+    hr = classify_lead(
+        LeadRow("a@acme.com"), homepage=Homepage("Paie et Ressources\n Humaines", None)
+    )
+    assert score_lead(model, hr).score == 7
+    other = classify_lead(LeadRow("a@acme.com"), homepage=Homepage("Ressources et humaines", None))
+    assert score_lead(model, other).score == 0
+    publisher = classify_lead(LeadRow("a@acme.com"), homepage=Homepage("EDITEUR", None))
+    assert [(c.label, c.points) for c in score_lead(model, publisher).contributions] == [
+        ("Homepage title: ressources humaines, éditeur", 7)
+    ]
