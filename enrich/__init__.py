@@ -1,4 +1,5 @@
-"""IP → company resolution, connection classes and firmographic providers.
+"""IP → company resolution, connection classes, firmographic providers and
+lead facts.
 
 A plain library: no Flask, no SQLAlchemy, no `server` import, no environment
 reads. Files, readers and HTTP sessions are passed in; values come out as small

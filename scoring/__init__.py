@@ -1,4 +1,5 @@
-"""Account scoring: the TOML model, its rules, the engine and the backtest.
+"""Account and lead scoring: the TOML model, its rules, the engine, the backtest
+and the lead scorer.
 
 A plain library: no Flask, no SQLAlchemy, no `server` or `enrich` import, no
 clock, environment, network or database reads. `now` is always a parameter, so

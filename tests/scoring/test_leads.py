@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enrich.leads import Homepage, LeadRow, classify_lead
 from scoring.leads import LeadReason, score_lead
@@ -349,3 +351,25 @@ def test_keyword_phrases_and_accents_in_the_model():
     assert [(c.label, c.points) for c in score_lead(model, publisher).contributions] == [
         ("Homepage title: ressources humaines, éditeur", 7)
     ]
+
+
+LEAD_LINES = [
+    "[leads]", "[leads.tiers]", "[leads.email]", "[leads.phone]", "[leads.country]",
+    "[leads.language]", "[leads.phone_country]", "[[leads.keyword]]", "[leads.email.x]",
+    "warm = 10", "hot = 5", "professional = 3", "mobile = true", "FR = 10", "fr = -1000",
+    "other = 'x'", "unknown = []", "words = ['saas', 3]", "words = []", "words = 'saas'",
+    "points = {a = 1}", "label = 4", "keyword = [1, 'a']", "country = 3", "email = []",
+    "France = 1", "tiers = {warm = 'a'}", "leads = 1",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.sampled_from(LEAD_LINES), max_size=12))
+def test_any_lead_section_is_read_or_refused_with_reasons(lines):
+    """Whatever the lead section holds, the model is read or refused, never crashes."""
+    text = HEAD + "\n".join(lines) + "\n"
+    try:
+        parse_model(text)
+    except ModelError as error:
+        assert error.problems
+        assert all(isinstance(message, str) and message for _line, message in error.problems)
