@@ -10,6 +10,9 @@ database, then the ASN organisation; and only for networks that `classify`
 calls business, education or government. Homes, phones and data centres never
 produce a company.
 
+An organisation's corrections (`enrich.corrections`), handed to `resolve`,
+override all of this for its sites' traffic.
+
 Private, loopback, link-local, reserved and malformed addresses resolve to
 `unknown` without touching a database. Answers are cached per process, keyed
 by a keyed hash of the address (the key lives in memory only), so the cache
@@ -25,7 +28,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ from cachetools import LRUCache
 from enrich.addresses import public_address
 from enrich.classify import NetworkList, Signals, classify, load_network_list
 from enrich.connection import ConnectionClass
+from enrich.corrections import DECIDED_BY, EFFECT_CLASSES, CorrectionTable
 from enrich.identity import account_key
 
 log = logging.getLogger(__name__)
@@ -106,6 +110,17 @@ class Resolution:
     user_type: str | None = None
     cloud_provider: str | None = None
 
+    @property
+    def network_organisation(self) -> str | None:
+        """The name the network is known by, which corrections may be keyed by:
+        the organisation that named the company, else the ASN's or the ISP's."""
+        if self.company is not None and self.company_source in NAMED_BY_NETWORK:
+            return self.company.name
+        return self.asn_organisation or self.isp
+
+
+NAMED_BY_NETWORK = frozenset({"organisation", "ASN organisation"})
+"""Company sources whose name is the network organisation's."""
 
 UNKNOWN = Resolution(ConnectionClass.UNKNOWN, "not a public address")
 
@@ -147,18 +162,24 @@ class Resolver:
     def kinds(self) -> list[str]:
         return list(self._readers)
 
-    def resolve(self, ip: str) -> Resolution:
-        """What is known of `ip`; `unknown` for anything but a public address."""
+    def resolve(self, ip: str, corrections: CorrectionTable | None = None) -> Resolution:
+        """What is known of `ip`; `unknown` for anything but a public address.
+
+        `corrections` (an organisation's) are applied over what the databases
+        say; the cache keeps the databases' answer, shared by every organisation.
+        """
         if time.monotonic() >= self._next_check:
             self.reload_if_changed()
         key = hashlib.blake2b(ip.encode(), key=self._cache_key, digest_size=16).digest()
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        address = public_address(ip)
-        resolution = UNKNOWN if address is None else self._lookup(address)
-        with self._lock:
-            self._cache[key] = resolution
+        resolution = self._cache.get(key)
+        if resolution is None:
+            address = public_address(ip)
+            resolution = UNKNOWN if address is None else self._lookup(address)
+            with self._lock:
+                self._cache[key] = resolution
+        if corrections:
+            address = public_address(ip) if corrections.by_network else None
+            return correct(resolution, address, corrections)
         return resolution
 
     def reload_if_changed(self) -> bool:
@@ -235,6 +256,39 @@ def build_resolution(records: Mapping[str, Mapping[str, Any]], networks: Network
         isp=isp,
         user_type=user_type,
         cloud_provider=cloud_provider,
+    )
+
+
+def correct(
+    resolution: Resolution, address: str | None, corrections: CorrectionTable
+) -> Resolution:
+    """`resolution` as the organisation's corrections say it is (unchanged if none
+    matches): an ISP or a data centre names no company; company X is a business."""
+    if resolution is UNKNOWN and address is None:
+        return resolution
+    company = resolution.company
+    found = corrections.find(
+        address,
+        resolution.asn,
+        (resolution.asn_organisation, resolution.isp, company and company.name),
+    )
+    if found is None:
+        return resolution
+    named = None
+    key = found.company_key
+    if key and found.company_name:
+        named = Company(
+            key=key,
+            name=found.company_name,
+            domain=found.company_domain,
+            country=resolution.country,
+        )
+    return replace(
+        resolution,
+        connection=EFFECT_CLASSES[found.effect],
+        decided_by=DECIDED_BY,
+        company=named,
+        company_source=DECIDED_BY if named else None,
     )
 
 

@@ -35,6 +35,7 @@ from enrich.providers import FIRMOGRAPHIC_FIELDS, Firmographics, Provider, Provi
 from enrich.providers.http import HttpJsonProvider, HttpProviderConfig
 from enrich.providers.localfile import LocalFileProvider
 from enrich.providers.rdns import ReverseDnsProvider
+from server.corrections.provenance import RENAMED_FIELDS, note_provenance
 from server.hooks import accounts_touched
 from server.storage.models import Account, Contact, Enrichment, Organisation
 
@@ -116,6 +117,7 @@ def enrich(
         state.data = answer.as_dict() if answer else {}
         if answer:
             found.append(answer)
+            note_provenance(account, provider.name, answer.domain)
             keep_decision_makers(session, account.id, provider.name, answer, roles, now)
     if merge(account, reversed(found)):
         accounts_touched([account.id])  # new firmographics may change the fit score
@@ -161,10 +163,13 @@ def merge(account: Account, answers: Iterable[Firmographics]) -> bool:
     Returns True if anything changed.
     """
     changed = False
+    chosen = RENAMED_FIELDS if account.renamed_at else ()  # a user's rename stays
     for answer in answers:
         values = answer.as_dict()
         for name in FIRMOGRAPHIC_FIELDS:
             value = values.get(name)
+            if name in chosen:
+                continue
             if value is not None and getattr(account, name) != value:
                 setattr(account, name, value)
                 changed = True

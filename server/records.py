@@ -26,6 +26,12 @@ class CompanyFacts(msgspec.Struct, frozen=True):
     country: str | None = None
     city: str | None = None
     network: str | None = None  # /24 or /48 of the company, for reverse DNS
+    # Provenance (server/corrections/provenance.py): the resolver's source of the
+    # company, and the network's ASN and organisation name. Empty in records
+    # queued before they existed.
+    source: str | None = None
+    asn: int | None = None
+    network_organisation: str | None = None
 
 
 class CollectedEvent(msgspec.Struct, frozen=True, tag="event", tag_field="record"):

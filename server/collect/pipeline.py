@@ -88,7 +88,7 @@ class Collector:
         agent = self.agents.classify(user_agent)
         if agent.bot:
             return self._count(site, now, "bot", bot_category(agent.bot))
-        resolution = self.resolver.resolve(ip)
+        resolution = self.resolver.resolve(ip, site.corrections)
         if not counts_as_account(resolution, site):
             return self._count(site, now, resolution.connection.value, network_reason(resolution))
         operator = site_operator(resolution, site)
@@ -172,4 +172,7 @@ def company_facts(resolution: Resolution, ip: str) -> CompanyFacts | None:
         country=company.country or resolution.country,
         city=resolution.city,
         network=network,
+        source=resolution.company_source,
+        asn=resolution.asn,
+        network_organisation=resolution.network_organisation,
     )

@@ -1,7 +1,9 @@
 """Which site a beacon belongs to, and whether its page may speak for it.
 
 Sites are read from the database once and kept for `SITE_CACHE_SECONDS`, so
-the hot path does no query for them. A host is within a site when it equals
+the hot path does no query for them. Each site carries its organisation's
+network corrections, compiled once per refresh into a table the resolver
+looks up in a few dict accesses. A host is within a site when it equals
 one of its domains or is a sub-domain of one.
 """
 
@@ -16,7 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from enrich.classify import NetworkList, parse_entries
+from enrich.corrections import CorrectionTable
 from server.collect.urls import UrlError, read_url
+from server.corrections.store import correction_tables
 from server.storage.models import Site
 
 SITE_CACHE_SECONDS = 30.0
@@ -35,6 +39,7 @@ class SiteInfo:
     count_education: bool
     count_government: bool
     networks: NetworkList | None = None  # operators this site adds to the shipped list
+    corrections: CorrectionTable | None = None  # its organisation's, applied first
 
     def owns_host(self, host: str | None) -> bool:
         return host_within(host, self.domains)
@@ -97,14 +102,15 @@ class SiteCache:
             session = self.open_session()
             try:
                 rows = session.scalars(select(Site)).all()
-                self._sites = {row.public_key: _info(row) for row in rows}
+                tables = correction_tables(session)
+                self._sites = {row.public_key: _info(row, tables.get(row.org_id)) for row in rows}
             finally:
                 session.close()
             self._loaded_at = time.monotonic()
             return self._sites
 
 
-def _info(site: Site) -> SiteInfo:
+def _info(site: Site, corrections: CorrectionTable | None = None) -> SiteInfo:
     return SiteInfo(
         id=site.id,
         org_id=site.org_id,
@@ -116,4 +122,5 @@ def _info(site: Site) -> SiteInfo:
         networks=NetworkList.of(parse_entries(site.extra_networks))
         if site.extra_networks
         else None,
+        corrections=corrections,
     )

@@ -41,6 +41,7 @@ from sqlalchemy import (
     Table,
     TableValuedAlias,
     Text,
+    and_,
     any_,
     bindparam,
     case,
@@ -57,9 +58,18 @@ from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
+from server.corrections.provenance import REVERSE_DNS, WEAKEST, confidence_of, signal_of
 from server.records import CollectedEvent, CompanyFacts, Record, TrafficCountDelta
 from server.storage import begin_write
-from server.storage.models import Account, CountReceipt, Event, Site, TrafficCount, Visit
+from server.storage.models import (
+    Account,
+    AccountAlias,
+    CountReceipt,
+    Event,
+    Site,
+    TrafficCount,
+    Visit,
+)
 from server.storage.types import utcnow
 
 SITE_MARK_STEP = timedelta(minutes=1)
@@ -376,6 +386,14 @@ def _find_accounts(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tu
             )
         )
         found.update({(org_id, key): account_id for account_id, key in rows})
+        aliased = [key for key in names if (org_id, key) not in found]
+        if aliased:  # the key of an account merged into another, or renamed from
+            rows = session.execute(
+                select(AccountAlias.account_id, AccountAlias.key).where(
+                    AccountAlias.org_id == org_id, _is_in(session, AccountAlias.key, aliased)
+                )
+            )
+            found.update({(org_id, key): account_id for account_id, key in rows})
     return found
 
 
@@ -397,6 +415,7 @@ def _new_account(key: tuple[int, str], seen: _Seen, now: datetime) -> dict[str, 
         "country": company.country,
         "city": company.city,
         "network": company.network,
+        **_provenance(company),
         "firmographics": {},
         "top_pages": [],
         "explanation": [],
@@ -405,6 +424,17 @@ def _new_account(key: tuple[int, str], seen: _Seen, now: datetime) -> dict[str, 
         "pageviews_total": seen.pageviews,
         "first_seen": seen.first,
         "last_seen": seen.last,
+    }
+
+
+def _provenance(company: CompanyFacts) -> dict[str, Any]:
+    """The account's provenance columns, as `company` gives them."""
+    signal = signal_of(company.source)
+    return {
+        "identified_by": signal,
+        "confidence": confidence_of(signal),
+        "asn": company.asn,
+        "network_organisation": company.network_organisation,
     }
 
 
@@ -423,6 +453,10 @@ _TOUCH_COLUMNS: dict[str, TypeEngine[Any]] = {
     "last": ACCOUNTS.c.last_seen.type,
     "network": ACCOUNTS.c.network.type,
     "pageviews": Integer(),
+    "identified_by": ACCOUNTS.c.identified_by.type,
+    "confidence": ACCOUNTS.c.confidence.type,
+    "asn": ACCOUNTS.c.asn.type,
+    "network_organisation": ACCOUNTS.c.network_organisation.type,
 }
 
 
@@ -432,7 +466,29 @@ def _touch(value: Callable[[str], ColumnElement[Any]]) -> dict[str, Any]:
         "last_seen": _later(ACCOUNTS.c.last_seen, value("last")),
         "network": func.coalesce(ACCOUNTS.c.network, value("network")),
         "pageviews_total": ACCOUNTS.c.pageviews_total + value("pageviews"),
+        # The latest signal, except that an ASN organisation does not undo
+        # what reverse DNS found; a record without one changes nothing.
+        "identified_by": _keep_provenance(
+            ACCOUNTS.c.identified_by, value("identified_by"), value("identified_by")
+        ),
+        "confidence": _keep_provenance(
+            ACCOUNTS.c.confidence, value("confidence"), value("identified_by")
+        ),
+        "asn": func.coalesce(value("asn"), ACCOUNTS.c.asn),
+        "network_organisation": func.coalesce(
+            value("network_organisation"), ACCOUNTS.c.network_organisation
+        ),
     }
+
+
+def _keep_provenance(column, value, signal):  # type: ignore[no-untyped-def]
+    """`value`, unless the record has no signal or it would lower a reverse DNS
+    identification back to the ASN organisation."""
+    kept = or_(
+        signal.is_(None),
+        and_(ACCOUNTS.c.identified_by == REVERSE_DNS, signal == WEAKEST),
+    )
+    return case((kept, column), else_=value)
 
 
 def _touch_accounts(
@@ -451,6 +507,7 @@ def _touch_accounts(
             "last": seen.last,
             "network": seen.company.network,
             "pageviews": seen.pageviews,
+            **_provenance(seen.company),
         }
         for key, seen in _seen_accounts(events).items()
         if key not in fresh

@@ -147,6 +147,16 @@ class Account(Base):
     firmographics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The company's network (/24 or /48), for reverse DNS; never a visitor's address.
     network: Mapped[str | None] = mapped_column(String(43))
+    # Provenance: the signal that identified the company (server/corrections/
+    # provenance.py), its confidence, and the network's ASN and organisation
+    # name, which corrections from the account page are keyed by.
+    identified_by: Mapped[str | None] = mapped_column(String(24))
+    confidence: Mapped[str | None] = mapped_column(String(8))
+    asn: Mapped[int | None] = mapped_column(BigId)
+    network_organisation: Mapped[str | None] = mapped_column(String(255))
+    # Set when a user renamed the account: its name and domain then stay as
+    # they chose, whatever enrichment says later.
+    renamed_at: Mapped[datetime | None]
     # Aggregates kept up to date by ingestion
     first_seen: Mapped[datetime | None]
     last_seen: Mapped[datetime | None]
@@ -182,7 +192,52 @@ class Account(Base):
         Index("ix_accounts_org_tier_last_seen", "org_id", "tier", "last_seen"),
         Index("ix_accounts_org_country", "org_id", "country"),
         Index("ix_accounts_org_industry", "org_id", "industry"),
+        Index("ix_accounts_org_confidence", "org_id", "confidence"),
     )
+
+
+class AccountAlias(Base):
+    """Another key whose events land on an account: the key of an account merged
+    into it, or the key of the domain it was renamed to."""
+
+    __tablename__ = "account_aliases"
+
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NetworkCorrection(Base):
+    """An organisation's correction of a network: an ISP, a data centre, or
+    company X; keyed by ASN, network organisation name or network (CIDR).
+    Applied by the resolver to the organisation's sites (enrich/corrections.py)."""
+
+    __tablename__ = "network_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))
+    asn: Mapped[int | None] = mapped_column(BigId)
+    organisation: Mapped[str | None] = mapped_column(String(255))
+    network: Mapped[str | None] = mapped_column(String(43))
+    effect: Mapped[str] = mapped_column(String(16))
+    company_name: Mapped[str | None] = mapped_column(String(255))
+    company_domain: Mapped[str | None] = mapped_column(String(255))
+    # The account it was made from, and what its retroactive application did.
+    account_name: Mapped[str | None] = mapped_column(String(255))
+    retroactive: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_network_corrections_org", "org_id"),)
 
 
 class Visit(Base):
