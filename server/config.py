@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "INBOX_PATH": None,  # the embedded queue file; default: in the instance folder
     "INGEST_WRITER": "thread",  # or "external": another process drains the inbox
     "OUTBOUND_ALLOW": "",  # CIDRs and host names outgoing requests may reach although private
+    "CRM_MAX_RETRY_WAIT": 30,  # seconds a CRM push waits at most before a retry (Retry-After)
+    "CRM_PUSH_LIMIT": 200,  # accounts one push of a filtered accounts list sends at most
     "SESSION_COOKIE_SECURE": None,  # unset: Secure when PUBLIC_URL is https (server/auth.py)
     "PASSWORD_MIN_LENGTH": 10,
     "PASSWORD_MIN_SCORE": 3,  # zxcvbn's 0-4 guessability score (server/passwords.py)
@@ -102,6 +104,10 @@ def _normalise(app: Flask) -> None:
     config["SCORING_MODEL"] = optional_file("SCORING_MODEL", config["SCORING_MODEL"])
     config["PUBLIC_URL"] = public_url(config["PUBLIC_URL"])
     config["OUTBOUND_ALLOW"] = outbound_allow(config["OUTBOUND_ALLOW"])
+    config["CRM_MAX_RETRY_WAIT"] = non_negative_int(
+        "CRM_MAX_RETRY_WAIT", config["CRM_MAX_RETRY_WAIT"]
+    )
+    config["CRM_PUSH_LIMIT"] = positive_int("CRM_PUSH_LIMIT", config["CRM_PUSH_LIMIT"])
     config["SESSION_COOKIE_SECURE"] = optional_bool(
         "SESSION_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"]
     )

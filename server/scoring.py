@@ -30,6 +30,7 @@ from server.config import ConfigError
 from server.hooks import on_accounts_touched
 from server.jobs import enqueue, task
 from server.jobs.alerts import alert_hot_account
+from server.jobs.crm import push_hot_account
 from server.storage import get_session, session_scope
 from server.storage.models import Account, Event, ScoringModel, Visit
 from server.storage.types import utcnow
@@ -200,6 +201,7 @@ def write_scores(session: Session, scored: Sequence[_Scored], now: datetime) -> 
         )
         if became_hot.rowcount:
             enqueue(alert_hot_account, item.account.id)  # sent once the scores are committed
+            enqueue(push_hot_account, item.account.id)  # to the CRMs connected, if any
     if changes:
         session.execute(update(Account), changes)
     return len(scored)

@@ -22,6 +22,10 @@ TIERS = ("hot", "warm", "cold")
 OUTCOMES = ("accepted", "rejected", "won", "lost", "none")
 """Latest sales outcome an account can be filtered on; `none` = no feedback yet."""
 
+LANES = ("new", "expansion")
+"""New business (not a customer in the CRM, or not known there) and expansion
+(a customer, as the CRM said on the last push: `accounts.crm_customer`)."""
+
 SORTS = ("-score", "score", "-last_seen", "last_seen", "-name", "name")
 """Accepted sort orders; a leading `-` means descending."""
 
@@ -64,6 +68,7 @@ class AccountFilters:
     industry: str | None = None
     since: str | None = None
     outcome: str | None = None
+    lane: str | None = None
     sort: str = DEFAULT_SORT
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -116,6 +121,7 @@ def parse_filters(args: Mapping[str, Any]) -> AccountFilters:
         industry=_text(_first(args, "industry"), "industry"),
         since=_since(_first(args, "since")),
         outcome=_choice(_first(args, "outcome"), "outcome", OUTCOMES),
+        lane=_choice(_first(args, "lane"), "lane", LANES),
         sort=_choice(_first(args, "sort"), "sort", SORTS) or DEFAULT_SORT,
         page=_integer(args, "page", 1, MAX_PAGE) or 1,
         per_page=_integer(args, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE,

@@ -52,6 +52,9 @@ def account_conditions(
         conditions.append(Account.last_seen >= cutoff)
     if filters.outcome:
         conditions.append(_outcome_condition(org_id, filters.outcome))
+    if filters.lane:
+        customer = Account.crm_customer.is_(True)
+        conditions.append(customer if filters.lane == "expansion" else ~customer)
     if filters.site:
         site_id = find_site_id(session, org_id, filters.site)
         conditions.append(exists().where(Visit.account_id == Account.id, Visit.site_id == site_id))

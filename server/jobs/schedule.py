@@ -18,6 +18,7 @@ from croniter import croniter
 from redis import Redis
 from rq.cron import CronScheduler
 
+from server.jobs.crm import resync_crm_accounts
 from server.jobs.enrichment import refresh_stale_accounts
 from server.jobs.inprocess import InProcessRunner, JobCall
 from server.jobs.maintenance import purge_expired_events, record_daily_scores, rotate_daily_salts
@@ -49,6 +50,8 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     Periodic(record_daily_scores, "15 0 * * *"),
     Periodic(purge_expired_events, "30 3 * * *"),
     Periodic(refresh_stale_accounts, "0 4 * * *"),
+    # Accounts whose score changed since their last push to a CRM.
+    Periodic(resync_crm_accounts, "45 4 * * *"),
 )
 
 

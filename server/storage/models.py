@@ -172,6 +172,13 @@ class Account(Base):
     explanation: Mapped[list[Any]] = mapped_column(default=list)
     scored_at: Mapped[datetime | None]
     hot_since: Mapped[datetime | None]
+    # Where the company stands in the organisation's CRM, read back on each push
+    # (server/crm/push.py): its lifecycle stage or account type, and whether it
+    # is a customer (the expansion lane) or has an open opportunity.
+    crm_lifecycle: Mapped[str | None] = mapped_column(String(60))
+    crm_customer: Mapped[bool | None] = mapped_column(Boolean)
+    crm_open_opportunity: Mapped[bool | None] = mapped_column(Boolean)
+    crm_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -493,6 +500,65 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_attempt_at: Mapped[datetime] = mapped_column(index=True)
     blocked_until: Mapped[datetime | None]
+
+
+class CrmConnection(Base):
+    """An organisation's connection to one CRM (hubspot, salesforce, pipedrive).
+
+    `settings` holds the plain settings and the field mapping; `secret` the
+    encrypted secrets (server/crm/secrets.py), of which only `secret_hint`
+    (the last 4 characters) is ever shown.
+    """
+
+    __tablename__ = "crm_connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    crm: Mapped[str] = mapped_column(String(16))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    push_warm: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    secret_hint: Mapped[str | None] = mapped_column(String(8))
+    # The last connection test or push refused by the CRM: "token refused (HTTP 401)"…
+    last_check: Mapped[str | None] = mapped_column(String(300))
+    last_check_ok: Mapped[bool | None] = mapped_column(Boolean)
+    last_check_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("org_id", "crm"),)
+
+
+class CrmSync(Base):
+    """One push of an account to a CRM and its outcome: pushed (created or
+    updated), unchanged (nothing sent), refused (never pushed: why) or failed
+    (the CRM's answer)."""
+
+    __tablename__ = "crm_syncs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    crm: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    change: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    crm_id: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[int | None] = mapped_column(Integer)
+    # SHA-256 of what was written: a repeat with the same values sends nothing.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_crm_syncs_org_at", "org_id", "at"),
+        Index("ix_crm_syncs_account_crm_at", "account_id", "crm", "at"),
+    )
 
 
 class LeadList(Base):

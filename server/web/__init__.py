@@ -8,6 +8,7 @@
     /model                    the scoring model: edit, validate, preview, save
     /settings                 alert webhook and time zone (admins), language
     /team, /tokens, /audit    users, API tokens and the audit log (admins)
+    /integrations             CRM connections and their sync log (admins)
     /password                 choosing one's own password
     /favicon.ico              Vigie's mark (static/favicon.svg), for browsers asking the default path
 
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         audit,
         errors,
         formatting,
+        integrations,
         leads,
         model,
         overview,

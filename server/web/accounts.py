@@ -22,6 +22,7 @@ from server.storage.models import Account, Outcome, Site
 from server.validation import InvalidInput
 from server.web import bp
 from server.web.forms import EmptyForm, OutcomeForm
+from server.web.integrations import crm_context
 
 PERIODS = ("7d", "30d", "90d")
 
@@ -83,6 +84,7 @@ def account(account_id: int) -> str:
         outcome_form=OutcomeForm(),
         enrich_form=EmptyForm(prefix="enrich"),
         account_leads=account_leads(session, org_id, account_id),
+        **crm_context(account_id),
     )
 
 

@@ -33,6 +33,7 @@ MEMBER_MAY = {
     "web.account",
     "web.record_outcome",  # sales feedback
     "web.reenrich",  # refreshes what members read; changes no setting
+    "web.crm_push_account",  # sends one account to the CRMs an admin connected
     "web.sites",  # snippets and traffic; the add form is for admins
     "web.site_status",
     "web.settings",  # own language; the webhook and time zone are admins' (below)
@@ -66,6 +67,10 @@ ADMIN_ONLY = {
     "web.tokens_create",
     "web.tokens_revoke",
     "web.audit",
+    "web.integrations",  # CRM connections hold the organisation's CRM secrets
+    "web.integrations_save",
+    "web.crm_log",
+    "web.crm_push_list",  # a whole filtered list at once
     "web.leads_erase_list",  # erasure answers data protection requests
 }
 """Routes that answer 403 to members, on every method."""
@@ -89,6 +94,7 @@ def admin_only_requests(app, team):
         "user_id": team.member_id,
         "token_id": team.token_id,
         "account_id": team.account_id,
+        "crm": "hubspot",
     }
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
