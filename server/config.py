@@ -63,6 +63,14 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FREE_FAILURES": 5,  # wrong passwords per e-mail before sign-ins wait
     "LOGIN_FIRST_DELAY": 1,  # seconds; doubled at each further failure
     "LOGIN_MAX_DELAY": 900,  # seconds
+    "SMTP_HOST": None,  # alert and digest e-mails; unset: no e-mail is sent
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,  # upgrade the connection with STARTTLS before signing in
+    "SMTP_FROM": "vigie@localhost",
+    "WEBHOOK_RETRY_BASE_SECONDS": 30,  # first wait after a failed delivery; doubled each time
+    "WEBHOOK_RETRY_HOURS": 24,  # then the delivery is dead-lettered
     # Not environment settings: switches for tests and embedded tools.
     "JOBS_START_CRON": True,
     "JOBS_MERGE_SECONDS": 2.0,  # in-process rescoring waits this long for more accounts
@@ -119,6 +127,12 @@ def _normalise(app: Flask) -> None:
     )
     for name in ("LOGIN_FREE_FAILURES", "LOGIN_FIRST_DELAY", "LOGIN_MAX_DELAY"):
         config[name] = non_negative_int(name, config[name])
+    config["SMTP_PORT"] = positive_int("SMTP_PORT", config["SMTP_PORT"])
+    config["SMTP_STARTTLS"] = bool(optional_bool("SMTP_STARTTLS", config["SMTP_STARTTLS"]))
+    config["WEBHOOK_RETRY_BASE_SECONDS"] = non_negative_int(
+        "WEBHOOK_RETRY_BASE_SECONDS", config["WEBHOOK_RETRY_BASE_SECONDS"]
+    )
+    config["WEBHOOK_RETRY_HOURS"] = positive_int("WEBHOOK_RETRY_HOURS", config["WEBHOOK_RETRY_HOURS"])
     config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], config["REDIS_URL"], app.instance_path)
 
 

@@ -1,48 +1,78 @@
-"""Alerts: an account became hot. A JSON POST to the organisation's webhook,
-with a Slack-compatible `text`, retried by the jobs backend on failure.
+"""Alert jobs: an account became hot, alerts held by quiet hours, the rules
+checked on a schedule, digests, and account changes for webhooks.
 
-The webhook is reached through the guarded client (`server/outbound.py`) and
-redirects are not followed, so a webhook URL cannot make the server call its
-own network. What a delivery tells back is one short line ("delivered",
-"refused: a private address", "failed: HTTP 500"): never the answer's body,
-and logs name the host only, since webhook URLs carry tokens.
+An account that becomes hot is announced three ways, each on its own:
+* the organisation's webhook of the settings page (its default Slack rule:
+  a JSON post with a Slack `text`, Block Kit blocks and the account), retried
+  by the jobs backend when it fails;
+* the alert rules of the Alerts page (`server/alerts/`), each with its
+  cooldown and quiet hours;
+* the `account.became_hot` event of signed webhooks (`server/webhooks/`).
+
+Webhook URLs are reached through the guarded client and logs name their host
+only, since they carry tokens.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from urllib.parse import urlsplit
+from datetime import timedelta
 
-import requests
 from flask import current_app
+from sqlalchemy import select
 
-from enrich.outbound import GuardedSession, OutboundPolicy, OutboundRefused
+from enrich.outbound import OutboundPolicy
+from server.alerts import conditions, digest, dispatch
+from server.alerts.messages import account_card, slack_message
+from server.alerts.posting import WebhookFailed, WebhookRefused, host_of, post_json
+from server.alerts.rules import CHANNEL_TRIGGERS, Trigger, describe
+from server.jobs.queue import enqueue
 from server.jobs.task import task
-from server.outbound import outbound_policy
 from server.storage import session_scope
-from server.storage.models import Account, Organisation
+from server.storage.models import Account, AccountSignal, Organisation, WebhookSubscription
+from server.storage.types import utcnow
+from server.webhooks.delivery import emit
+from server.webhooks.events import EventType, account_data
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_TIMEOUT = 10.0
-"""Seconds a webhook may take to answer."""
+__all__ = ["WebhookFailed", "WebhookRefused", "alert_hot_account", "deliver", "send_test_message"]
 
+RULES_CHECK_WINDOW = timedelta(hours=1)
+"""Accounts active or rescored within this are checked against the scheduled triggers
+(the check runs every 15 minutes; the cooldown keeps overlaps silent)."""
 
-class WebhookFailed(RuntimeError):
-    """The webhook did not accept the alert; the job is retried.
-
-    The message is what the user is told: "failed: HTTP 500", "failed: timeout"…
-    """
-
-
-class WebhookRefused(WebhookFailed):
-    """The webhook's address is one Vigie does not call ("refused: a private
-    address"); retrying would not change that."""
+SIGNALS_WINDOW = timedelta(days=1)
+"""Accounts rescored within this are compared with what webhooks were last told."""
 
 
 @task(queue="alerts")
 def alert_hot_account(account_id: int) -> bool:
-    """Post the alert if the organisation has a webhook; True if one was sent."""
+    """Announce an account that became hot: the rules' alerts and the
+    `account.became_hot` event now, the settings page's webhook as a job of its
+    own (retried alone when it fails). False if the account is gone."""
+    now = utcnow()
+    public_url = current_app.config.get("PUBLIC_URL")
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return False
+        announce_rules(session, account, [Trigger.BECAME_HOT.value], now)
+        data = {"account": account_data(account, public_url)}
+        emit(account.org_id, EventType.ACCOUNT_BECAME_HOT.value, data, session)
+        organisation = session.get(Organisation, account.org_id)
+        if (organisation.settings if organisation else {}).get("webhook_url"):
+            enqueue(post_hot_account, account_id)
+    return True
+
+
+@task(queue="alerts")
+def post_hot_account(account_id: int) -> bool:
+    """Post the hot account to the settings page's webhook; True if it was posted.
+
+    :raise WebhookFailed: when it was not accepted (the job is retried).
+    """
     with session_scope() as session:
         account = session.get(Account, account_id)
         if account is None:
@@ -55,9 +85,118 @@ def alert_hot_account(account_id: int) -> bool:
     try:
         deliver(url, payload)
     except WebhookRefused as refusal:
-        log.warning("alert webhook on %s not called: %s", webhook_host(url), refusal)
+        log.warning("alert webhook on %s not called: %s", host_of(url), refusal)
         return False
     return True
+
+
+def announce_rules(session, account: Account, triggers: list[str], now) -> int:  # type: ignore[no-untyped-def]
+    """Record and send (or hold) the alerts of the rules with `triggers`."""
+    sent = 0
+    for rule in dispatch.rules_for(session, account.org_id, triggers):
+        delivery = dispatch.announce(session, rule, account, now)
+        if delivery is not None and dispatch.due(delivery, now):
+            dispatch.send(session, delivery, now)
+            sent += 1
+    return sent
+
+
+@task(queue="alerts")
+def send_held_alerts() -> int:
+    """Send the alerts whose quiet hours have ended; returns how many."""
+    with session_scope() as session:
+        return dispatch.send_held(session, utcnow())
+
+
+@task(queue="alerts")
+def check_alert_rules() -> int:
+    """Check the scheduled triggers (score rise, people, saved filter) of every
+    organisation's rules on its recently active accounts; returns alerts recorded."""
+    now = utcnow()
+    scheduled = [t.value for t in CHANNEL_TRIGGERS if t is not Trigger.BECAME_HOT]
+    recorded = 0
+    with session_scope() as session:
+        org_ids = session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
+        for org_id in org_ids:
+            rules = dispatch.rules_for(session, org_id, scheduled)
+            if not rules:
+                continue
+            candidates = conditions.recent_accounts(session, org_id, now - RULES_CHECK_WINDOW)
+            for rule in rules:
+                for account_id in conditions.matching(session, rule, candidates, now):
+                    account = session.get(Account, account_id)
+                    delivery = dispatch.announce(session, rule, account, now)
+                    if delivery is not None:
+                        recorded += 1
+                        if dispatch.due(delivery, now):
+                            dispatch.send(session, delivery, now)
+    return recorded
+
+
+@task(queue="alerts")
+def send_digests() -> int:
+    """Send the daily digests, and the weekly ones on Mondays; returns how many went."""
+    now = utcnow()
+    sent = 0
+    with session_scope() as session:
+        for rule in digest.digests_due(session, now):
+            delivery = digest.send_digest(session, rule, now)
+            sent += bool(delivery and delivery.status == "delivered")
+    return sent
+
+
+@task(queue="alerts")
+def announce_account_changes() -> int:
+    """Send `account.tier_changed` and `account.updated` for accounts rescored
+    since webhooks were last told; returns how many events were made.
+
+    An account seen for the first time only has its state recorded.
+    """
+    now = utcnow()
+    events = 0
+    with session_scope() as session:
+        org_ids = session.scalars(
+            select(WebhookSubscription.org_id).where(WebhookSubscription.enabled).distinct()
+        ).all()
+        public_url = current_app.config.get("PUBLIC_URL")
+        for org_id in org_ids:
+            rows = session.execute(
+                select(Account, AccountSignal)
+                .outerjoin(AccountSignal, AccountSignal.account_id == Account.id)
+                .where(Account.org_id == org_id, Account.scored_at >= now - SIGNALS_WINDOW)
+                .order_by(Account.id)
+            ).all()
+            for account, signal in rows:
+                events += _announce_change(session, account, signal, public_url, now)
+    return events
+
+
+def _announce_change(session, account, signal, public_url, now) -> int:  # type: ignore[no-untyped-def]
+    if signal is None:
+        session.add(AccountSignal(account_id=account.id, tier=account.tier, score=account.score))
+        return 0
+    if signal.tier == account.tier and signal.score == account.score:
+        return 0
+    data = account_data(account, public_url)
+    made = 0
+    if signal.tier != account.tier:
+        emit(
+            account.org_id,
+            EventType.ACCOUNT_TIER_CHANGED.value,
+            {"account": data, "previous_tier": signal.tier},
+            session,
+        )
+        made += 1
+    if signal.score != account.score:
+        emit(
+            account.org_id,
+            EventType.ACCOUNT_UPDATED.value,
+            {"account": data, "previous_score": signal.score},
+            session,
+        )
+        made += 1
+    signal.tier, signal.score, signal.announced_at = account.tier, account.score, now
+    return made
 
 
 def send_test_message(
@@ -72,45 +211,27 @@ def send_test_message(
     deliver(url, {"text": text}, policy)
 
 
-def deliver(url: str, payload: dict[str, object], policy: OutboundPolicy | None = None) -> None:
-    """POST `payload` as JSON to `url`, following no redirect, under `policy`
-    (default: the current app's exceptions).
+def deliver(url: str, payload: dict[str, object], policy: OutboundPolicy | None = None) -> int:
+    """POST `payload` as JSON to `url`, following no redirect; the answer's status.
 
     :raise WebhookRefused: when the URL's address is not one Vigie calls.
-    :raise WebhookFailed: on a timeout, a connection error or an answer that is
-        not 2xx (a redirect included).
+    :raise WebhookFailed: on a timeout, a connection error or a non-2xx answer.
     """
-    try:
-        with GuardedSession(policy or outbound_policy(), timeout=WEBHOOK_TIMEOUT) as http:
-            response = http.post(url, json=payload, allow_redirects=False)
-            response.close()
-    except OutboundRefused as refusal:
-        raise WebhookRefused(f"refused: {refusal.reason.value}") from None
-    except requests.Timeout:
-        raise WebhookFailed("failed: timeout") from None
-    except requests.RequestException:
-        raise WebhookFailed("failed: connection error") from None
-    if not 200 <= response.status_code < 300:
-        raise WebhookFailed(f"failed: HTTP {response.status_code}")
+    return post_json(url, json.dumps(payload).encode(), policy=policy)
 
 
 def webhook_host(url: str) -> str:
     """The host of a webhook URL: all of it a log line may show."""
-    return urlsplit(url).hostname or "?"
+    return host_of(url)
 
 
 def alert_payload(account: Account, public_url: str | None = None) -> dict[str, object]:
-    """The alert: a Slack-compatible `text` (with a link to the account's page
-    when `VIGIE_PUBLIC_URL` is set) and the account's score in JSON."""
-    link = f"{public_url}/accounts/{account.id}" if public_url else None
-    reasons = ", ".join(
-        f"{item['label']} ({item['points']:+g})" for item in account.explanation[:3]
-    )
-    name = account.name + (f" ({account.domain})" if account.domain else "")
-    text = f"🔥 {name} is now hot: score {account.score}. Why: {reasons or 'n/a'}"
+    """The settings page webhook's alert: Slack's `text` and Block Kit `blocks`
+    (see `server/alerts/messages.py`), the account's link and its score in JSON."""
+    card = account_card(account, public_url)
     return {
-        "text": f"{text} <{link}|Open in Vigie>" if link else text,
-        "url": link,
+        **slack_message(card, describe(Trigger.BECAME_HOT.value, None)),
+        "url": card.link,
         "account": {
             "id": account.id,
             "name": account.name,

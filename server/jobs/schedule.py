@@ -19,11 +19,18 @@ from redis import Redis
 from rq.cron import CronScheduler
 
 from server.jobs.crm import resync_crm_accounts
+from server.jobs.alerts import (
+    announce_account_changes,
+    check_alert_rules,
+    send_digests,
+    send_held_alerts,
+)
 from server.jobs.enrichment import refresh_stale_accounts
 from server.jobs.inprocess import InProcessRunner, JobCall
 from server.jobs.maintenance import purge_expired_events, record_daily_scores, rotate_daily_salts
 from server.jobs.task import queue_of
 from server.storage.types import utcnow
+from server.webhooks.tasks import retry_webhook_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +57,12 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
     Periodic(record_daily_scores, "15 0 * * *"),
     Periodic(purge_expired_events, "30 3 * * *"),
     Periodic(refresh_stale_accounts, "0 4 * * *"),
+    # Alerts and signed webhooks (server/alerts, server/webhooks).
+    Periodic(send_held_alerts, "*/5 * * * *"),
+    Periodic(check_alert_rules, "*/15 * * * *"),
+    Periodic(send_digests, "0 7 * * *"),
+    Periodic(announce_account_changes, "*/5 * * * *"),
+    Periodic(retry_webhook_deliveries, "* * * * *"),
     # Accounts whose score changed since their last push to a CRM.
     Periodic(resync_crm_accounts, "45 4 * * *"),
 )

@@ -615,3 +615,116 @@ class Lead(Base):
         Index("ix_leads_account", "account_id"),
         Index("ix_leads_imported_at", "imported_at"),
     )
+
+
+class AlertRule(Base):
+    """When and where an alert goes: a channel (a user's e-mail, a Slack or
+    Teams incoming webhook), a trigger and its limits (server/alerts/).
+
+    E-mail rules belong to the user they write to (`user_id`); channel rules
+    belong to the organisation (`user_id` empty, managed by admins). `target`
+    is the incoming webhook's URL, a secret of its own: never logged.
+    """
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str | None] = mapped_column(String(2048))
+    trigger: Mapped[str] = mapped_column(String(24))
+    threshold: Mapped[int | None] = mapped_column(Integer)
+    saved_filter: Mapped[str | None] = mapped_column(String(1000))
+    cooldown_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # Minutes after midnight in the organisation's time zone; empty: no quiet hours.
+    quiet_start: Mapped[int | None] = mapped_column(Integer)
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_alert_rules_org_trigger", "org_id", "trigger"),)
+
+
+class AlertDelivery(Base):
+    """One alert of a rule about an account (or one digest): sent, held by
+    quiet hours until `send_after`, or failed. The newest per rule and account
+    is the cooldown's state."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    reason: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    send_after: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_alert_deliveries_rule_account", "rule_id", "account_id", "created_at"),
+        Index("ix_alert_deliveries_status_send_after", "status", "send_after"),
+    )
+
+
+class WebhookSubscription(Base):
+    """An endpoint that receives signed events (server/webhooks/). The secret
+    signs every delivery: shown once when made, never logged."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column(default=list)
+    secret: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event sent to one subscription, retried with backoff until
+    `retry_until`, then dead-lettered."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retry_until: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_org_created", "org_id", "created_at"),
+    )
+
+
+class AccountSignal(Base):
+    """The tier and score last announced to webhooks for an account, so a
+    change is sent once (`account.tier_changed`, `account.updated`)."""
+
+    __tablename__ = "account_signals"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tier: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int]
+    announced_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,9 @@
     /sites                    sites, their snippet and a live "last event" check
     /model                    the scoring model: edit, validate, preview, save
     /settings                 alert webhook and time zone (admins), language
+    /alerts                   alert rules: own e-mails and digests; Slack and Teams (admins)
+    /webhooks                 signed webhook subscriptions and deliveries (admins)
+    /schemas/<event>.json     the JSON Schema of each webhook event (public)
     /team, /tokens, /audit    users, API tokens and the audit log (admins)
     /integrations             CRM connections and their sync log (admins)
     /password                 choosing one's own password
@@ -38,6 +41,7 @@ FAVICON_MAX_AGE = 7 * 24 * 3600
 def init_app(app: Flask) -> None:
     from server.web import (  # noqa: F401
         accounts,
+        alerts,
         audit,
         errors,
         formatting,
@@ -52,6 +56,7 @@ def init_app(app: Flask) -> None:
         sites,
         team,
         tokens,
+        webhooks,
     )
 
     formatting.init_app(app)

@@ -24,6 +24,7 @@ PUBLIC = {
     "web.static",
     "web.favicon",
     "web.login",
+    "web.webhook_schema",  # the JSON Schemas of webhook events, for receivers
 }
 """Routes that need no sign-in: the collector, the snippet, health, sign-in."""
 
@@ -36,6 +37,10 @@ MEMBER_MAY = {
     "web.crm_push_account",  # sends one account to the CRMs an admin connected
     "web.sites",  # snippets and traffic; the add form is for admins
     "web.site_status",
+    "web.alerts",  # own e-mail alerts and digests; channel rules are admins' (below)
+    "web.alerts_add",
+    "web.alerts_remove",
+    "web.alerts_test",
     "web.settings",  # own language; the webhook and time zone are admins' (below)
     "web.change_password",
     "web.logout",
@@ -67,6 +72,10 @@ ADMIN_ONLY = {
     "web.tokens_create",
     "web.tokens_revoke",
     "web.audit",
+    "web.webhooks",
+    "web.webhooks_add",
+    "web.webhooks_remove",
+    "web.webhooks_redeliver",
     "web.integrations",  # CRM connections hold the organisation's CRM secrets
     "web.integrations_save",
     "web.crm_log",
@@ -94,6 +103,8 @@ def admin_only_requests(app, team):
         "user_id": team.member_id,
         "token_id": team.token_id,
         "account_id": team.account_id,
+        "subscription_id": 1,  # members are refused before any lookup
+        "delivery_id": 1,
         "crm": "hubspot",
     }
     with app.test_request_context():

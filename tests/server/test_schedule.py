@@ -26,12 +26,19 @@ def test_every_periodic_job_is_registered_with_rq_cron(redis_conn):
         ("server.jobs.maintenance.record_daily_scores", "score", "15 0 * * *"),
         ("server.jobs.maintenance.purge_expired_events", "maintenance", "30 3 * * *"),
         ("server.jobs.enrichment.refresh_stale_accounts", "enrich", "0 4 * * *"),
+        ("server.jobs.alerts.send_held_alerts", "alerts", "*/5 * * * *"),
+        ("server.jobs.alerts.check_alert_rules", "alerts", "*/15 * * * *"),
+        ("server.jobs.alerts.send_digests", "alerts", "0 7 * * *"),
+        ("server.jobs.alerts.announce_account_changes", "alerts", "*/5 * * * *"),
+        ("server.webhooks.tasks.retry_webhook_deliveries", "alerts", "* * * * *"),
     }
 
 
 def test_embedded_scheduler_submits_jobs_when_due(sqlite_app):
     runner = jobs_of(sqlite_app).local
-    scheduler = EmbeddedScheduler(runner)
+    # The maintenance jobs alone: alert and webhook jobs run every few minutes.
+    daily = tuple(job for job in PERIODIC_JOBS if job.queue in ("maintenance", "score", "enrich"))
+    scheduler = EmbeddedScheduler(runner, daily)
     start = datetime(2026, 5, 10, 23, 50, tzinfo=UTC)
     scheduler.plan(start)
     assert scheduler.run_due(start) == []

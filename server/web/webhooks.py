@@ -1,0 +1,127 @@
+"""The Webhooks page (admins): subscriptions to signed events, their
+deliveries (status, response code, attempts) and a redeliver button; and the
+public JSON Schema of each event at /schemas/<event>.json.
+
+A subscription's secret is on the answer to the creating POST only, never
+flashed (the session cookie is signed, not encrypted).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from server.alerts.posting import host_of
+from server.auth import current_org_id
+from server.storage import get_session
+from server.storage.types import utcnow
+from server.validation import InvalidInput
+from server.web import bp
+from server.web.forms import EmptyForm
+from server.web.roles import admin_required, current_actor
+from server.web.sites import write_transaction
+from server.webhooks import store
+from server.webhooks.delivery import Status, redeliver
+from server.webhooks.events import EventType, schema
+
+SCHEMA_MAX_AGE = 3600
+"""Seconds a client may keep a schema."""
+
+
+@bp.get("/schemas/<string:event>.json")
+def webhook_schema(event: str) -> Response:
+    """The JSON Schema of an event's delivery body (public).
+
+    :raise 404: for an unknown event type.
+    """
+    try:
+        kind = EventType(event)
+    except ValueError:
+        abort(404)
+    response = jsonify(schema(kind))
+    response.mimetype = "application/schema+json"
+    response.headers["Cache-Control"] = f"public, max-age={SCHEMA_MAX_AGE}"
+    return response
+
+
+@bp.get("/webhooks")
+@login_required
+@admin_required
+def webhooks() -> Response:
+    return render_webhooks()
+
+
+@bp.post("/webhooks")
+@login_required
+@admin_required
+def webhooks_add() -> Response:
+    if not EmptyForm().validate_on_submit():
+        return render_webhooks(error=_("The form expired: try again."), status=400)
+    session = write_transaction()
+    try:
+        subscription = store.subscribe(
+            session,
+            current_org_id(),
+            current_actor(),
+            request.form.get("url", ""),
+            request.form.getlist("events"),
+        )
+    except InvalidInput as problem:
+        session.rollback()
+        return render_webhooks(error=str(problem), status=400)
+    secret = subscription.secret
+    session.commit()
+    return render_webhooks(secret=secret)
+
+
+@bp.post("/webhooks/<id(bits=32):subscription_id>/delete")
+@login_required
+@admin_required
+def webhooks_remove(subscription_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        return render_webhooks(error=_("The form expired: try again."), status=400)
+    session = write_transaction()
+    subscription = store.subscription_of(session, current_org_id(), subscription_id)
+    if subscription is None:
+        abort(404)
+    store.unsubscribe(session, current_org_id(), current_actor(), subscription)
+    session.commit()
+    flash(_("Subscription removed."), "success")
+    return redirect(url_for("web.webhooks"), code=303)
+
+
+@bp.post("/webhooks/deliveries/<id:delivery_id>/redeliver")
+@login_required
+@admin_required
+def webhooks_redeliver(delivery_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        return render_webhooks(error=_("The form expired: try again."), status=400)
+    session = write_transaction()
+    if not redeliver(session, current_org_id(), delivery_id, utcnow()):
+        abort(404)
+    session.commit()
+    flash(_("Delivery %(id)s sent again.", id=delivery_id), "success")
+    return redirect(url_for("web.webhooks"), code=303)
+
+
+def render_webhooks(
+    error: str | None = None, status: int = 200, secret: str | None = None
+) -> Response:
+    session = get_session()
+    shown = request.args.get("status") if request.method == "GET" else None
+    shown = shown if shown in (Status.PENDING, Status.DELIVERED, Status.DEAD) else None
+    page = render_template(
+        "webhooks.html",
+        subscriptions=[(s, host_of(s.url)) for s in store.subscriptions(session, current_org_id())],
+        deliveries=store.recent_deliveries(session, current_org_id(), shown),
+        shown=shown,
+        events=[event.value for event in EventType],
+        form=request.form if status != 200 else {},
+        error=error,
+        secret=secret,
+    )
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"  # the secret stays out of caches
+    return response

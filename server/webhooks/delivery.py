@@ -1,0 +1,204 @@
+"""Sending events to subscriptions: one delivery row per event and
+subscription, attempted at once, retried with exponential backoff until
+`retry_until` (24 hours by default), then dead-lettered.
+
+An attempt first claims its row (a conditional UPDATE that moves
+`next_attempt_at` past the attempt's own time limit), so the job sent at
+`emit` and the periodic retry never post the same delivery twice at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from server.alerts.posting import POST_TIMEOUT, WebhookFailed, WebhookRefused, host_of, post_json
+from server.jobs import enqueue
+from server.storage import session_scope
+from server.storage.models import WebhookDelivery, WebhookSubscription
+from server.storage.types import utcnow
+from server.webhooks.events import EventType
+from server.webhooks.signing import SIGNATURE_HEADER, signature
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=2)
+"""Longest wait between two attempts."""
+
+CLAIM = timedelta(seconds=POST_TIMEOUT * 6)
+"""How long a claimed delivery is left to its attempt before another may try."""
+
+RETRY_BATCH = 100
+"""Deliveries one periodic pass attempts at most."""
+
+
+class Status:
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+def emit(
+    org_id: int, event_type: str, data: dict[str, Any], session: Session | None = None
+) -> list[int]:
+    """Record event `event_type` with `data` for each of the organisation's
+    subscriptions to it, and send them once the transaction commits.
+
+    With `session`, the caller commits; without, a unit of work of its own
+    does. Returns the new deliveries' ids.
+
+    :raise ValueError: for an unknown event type.
+    """
+    event = EventType(event_type)
+    if session is None:
+        with session_scope() as own:
+            return emit(org_id, event.value, data, own)
+    now = utcnow()
+    subscriptions = session.scalars(
+        select(WebhookSubscription).where(
+            WebhookSubscription.org_id == org_id, WebhookSubscription.enabled
+        )
+    ).all()
+    envelope = {
+        "id": str(uuid.uuid4()),
+        "type": event.value,
+        "created": now.isoformat(),
+        "organisation_id": org_id,
+        "data": data,
+    }
+    ids = []
+    for subscription in subscriptions:
+        if event.value not in subscription.events:
+            continue
+        delivery = new_delivery(subscription, envelope, now)
+        session.add(delivery)
+        session.flush()
+        ids.append(delivery.id)
+    for delivery_id in ids:
+        enqueue(_deliver_task(), delivery_id)
+    return ids
+
+
+def _deliver_task():  # type: ignore[no-untyped-def]
+    from server.webhooks.tasks import deliver_webhook  # the task module imports this one
+
+    return deliver_webhook
+
+
+def new_delivery(
+    subscription: WebhookSubscription, envelope: dict[str, Any], now: datetime
+) -> WebhookDelivery:
+    return WebhookDelivery(
+        org_id=subscription.org_id,
+        subscription_id=subscription.id,
+        event_id=envelope["id"],
+        event_type=envelope["type"],
+        payload=envelope,
+        status=Status.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        retry_until=now + retry_window(),
+        created_at=now,
+    )
+
+
+def retry_window() -> timedelta:
+    return timedelta(hours=current_app.config["WEBHOOK_RETRY_HOURS"])
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: the base, doubled each time."""
+    base = current_app.config["WEBHOOK_RETRY_BASE_SECONDS"]
+    return min(timedelta(seconds=base * 2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+def claim(session: Session, delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """The delivery if it is due and this attempt got it, else None."""
+    claimed = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == Status.PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + CLAIM)
+    )
+    session.commit()
+    if not claimed.rowcount:
+        return None
+    return session.get(WebhookDelivery, delivery_id)
+
+
+def attempt(session: Session, delivery_id: int, now: datetime | None = None) -> str | None:
+    """Post a due delivery once, signed, and record what came of it (committed).
+
+    :returns: its status after the attempt, or None if it was not due or taken.
+    """
+    now = now or utcnow()
+    delivery = claim(session, delivery_id, now)
+    if delivery is None:
+        return None
+    subscription = session.get(WebhookSubscription, delivery.subscription_id)
+    delivery.attempts += 1
+    if subscription is None or not subscription.enabled:
+        delivery.status, delivery.last_error = Status.DEAD, "subscription disabled"
+        session.commit()
+        return delivery.status
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    headers = {
+        SIGNATURE_HEADER: signature(subscription.secret, int(now.timestamp()), body),
+        "Vigie-Event": delivery.event_type,
+        "Vigie-Delivery": str(delivery.id),
+    }
+    try:
+        delivery.response_code = post_json(subscription.url, body, headers)
+    except WebhookFailed as failure:
+        failed(delivery, failure, now)
+        log.info("webhook %s to %s: %s", delivery.id, host_of(subscription.url), failure)
+    else:
+        delivery.status, delivery.delivered_at, delivery.last_error = Status.DELIVERED, now, None
+    session.commit()
+    return delivery.status
+
+
+def failed(delivery: WebhookDelivery, failure: WebhookFailed, now: datetime) -> None:
+    """Plan the next attempt, or dead-letter the delivery past its window or
+    when its address is refused."""
+    delivery.response_code = failure.status
+    delivery.last_error = str(failure)[:200]
+    next_attempt = now + backoff(delivery.attempts)
+    if isinstance(failure, WebhookRefused) or next_attempt > delivery.retry_until:
+        delivery.status = Status.DEAD
+        delivery.next_attempt_at = now
+    else:
+        delivery.next_attempt_at = next_attempt
+
+
+def due_deliveries(session: Session, now: datetime) -> Sequence[int]:
+    return session.scalars(
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.status == Status.PENDING, WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(RETRY_BATCH)
+    ).all()
+
+
+def redeliver(session: Session, org_id: int, delivery_id: int, now: datetime) -> bool:
+    """Send a delivery of `org_id` again, with a fresh retry window (the same
+    event id, so receivers can tell). False if it is not the organisation's."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.org_id != org_id:
+        return False
+    delivery.status = Status.PENDING
+    delivery.next_attempt_at = now
+    delivery.retry_until = now + retry_window()
+    enqueue(_deliver_task(), delivery.id)
+    return True
