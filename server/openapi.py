@@ -22,6 +22,7 @@ from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
 from server.accounts.filters import (
+    CONFIDENCES,
     DEFAULT_PER_PAGE,
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -102,6 +103,11 @@ FILTERS: tuple[dict[str, Any], ...] = (
         "name": "outcome",
         "description": "Latest sales outcome; `none`: no feedback yet.",
         "schema": {"type": "string", "enum": list(OUTCOMES)},
+    },
+    {
+        "name": "confidence",
+        "description": "How surely the company was identified; `low`: worth checking.",
+        "schema": {"type": "string", "enum": list(CONFIDENCES)},
     },
     {
         "name": "sort",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.accounts.filters import OUTCOMES, TIERS
+from server.accounts.filters import CONFIDENCES, OUTCOMES, TIERS
 from server.collect.beacon import (
     MAX_ENGAGED_MS,
     MAX_PROP_KEY_LENGTH,
@@ -18,6 +18,7 @@ from server.collect.beacon import (
     MAX_TITLE_LENGTH,
     MAX_URL_LENGTH,
 )
+from server.corrections.provenance import SIGNAL_CONFIDENCE
 from server.ids import MAX_ID
 
 NO_CONTROL_CHARACTER = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
@@ -113,6 +114,18 @@ def _needs(beacon_type: str, field: str, schema: dict[str, Any]) -> dict[str, An
     }
 
 
+SIGNAL = {
+    "type": "string",
+    "enum": list(SIGNAL_CONFIDENCE),
+    "description": "The signal that identified the company.",
+}
+CONFIDENCE = {
+    "type": "string",
+    "enum": list(CONFIDENCES),
+    "description": "How surely the company was identified (null: before provenance was kept).",
+}
+
+
 def refine_row(row: dict[str, Any]) -> None:
     """Add to msgspec's schema of `AccountRow` the ranges and closed lists."""
     properties = row["properties"]
@@ -121,6 +134,8 @@ def refine_row(row: dict[str, Any]) -> None:
     properties["outcome"] = nullable(RECORDED_OUTCOME)
     properties["last_seen"] = nullable(DATE_TIME)
     properties["first_seen"] = nullable(DATE_TIME)
+    properties["identified_by"] = nullable(SIGNAL)
+    properties["confidence"] = nullable(CONFIDENCE)
 
 
 def account_detail_schema() -> dict[str, Any]:
@@ -145,6 +160,11 @@ def account_detail_schema() -> dict[str, Any]:
             "active_days_30d": integer,
             "pageviews_total": integer,
             "top_pages": {"type": "array", "items": text},
+            "identified_by": nullable(SIGNAL),
+            "confidence": nullable(CONFIDENCE),
+            "asn": nullable(integer),
+            "network_organisation": nullable(text),
+            "renamed_at": nullable(DATE_TIME),
             "score": integer,
             "tier": TIER,
             "fit": {"type": "number"},

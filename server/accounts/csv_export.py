@@ -41,8 +41,11 @@ COLUMNS = (
     "top_pages",
     "why",
     "outcome",
+    "identified_by",
+    "confidence",
 )
-"""The export's header row, in order (SPEC.md's columns, then the sales outcome)."""
+"""The export's header row, in order (SPEC.md's columns, the sales outcome, then
+the provenance: the signal that identified the company and its confidence)."""
 
 BOM = "\ufeff"
 
@@ -112,6 +115,8 @@ def csv_cells(row: AccountRow, excel_fr: bool = False, zone: tzinfo = pytz.UTC) 
         _text(" ".join(row.top_pages)),
         _text(row.why),
         _text(row.outcome),
+        _text(row.identified_by),
+        _text(row.confidence),
     ]
 
 

@@ -22,6 +22,10 @@ TIERS = ("hot", "warm", "cold")
 OUTCOMES = ("accepted", "rejected", "won", "lost", "none")
 """Latest sales outcome an account can be filtered on; `none` = no feedback yet."""
 
+CONFIDENCES = ("high", "medium", "low")
+"""How surely an account's company was identified (`server.corrections.provenance`);
+`confidence=low` keeps the accounts worth checking before acting on them."""
+
 LANES = ("new", "expansion")
 """New business (not a customer in the CRM, or not known there) and expansion
 (a customer, as the CRM said on the last push: `accounts.crm_customer`)."""
@@ -69,6 +73,7 @@ class AccountFilters:
     since: str | None = None
     outcome: str | None = None
     lane: str | None = None
+    confidence: str | None = None
     sort: str = DEFAULT_SORT
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -122,6 +127,7 @@ def parse_filters(args: Mapping[str, Any]) -> AccountFilters:
         since=_since(_first(args, "since")),
         outcome=_choice(_first(args, "outcome"), "outcome", OUTCOMES),
         lane=_choice(_first(args, "lane"), "lane", LANES),
+        confidence=_choice(_first(args, "confidence"), "confidence", CONFIDENCES),
         sort=_choice(_first(args, "sort"), "sort", SORTS) or DEFAULT_SORT,
         page=_integer(args, "page", 1, MAX_PAGE) or 1,
         per_page=_integer(args, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE,

@@ -60,6 +60,8 @@ ROW_COLUMNS = (
     Account.first_seen,
     Account.top_pages,
     Account.explanation,
+    Account.identified_by,
+    Account.confidence,
 )
 """The columns an `AccountRow` is built from."""
 
@@ -90,6 +92,10 @@ class AccountRow:
     """The latest sales outcome (accepted, rejected, won, lost), if any."""
     trend: tuple[int, ...]
     """Daily snapshot scores of the last 30 days, oldest first (empty in exports)."""
+    identified_by: str | None = None
+    """The signal that identified the company (`server.corrections.provenance`)."""
+    confidence: str | None = None
+    """How surely: high, medium or low; None for an account older than provenance."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,8 @@ def row_of(row: Row[Any], outcome: str | None, trend: tuple[int, ...]) -> Accoun
         why=why_text(row.explanation or []),
         outcome=outcome,
         trend=trend,
+        identified_by=row.identified_by,
+        confidence=row.confidence,
     )
 
 
@@ -248,6 +256,11 @@ def _firmographics(account: Account) -> dict[str, Any]:
         "active_days_30d": account.active_days_30d,
         "pageviews_total": account.pageviews_total,
         "top_pages": list(account.top_pages or []),
+        "identified_by": account.identified_by,
+        "confidence": account.confidence,
+        "asn": account.asn,
+        "network_organisation": account.network_organisation,
+        "renamed_at": account.renamed_at,
     }
 
 

@@ -55,6 +55,8 @@ def account_conditions(
     if filters.lane:
         customer = Account.crm_customer.is_(True)
         conditions.append(customer if filters.lane == "expansion" else ~customer)
+    if filters.confidence:
+        conditions.append(Account.confidence == filters.confidence)
     if filters.site:
         site_id = find_site_id(session, org_id, filters.site)
         conditions.append(exists().where(Visit.account_id == Account.id, Visit.site_id == site_id))

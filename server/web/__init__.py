@@ -11,6 +11,7 @@
     /webhooks                 signed webhook subscriptions and deliveries (admins)
     /schemas/<event>.json     the JSON Schema of each webhook event (public)
     /team, /tokens, /audit    users, API tokens and the audit log (admins)
+    /corrections              network corrections, merges and renames (admins)
     /integrations             CRM connections and their sync log (admins)
     /password                 choosing one's own password
     /favicon.ico              Vigie's mark (static/favicon.svg), for browsers asking the default path
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
         accounts,
         alerts,
         audit,
+        corrections,
         errors,
         formatting,
         integrations,

@@ -21,8 +21,10 @@ from server.storage import get_session
 from server.storage.models import Account, Outcome, Site
 from server.validation import InvalidInput
 from server.web import bp
+from server.web.corrections import identification_context
 from server.web.forms import EmptyForm, OutcomeForm
 from server.web.integrations import crm_context
+from server.web.roles import is_admin
 
 PERIODS = ("7d", "30d", "90d")
 
@@ -84,6 +86,7 @@ def account(account_id: int) -> str:
         outcome_form=OutcomeForm(),
         enrich_form=EmptyForm(prefix="enrich"),
         account_leads=account_leads(session, org_id, account_id),
+        **identification_context(account_id, is_admin()),
         **crm_context(account_id),
     )
 

@@ -35,6 +35,10 @@ ACTION_LABELS = {
     "sign_in.succeeded": _l("Signed in"),
     "sign_in.failed": _l("Sign-in failed"),
     "sign_in.throttled": _l("Sign-in held back"),
+    "correction.added": _l("Network corrected"),
+    "correction.removed": _l("Network correction undone"),
+    "account.merged": _l("Accounts merged"),
+    "account.renamed": _l("Account renamed"),
 }
 """What each recorded action is called on the page; an action not listed shows its code."""
 

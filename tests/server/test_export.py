@@ -41,7 +41,8 @@ def exported_names(data: bytes, delimiter: str = ",") -> list[str]:
     text = data.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
-    assert rows[0][:3] == ["name", "domain", "score"] and rows[0][-1] == "outcome"
+    assert rows[0][:3] == ["name", "domain", "score"]
+    assert rows[0][-3:] == ["outcome", "identified_by", "confidence"]
     return [row[0] for row in rows[1:]]
 
 

@@ -72,6 +72,11 @@ ADMIN_ONLY = {
     "web.tokens_create",
     "web.tokens_revoke",
     "web.audit",
+    "web.corrections",
+    "web.correction_undo",
+    "web.account_correct",  # network corrections change every site's identification
+    "web.account_merge",
+    "web.account_rename",
     "web.webhooks",
     "web.webhooks_add",
     "web.webhooks_remove",
@@ -103,6 +108,7 @@ def admin_only_requests(app, team):
         "user_id": team.member_id,
         "token_id": team.token_id,
         "account_id": team.account_id,
+        "correction_id": 1,  # refused before it is looked up
         "subscription_id": 1,  # members are refused before any lookup
         "delivery_id": 1,
         "crm": "hubspot",
