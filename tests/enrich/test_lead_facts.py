@@ -180,6 +180,8 @@ def test_any_row_gives_facts(email, phone, other):
     )
 )
 @example("a" * 200 + "@" + "ü" * 40 + ".de")  # short in characters, too long in octets
+@example("a@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 57 + ".fr")  # 254
+@example('"a"@' + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 57 + ".fr")
 def test_an_address_is_invalid_exactly_when_email_validator_says_so(address):
     """Checking a plain address without email-validator changes no verdict."""
     try:
