@@ -112,9 +112,10 @@ def score(
             key=lambda c: (-abs(c.points), c.label),
         )
     )
-    return ScoreResult(
-        total, round(fit, 2), round(engagement, 2), tier_of(model, total), contributions, persona
-    )
+    tier = tier_of(model, total)
+    if tier is Tier.HOT and not model.customers_hot and account.get("crm_customer"):
+        tier = Tier.WARM  # the CRM's customer: expansion, not a new hot account
+    return ScoreResult(total, round(fit, 2), round(engagement, 2), tier, contributions, persona)
 
 
 def reached_at(

@@ -100,6 +100,9 @@ class Model:
     roles: tuple[str, ...] = field(default=())
     leads: LeadRules | None = None
     """The `[leads]` section (`scoring.lead_model`); None when the file has none."""
+    customers_hot: bool = True
+    """`[tiers] customers_hot = false`: an account its CRM calls a customer is
+    warm at most, so hot stays for new business (customers: the expansion lane)."""
     rule_memo: dict[tuple[str, str, str | None], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -230,6 +233,10 @@ class _Reader:
         hot = self.number(tiers, "hot", "tiers", self.line_of("tiers", None, "hot"))
         if warm >= hot:
             self.fail("tiers.hot", "must be above tiers.warm", self.line_of("tiers", None, "hot"))
+        customers_hot = tiers.get("customers_hot", True)
+        if not isinstance(customers_hot, bool):
+            where = self.line_of("tiers", None, "customers_hot")
+            self.fail("tiers.customers_hot", "must be true or false", where)
         engagement = document.get("engagement", {})
         window = self.number(
             engagement,
@@ -273,6 +280,7 @@ class _Reader:
             fits=fits,
             roles=roles,
             leads=read_lead_rules(self, document.get("leads")),
+            customers_hot=customers_hot is not False,
         )
 
     def frequency(self, raw: Mapping[str, Any] | None) -> Frequency | None:

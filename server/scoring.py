@@ -49,6 +49,7 @@ ACCOUNT_COLUMNS = [
         "hot_since",
         "scored_at",
         "firmographics",
+        "crm_customer",
         *FIRMOGRAPHIC_FIELDS,
     )
 ]
@@ -271,6 +272,7 @@ def account_facts(account: Row[Any]) -> dict[str, Any]:
     then what enrichment added."""
     facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
     facts.update(account.firmographics or {})
+    facts["crm_customer"] = account.crm_customer  # read by `[tiers] customers_hot`
     return facts
 
 

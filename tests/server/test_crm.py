@@ -301,3 +301,22 @@ def test_the_cli_configures_tests_pushes_and_logs(app, tmp_path, monkeypatch):
     assert "hubspot\tHot Corp\tmanual\tpushed\tcreated" in log.output
     bad = vigie("crm", "configure", "--org", "Acme", "hubspot", "--map", "nope=x")
     assert bad.exit_code == 2 and "mapping: line" in bad.output
+
+
+def test_a_model_can_keep_existing_customers_out_of_hot(make_app, db_url, tmp_path):
+    """With `customers_hot = false`, the CRM's customer stays warm and is not
+    pushed as hot, whatever its visits."""
+    model = tmp_path / "customers.toml"
+    model.write_text(HOT_MODEL.replace("hot = 10\n", "hot = 10\ncustomers_hot = false\n"))
+    app = make_app(
+        db_url, OUTBOUND_ALLOW="127.0.0.1", SCORING_MODEL=str(model), SECRET_KEY=SECRET_KEY
+    )
+    org_id, customer_id = organisation_with_account(app, "customer.example")
+    with app.app_context(), session_scope() as session:
+        session.get(Account, customer_id).crm_customer = True
+    with FAKES["hubspot"]() as fake:
+        connect(app, org_id, "hubspot", fake)
+        rescore(app, customer_id)
+        with app.app_context(), session_scope() as session:
+            assert session.get(Account, customer_id).tier == "warm"
+        assert fake.writes == 0
