@@ -66,6 +66,13 @@ FIELD_LABELS = {
     "access_token": _l("Session token (instead of client credentials)"),
 }
 
+PLACEHOLDERS = {
+    "pipedrive.base_url": "https://yourcompany.pipedrive.com",
+    "pipedrive.domain_field": "a1b2c3… (Company settings › Data fields)",
+    "salesforce.instance_url": "https://yourdomain.my.salesforce.com",
+}
+"""Examples shown in empty setting fields."""
+
 LOG_PAGE = 200
 """Pushes listed on the sync log page."""
 
@@ -217,6 +224,7 @@ def render_integrations(errors: dict[str, str] | None = None, status: int = 200)
             "integrations.html",
             cards=cards,
             field_labels=FIELD_LABELS,
+            placeholders=PLACEHOLDERS,
             vigie_fields=VIGIE_FIELDS,
             syncs=sync_log(session, current_org_id(), limit=10),
             labels=CRM_LABELS,
