@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from server.sites.traffic import TRAFFIC_DAYS
 from server.storage.models import Event, Site, TrafficCount
 from server.validation import InvalidInput
 
@@ -48,7 +49,7 @@ reasons were kept, data centres of no published cloud range."""
 MAX_FUNNEL_DAYS = 366
 """Longest period the funnel is computed over, in days."""
 
-DEFAULT_FUNNEL_DAYS = 30
+DEFAULT_FUNNEL_DAYS = TRAFFIC_DAYS
 """The period of the funnel on the overview, the sites page and in the API."""
 
 
@@ -122,6 +123,11 @@ def build_funnel(tally: Tally) -> Funnel:
         ordered = tuple(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
         steps.append(FunnelStep(name, count, count / beacons if beacons else 0.0, ordered))
     return Funnel(beacons, tuple(steps))
+
+
+def empty_funnel() -> Funnel:
+    """The funnel of a site without a beacon in the period."""
+    return build_funnel(Counter())
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The overview: how many accounts are hot, warm and cold, what turned hot this
-week, and how much of the traffic could be tied to a company."""
+week, how much of the traffic could be tied to a company, and the
+identification funnel of the organisation's sites."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from server.accounts.query import tier_counts
 from server.auth import current_org_id
+from server.sites.funnel import DEFAULT_FUNNEL_DAYS, Period, period_funnel
 from server.sites.traffic import traffic_mix
 from server.storage import get_session
 from server.storage.models import Account, Site
@@ -44,5 +46,7 @@ def overview() -> str:
         new_hot=new_hot,
         new_hot_count=new_hot_count,
         traffic=traffic_mix(session, org_id, now),
+        funnel=period_funnel(session, org_id, Period.last_days(DEFAULT_FUNNEL_DAYS, now)),
+        funnel_days=DEFAULT_FUNNEL_DAYS,
         sites_count=session.scalar(select(func.count()).where(Site.org_id == org_id)),
     )

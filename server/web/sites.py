@@ -1,5 +1,5 @@
 """Sites: add, edit and delete one (admins), copy its snippet, watch for its
-first event, and see where its traffic came from."""
+first event, and see where its traffic came from and its identification funnel."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from server.audit import record
 from server.auth import current_org_id
 from server.collect.parts import EXTENSION as COLLECT
 from server.collect.sites import SITE_CACHE_SECONDS
+from server.sites.funnel import DEFAULT_FUNNEL_DAYS, Period, empty_funnel, site_funnels
 from server.sites.removal import delete_site, site_data
 from server.sites.traffic import TRAFFIC_DAYS, SiteTraffic, site_traffic, start_of_day
 from server.snippet import script_tag
@@ -81,6 +82,7 @@ def sites_page(form: SiteForm, errors: dict[str, str]) -> str:
     today = site_traffic(session, org_id, start_of_day(now))
     recent = site_traffic(session, org_id, now - TRAFFIC_PERIOD)
     snippets = {site.id: script_tag(request.host_url, site.public_key) for site in rows}
+    funnels = site_funnels(session, org_id, Period.last_days(DEFAULT_FUNNEL_DAYS, now))
     return render_template(
         "sites.html",
         sites=rows,
@@ -90,6 +92,7 @@ def sites_page(form: SiteForm, errors: dict[str, str]) -> str:
             for site in rows
         },
         always_shown=ALWAYS_SHOWN,
+        funnels={site.id: funnels.get(site.id) or empty_funnel() for site in rows},
         traffic_days=TRAFFIC_DAYS,
         local_snippet=script_tag(
             request.host_url, rows[0].public_key if rows else "SITE_KEY", allow_local=True

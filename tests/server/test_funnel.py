@@ -66,8 +66,15 @@ MIX = [
 
 @pytest.fixture
 def funnel_app(make_app, db_url, tmp_path):
-    """A collector that knows a company, a home ISP, a mobile network, two
-    cloud providers' ranges and a data centre's ASN; and the test site."""
+    """A collector on `funnel_mmdb`, and the test site."""
+    app = make_app(db_url, MMDB=funnel_mmdb(tmp_path), TRUSTED_PROXIES=0)
+    make_site(app, SITE_KEY)
+    return app
+
+
+def funnel_mmdb(tmp_path) -> list[str]:
+    """Databases that know a company, a home ISP, a mobile network, two cloud
+    providers' ranges and a data centre's ASN."""
     companies = tmp_path / "companies.mmdb"
     build_company_db(
         read_networks(
@@ -102,16 +109,15 @@ def funnel_app(make_app, db_url, tmp_path):
         "Vigie-Cloud-Ranges",
         {"3.5.140.0/22": {"provider": "aws"}, "34.80.0.0/12": {"provider": "google"}},
     )
-    mmdb = [str(path) for path in (companies, asn, connection, cloud)]
-    app = make_app(db_url, MMDB=mmdb, TRUSTED_PROXIES=0)
-    make_site(app, SITE_KEY)
-    return app
+    return [str(path) for path in (companies, asn, connection, cloud)]
 
 
-def send_mix(app):
+def send_mix(app, site=SITE_KEY):
+    """Send `MIX` to `site` through the collector."""
     for ip, agent, beacons in MIX:
         for _ in range(beacons):
-            assert send(app, pageview(), ip=ip, user_agent=agent).status_code == 202
+            answer = send(app, pageview(site=site), ip=ip, user_agent=agent)
+            assert answer.status_code == 202
 
 
 def org_and_site(app) -> tuple[int, int]:
