@@ -27,6 +27,7 @@ from server.storage.ingest import ingest
 from server.storage.models import Organisation, Site, TrafficCount
 from server.storage.tenancy import create_api_token, create_site
 from server.storage.types import utcnow
+from tests.server.test_ingest_concurrency import in_batches, run_consumers
 from tests.support.collector import ACME_IP, CHROME, ORANGE_IP, SITE_KEY, pageview, send
 from tests.support.factories import make_site
 from tests.support.mmdb import write_mmdb
@@ -263,3 +264,23 @@ def test_the_documented_period_is_the_one_the_api_takes():
     taken = [f"{days}d" for days in range(0, MAX_FUNNEL_DAYS + 100)]
     documented = [value for value in taken if re.fullmatch(FUNNEL_PERIOD, value)]
     assert documented == [f"{days}d" for days in range(1, MAX_FUNNEL_DAYS + 1)]
+
+
+def test_two_consumers_adding_counts_by_reason_at_once_add_up(app):
+    """Interleaved halves of 500 counts of four bot reasons and a provider,
+    stored by two consumers at once: each reason gets all of its own."""
+    org_id, site_id = make_site(app, "k", domains=("s.fr",))
+    day = utcnow().date()
+    reasons = ("crawler", "script", "automation", "")
+    counts = [TrafficCountDelta(site_id, day, "bot", reason=reasons[n % 4]) for n in range(400)]
+    counts += [TrafficCountDelta(site_id, day, "hosting", reason="aws") for _ in range(100)]
+    run_consumers(app, in_batches(counts[0::2], 10), in_batches(counts[1::2], 10))
+    funnel = funnel_of(app, org_id)
+    assert funnel.beacons == 500
+    assert funnel.step("bots").reasons == (
+        ("automation", 100),
+        ("crawler", 100),
+        ("script", 100),
+        ("unrecorded", 100),
+    )
+    assert funnel.step("data_centres").reasons == (("aws", 100),)
