@@ -34,6 +34,7 @@ from server.storage.models import Account, AccountSignal, Organisation, WebhookS
 from server.storage.types import utcnow
 from server.webhooks.delivery import emit
 from server.webhooks.events import EventType, account_data
+from server.webhooks.leads import announce_scored_leads
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,8 @@ def send_digests() -> int:
 @task(queue="alerts")
 def announce_account_changes() -> int:
     """Send `account.tier_changed` and `account.updated` for accounts rescored
-    since webhooks were last told; returns how many events were made.
+    since webhooks were last told, and `lead.scored` for leads scored since
+    (`server/webhooks/leads.py`); returns how many events were made.
 
     An account seen for the first time only has its state recorded.
     """
@@ -168,6 +170,7 @@ def announce_account_changes() -> int:
             ).all()
             for account, signal in rows:
                 events += _announce_change(session, account, signal, public_url, now)
+            events += announce_scored_leads(session, org_id, now)
     return events
 
 

@@ -71,9 +71,23 @@ _DATA: dict[EventType, dict[str, Any]] = {
         "properties": {
             "lead": {
                 "type": "object",
-                "description": "The lead as the lead lists describe it, with its score",
-                "required": ["score"],
-                "properties": {"score": {"type": "integer"}},
+                "description": "A lead of a lead list, as scored by the model's lead rules",
+                "required": ["id", "list_id", "email", "score", "tier", "why", "scored_at"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "list_id": {"type": "integer"},
+                    "email": {"type": "string"},
+                    "email_class": {"type": ["string", "null"]},
+                    "phone_class": {"type": ["string", "null"]},
+                    "country": {"type": ["string", "null"]},
+                    "language": {"type": ["string", "null"]},
+                    "company_domain": {"type": ["string", "null"]},
+                    "account_id": {"type": ["integer", "null"]},
+                    "score": {"type": "integer"},
+                    "tier": {"enum": ["hot", "warm", "cold"]},
+                    "why": {"type": "array"},
+                    "scored_at": {"type": ["string", "null"], "format": "date-time"},
+                },
             }
         },
     },

@@ -20,7 +20,7 @@ from server.audit import CLI
 from server.jobs import drain
 from server.jobs.alerts import alert_hot_account, announce_account_changes
 from server.storage import session_scope
-from server.storage.models import Account, WebhookDelivery
+from server.storage.models import Account, Lead, LeadList, WebhookDelivery
 from server.storage.tenancy import create_organisation
 from server.storage.types import utcnow
 from server.webhooks.delivery import attempt, emit
@@ -240,3 +240,34 @@ def test_webhooks_page_subscribes_lists_and_redelivers(make_app, tmp_path, sqlit
     assert (delivery.status, delivery.response_code) == ("delivered", 200)
     audit = page_text(admin.get("/audit"))
     assert "Webhook subscription added" in audit and "/hook" not in audit
+
+
+def test_scored_leads_are_announced_once(make_app, db_url, receiver):
+    """Leads scored after the first pass are sent as `lead.scored`, once each,
+    in the published schema; leads scored before the subscription are not."""
+    receiver.on("/hook", Answer(200, {"ok": True}))
+    app = webhook_app(make_app, db_url)
+    org_id, _ = subscribed(app, f"{receiver.url}/hook", ("lead.scored",))
+
+    def add_lead(email: str, score: int) -> None:
+        with session_scope() as session:
+            leads = session.scalar(select(LeadList).where(LeadList.org_id == org_id))
+            if leads is None:
+                leads = LeadList(org_id=org_id, name="Trade show")
+                session.add(leads)
+                session.flush()
+            session.add(Lead(list_id=leads.id, org_id=org_id, email=email, score=score,
+                             tier="warm", explanation=[], scored_at=utcnow()))  # fmt: skip
+
+    with app.app_context():
+        add_lead("old@acme.example", 10)
+        assert announce_account_changes() == 0  # sets the mark
+        add_lead("ana@beta.example", 64)
+        assert announce_account_changes() == 1
+        assert announce_account_changes() == 0
+        assert drain(app, timeout=10)
+    (body,) = receiver.bodies
+    event = json.loads(body)
+    assert event["type"] == "lead.scored" and event["data"]["lead"]["email"] == "ana@beta.example"
+    schema = json.loads(app.test_client().get("/schemas/lead.scored.json").data)
+    jsonschema_rs.validate(schema, event)
