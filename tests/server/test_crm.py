@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from redis import Redis
 from sqlalchemy import select
 
 from server.audit import CLI
@@ -250,6 +251,9 @@ def test_pushing_a_filtered_list_sends_its_accounts(app):
     with FAKES["pipedrive"]() as fake:
         connect(app, team.org_id, "pipedrive", fake)
         admin = sign_in(app, ADMIN)
+        assert "Push these accounts to the CRM" in page_text(admin.get("/accounts?q=warm"))
+        member_view = page_text(sign_in(app, MEMBER).get("/accounts?q=warm"))
+        assert "Push these accounts to the CRM" not in member_view
         answer = admin.post(
             "/accounts/crm?q=warm", data={"crm-csrf_token": csrf(admin)}, follow_redirects=True
         )
@@ -320,3 +324,28 @@ def test_a_model_can_keep_existing_customers_out_of_hot(make_app, db_url, tmp_pa
         with app.app_context(), session_scope() as session:
             assert session.get(Account, customer_id).tier == "warm"
         assert fake.writes == 0
+
+
+def test_a_hot_account_is_pushed_by_an_rq_worker(make_app, db_url, redis_url, rq_worker, tmp_path):
+    """In scale mode the push is an RQ job: the rescoring queues it, a real worker
+    runs it, the company is created once and the job carries no secret."""
+    model = tmp_path / "model.toml"
+    model.write_text(HOT_MODEL)
+    app = make_app(
+        db_url,
+        REDIS_URL=redis_url,
+        OUTBOUND_ALLOW="127.0.0.1",
+        SCORING_MODEL=str(model),
+        SECRET_KEY=SECRET_KEY,
+    )
+    org_id, account_id = organisation_with_account(app)
+    with FAKES["pipedrive"]() as fake:
+        connect(app, org_id, "pipedrive", fake)
+        with app.app_context():
+            enqueue(rescore_accounts, account_id)
+        assert rq_worker(app)  # the rescoring, then the push it queued
+    redis = Redis.from_url(redis_url)
+    left = b"".join(redis.dump(key) or b"" for key in redis.keys("*"))  # jobs and results
+    assert b"good-token" not in left and b"acme.example" not in left
+    assert list(fake.companies) == ["acme.example"] and fake.writes == 1
+    assert [(s.trigger, s.outcome) for s in syncs(app)] == [("hot", "pushed")]
