@@ -80,6 +80,7 @@ class SalesforceConnector:
         self.client = (client_id, client_secret)
         self.instance_url = (instance_url or "").rstrip("/")
         self.access_token = access_token
+        self.client_credentials = not access_token
         self.external_id_field = external_id_field
         self.api_version = api_version
 
@@ -158,8 +159,20 @@ class SalesforceConnector:
         return f"/sobjects/Account/{self.external_id_field}/{quote(domain, safe='')}"
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Call `path` of the data API, authenticating first (the instance URL comes with the token)."""
+        """Call `path` of the data API, authenticating first (the instance URL
+        comes with the token). A token of the client-credentials flow that
+        expired (401) is replaced once; a given session token is not."""
         self.authenticate()
+        try:
+            return self._send(method, path, **kwargs)
+        except CrmError as error:
+            if error.status != 401 or not self.client_credentials:
+                raise
+        self.access_token = None
+        self.authenticate()
+        return self._send(method, path, **kwargs)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = f"{self.instance_url}/services/data/{self.api_version}{path}"
         headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
         return self.http.call(method, url, headers=headers, **kwargs)

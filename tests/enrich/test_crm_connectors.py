@@ -149,3 +149,27 @@ def test_the_guarded_client_refuses_loopback_without_the_allow_setting():
         with pytest.raises(CrmError) as caught:
             connector.upsert_company(acme("hubspot"))
     assert caught.value.failure is Failure.REFUSED and fake.requests == []
+
+
+def test_salesforce_replaces_an_expired_client_credentials_token_once():
+    """The org's token changes after the first push: the next push gets a new one and succeeds."""
+    with FAKES["salesforce"]() as fake:
+        connector = connect("salesforce", fake)
+        connector.upsert_company(acme("salesforce"))
+        fake.token = "rotated-token"
+        result = connector.upsert_company(acme("salesforce", score=12))
+    token_calls = [path for method, path in fake.requests if path == "/services/oauth2/token"]
+    assert result.change is Change.UPDATED and len(token_calls) == 2
+
+
+def test_salesforce_session_token_refused_is_not_retried():
+    """A given session token that the org refuses is "token refused", asked once."""
+    with FAKES["salesforce"]() as fake:
+        session = GuardedSession(OutboundPolicy.parse("127.0.0.1"), timeout=2)
+        settings = {"instance_url": fake.url}
+        connector = build_connector(
+            "salesforce", settings, {"access_token": "stale"}, session, QUICK
+        )
+        with pytest.raises(CrmError) as caught:
+            connector.upsert_company(acme("salesforce"))
+    assert caught.value.failure is Failure.AUTH and len(fake.requests) == 1
