@@ -111,9 +111,28 @@ def _is_ip_address(text: str) -> bool:
     return True
 
 
+MAX_URL_LENGTH = 2048
+"""Longest webhook URL (the size of the columns that keep them)."""
+
+
 def webhook_url(value: str, field: str = "url") -> str:
-    """An http(s) URL, or "" (no webhook)."""
+    """An http(s) URL, or "" (no webhook).
+
+    Its address is checked when it is called (`enrich.outbound`), not here: a
+    host name may resolve elsewhere by then.
+    """
     url = value.strip()
-    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidInput(field, f"at most {MAX_URL_LENGTH} characters")
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:
+        raise InvalidInput(field, f"{value!r} is not an http(s) URL") from None
+    if url and (parts.scheme not in ("http", "https") or not hostname):
         raise InvalidInput(field, f"{value!r} is not an http(s) URL")
+    if parts.username or parts.password:
+        raise InvalidInput(
+            field, "put no user name or password in the URL; use a token in its path"
+        )
     return url

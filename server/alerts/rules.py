@@ -21,6 +21,8 @@ DEFAULT_COOLDOWN_HOURS = 24
 
 MAX_COOLDOWN_HOURS = 24 * 30
 MAX_THRESHOLD = 100_000
+MAX_FILTER_LENGTH = 1000
+"""Longest saved filter (its query string), the column's size."""
 
 
 class Channel(StrEnum):
@@ -111,11 +113,13 @@ def _saved_filter(value: Any, trigger: Trigger) -> str | None:
     query = urlsplit(text).query if "?" in text else text
     if not query:
         raise InvalidInput("saved_filter", "paste the link of a filtered accounts list")
+    if len(query) > MAX_FILTER_LENGTH:
+        raise InvalidInput("saved_filter", f"at most {MAX_FILTER_LENGTH} characters of filters")
     try:
         parse_filters(parse_qs(query))
     except InvalidInput as problem:
         raise InvalidInput("saved_filter", problem.reason) from None
-    return query[:1000]
+    return query
 
 
 def _cooldown(value: Any) -> int:

@@ -389,6 +389,12 @@ def test_members_keep_their_own_email_alerts(sqlite_app):
         },
     )
     assert bad.status_code == 400 and "threshold: a whole number" in page_text(bad)
+    unfiltered = member.post(
+        "/alerts",
+        data={"csrf_token": token, "channel": "email", "trigger": "saved_filter",
+              "saved_filter": "/accounts?tier=tepid"},
+    )  # fmt: skip
+    assert unfiltered.status_code == 400 and "saved_filter: " in page_text(unfiltered)
     no_csrf = member.post("/alerts", data={"channel": "email", "trigger": "became_hot"})
     assert no_csrf.status_code == 400
 

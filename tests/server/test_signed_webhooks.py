@@ -212,6 +212,15 @@ def test_webhooks_page_subscribes_lists_and_redelivers(make_app, tmp_path, sqlit
             data={"csrf_token": token, "url": "ftp://x", "events": "account.became_hot"},
         )
         assert bad.status_code == 400 and "url: 'ftp://x' is not an http(s) URL" in page_text(bad)
+        creds = admin.post(
+            "/webhooks",
+            data={
+                "csrf_token": token,
+                "url": "https://me:pw@crm.example/h",
+                "events": "lead.scored",
+            },
+        )
+        assert creds.status_code == 400 and "url: put no user name or password" in page_text(creds)
         none = admin.post("/webhooks", data={"csrf_token": token, "url": f"{server.url}/hook"})
         assert none.status_code == 400 and "events: choose at least one event" in page_text(none)
         made = admin.post(
