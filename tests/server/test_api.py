@@ -308,7 +308,7 @@ def test_csv_export(api):
     header, *rows = csv_rows(response)
     assert header == (
         "name,domain,score,tier,fit,engagement,industry,employees,country,city,visits_30d,"
-        "active_days_30d,last_seen,first_seen,top_pages,why,outcome"
+        "active_days_30d,last_seen,first_seen,top_pages,why,outcome,identified_by,confidence"
     ).split(",")
     assert [row[0] for row in rows] == [
         "Hot Corp",
@@ -342,7 +342,7 @@ def test_csv_for_french_excel(api):
     lines = text.splitlines()
     assert lines[0] == "\ufeff" + ";".join(
         "name domain score tier fit engagement industry employees country city visits_30d "
-        "active_days_30d last_seen first_seen top_pages why outcome".split()
+        "active_days_30d last_seen first_seen top_pages why outcome identified_by confidence".split()
     )
     assert lines[1].startswith("Hot Corp;hotcorp.fr;80;hot;30,5;49,5;Software;200;FR;Paris;5;3;")
     assert len(lines) == 3
@@ -351,7 +351,7 @@ def test_csv_for_french_excel(api):
 def test_csv_rows_follow_the_filters_not_the_page(api):
     rows = csv_rows(api("/api/accounts.csv", tier="warm,cold", per_page="1", page="2"))
     assert [row[0] for row in rows[1:]] == ["Warm Ltd", "Cold SA", f"'{FORMULA_NAME}"]
-    assert [row[-1] for row in rows[1:]] == ["", "lost", ""]
+    assert [row[-3] for row in rows[1:]] == ["", "lost", ""]  # outcome, before provenance
 
 
 def test_unknown_csv_dialect_is_a_400(api):
