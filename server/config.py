@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "SCORING_MODEL": None,
     "LEAD_RETENTION_DAYS": DEFAULT_LEAD_RETENTION_DAYS,
     "LEAD_UPLOAD_MAX_MB": DEFAULT_LEAD_UPLOAD_MAX_MB,
+    "LEAD_WEBSITE_URL": "https://{domain}/",  # the homepage fetched for a lead's company
+    "LEAD_WEBSITE_TIMEOUT": 10,  # seconds to connect, between reads, and for the whole page
+    "LEAD_WEBSITE_REFRESH_DAYS": 30,  # a company's homepage is fetched again after this
     "PUBLIC_URL": None,  # where users reach the dashboard: links in alerts
     "INBOX_PATH": None,  # the embedded queue file; default: in the instance folder
     "INGEST_WRITER": "thread",  # or "external": another process drains the inbox
@@ -107,7 +110,13 @@ def _normalise(app: Flask) -> None:
     config["MMDB"] = mmdb_paths(config["MMDB"])
     config["TRUSTED_PROXIES"] = non_negative_int("TRUSTED_PROXIES", config["TRUSTED_PROXIES"])
     config["RETENTION_DAYS"] = positive_int("RETENTION_DAYS", config["RETENTION_DAYS"])
-    for name in ("LEAD_RETENTION_DAYS", "LEAD_UPLOAD_MAX_MB"):
+    config["LEAD_WEBSITE_URL"] = lead_website_url(config["LEAD_WEBSITE_URL"])
+    for name in (
+        "LEAD_RETENTION_DAYS",
+        "LEAD_UPLOAD_MAX_MB",
+        "LEAD_WEBSITE_TIMEOUT",
+        "LEAD_WEBSITE_REFRESH_DAYS",
+    ):
         config[name] = positive_int(name, config[name])
     config["SCORING_MODEL"] = optional_file("SCORING_MODEL", config["SCORING_MODEL"])
     config["PUBLIC_URL"] = public_url(config["PUBLIC_URL"])
@@ -132,7 +141,9 @@ def _normalise(app: Flask) -> None:
     config["WEBHOOK_RETRY_BASE_SECONDS"] = non_negative_int(
         "WEBHOOK_RETRY_BASE_SECONDS", config["WEBHOOK_RETRY_BASE_SECONDS"]
     )
-    config["WEBHOOK_RETRY_HOURS"] = positive_int("WEBHOOK_RETRY_HOURS", config["WEBHOOK_RETRY_HOURS"])
+    config["WEBHOOK_RETRY_HOURS"] = positive_int(
+        "WEBHOOK_RETRY_HOURS", config["WEBHOOK_RETRY_HOURS"]
+    )
     config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], config["REDIS_URL"], app.instance_path)
 
 
@@ -144,6 +155,15 @@ def public_url(value: Any) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("PUBLIC_URL", f"not an http(s) URL: {_shown(value)}")
     return str(value).strip().rstrip("/")
+
+
+def lead_website_url(value: Any) -> str:
+    """The homepage address of a company, `{domain}` standing for its domain."""
+    text = str(value or "").strip()
+    parts = urlsplit(text.replace("{domain}", "example.com"))
+    if "{domain}" not in text or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("LEAD_WEBSITE_URL", f"an http(s) URL with {{domain}}: {_shown(value)}")
+    return text
 
 
 def outbound_allow(value: Any) -> list[str]:

@@ -8,7 +8,9 @@ lead already in the list is left as it is, so importing a file again adds
 nothing. A row with no e-mail at all, or a line that cannot be read, is a bad
 row, named by its line, and the rest is imported; a malformed e-mail is a
 lead of class `invalid`, not a bad row. Each new lead is classified, joined to
-its company's account and scored on the way in, a batch at a time.
+its company's account and scored on the way in, a batch at a time; when the
+organisation opted in, the companies' homepages are fetched afterwards
+(`website_facts.py`).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from server.audit import Actor, record
+from server.jobs import enqueue
 from server.leads.companies import accounts_by_domain
 from server.leads.reading import LeadFile, read_records
 from server.leads.scoring import LeadScorer, normalise_lead_email, scorer_for
+from server.leads.website_facts import fetch_lead_websites, opted_in
 from server.storage.models import Lead, LeadList
 from server.validation import InvalidInput
 
@@ -197,6 +201,8 @@ def import_leads(
         session, lead_list.org_id, actor, "leads.imported", lead_list.name,
         rows=summary.rows, added=summary.added, already=summary.already, bad=summary.bad,
     )  # fmt: skip
+    if summary.added and opted_in(session, lead_list.org_id):
+        enqueue(fetch_lead_websites, lead_list.org_id)  # sent once the commit is done
     session.commit()
     return summary
 

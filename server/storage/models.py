@@ -617,6 +617,30 @@ class Lead(Base):
     )
 
 
+class LeadWebsite(Base):
+    """What a company's homepage said when last fetched, per organisation and
+    e-mail domain (server/leads/websites.py): its title and language, read by
+    the lead rules. About a company, never a person; refreshed after
+    `VIGIE_LEAD_WEBSITE_REFRESH_DAYS`."""
+
+    __tablename__ = "lead_websites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(255))
+    # "ok", "robots" (robots.txt disallows us), "refused" (a forbidden
+    # address) or "failed" (timeout, HTTP error, not a page).
+    status: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(300))
+    html_lang: Mapped[str | None] = mapped_column(String(35))
+    detected_language: Mapped[str | None] = mapped_column(String(8))
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(String(300))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("org_id", "domain"),)
+
+
 class AlertRule(Base):
     """When and where an alert goes: a channel (a user's e-mail, a Slack or
     Teams incoming webhook), a trigger and its limits (server/alerts/).
@@ -656,9 +680,7 @@ class AlertDelivery(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
-    account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE")
-    )
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     reason: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(String(200))

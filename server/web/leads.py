@@ -44,6 +44,7 @@ from server.leads.uploads import (
     save_upload,
     upload_path,
 )
+from server.leads.website_facts import opted_in, set_opted_in, website_counts
 from server.storage import get_session
 from server.storage.erasure import erase_lead_list
 from server.storage.models import LeadList
@@ -85,6 +86,8 @@ def leads() -> str:
         tiers=TIERS,
         form=EmptyForm(),
         max_mb=current_app.config["LEAD_UPLOAD_MAX_MB"],
+        website_facts=opted_in(session, org_id),
+        websites=website_counts(session, org_id),
     )
 
 
@@ -211,4 +214,26 @@ def leads_erase_list(list_id: int) -> Response:
     record(session, org_id, current_actor(), "leads.list_erased", name, leads=count)
     session.commit()
     flash(_("List %(name)s erased with its %(n)d lead(s).", name=name, n=count or 0), "success")
+    return redirect(url_for("web.leads"))
+
+
+@bp.route("/leads/website-facts", methods=["POST"])
+@login_required
+@admin_required
+def leads_website_facts() -> Response:
+    """Switch company website facts on or off: when on, the homepage of each
+    professional lead's company domain is fetched and read."""
+    session = get_session()
+    org_id = current_org_id()
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired: try again."), "error")
+        return redirect(url_for("web.leads"))
+    enabled = request.form.get("enabled") == "1"
+    set_opted_in(session, org_id, enabled)
+    record(session, org_id, current_actor(), "leads.website_facts", "on" if enabled else "off")
+    session.commit()
+    if enabled:
+        flash(_("Company websites will be read; leads are rescored as they arrive."), "success")
+    else:
+        flash(_("Company websites are no longer read."), "success")
     return redirect(url_for("web.leads"))

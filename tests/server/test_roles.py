@@ -86,6 +86,7 @@ ADMIN_ONLY = {
     "web.crm_log",
     "web.crm_push_list",  # a whole filtered list at once
     "web.leads_erase_list",  # erasure answers data protection requests
+    "web.leads_website_facts",  # makes Vigie call the companies of every list
 }
 """Routes that answer 403 to members, on every method."""
 
@@ -111,6 +112,7 @@ def admin_only_requests(app, team):
         "correction_id": 1,  # refused before it is looked up
         "subscription_id": 1,  # members are refused before any lookup
         "delivery_id": 1,
+        "list_id": 1,  # refused before the list is looked up
         "crm": "hubspot",
     }
     with app.test_request_context():
