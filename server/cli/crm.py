@@ -28,7 +28,7 @@ from server.cli.context import (
 from server.crm.connections import check_connection, configure, connections, enabled_connections
 from server.crm.push import accounts_to_resync, sync_log
 from server.jobs.crm import push_account_to_crm
-from server.storage import get_session
+from server.storage import get_session, storage
 from server.storage.models import Account
 from server.storage.tenancy import get_organisation
 from server.validation import InvalidInput
@@ -201,8 +201,11 @@ def _connected_org(session, org_name: str) -> int:  # type: ignore[no-untyped-de
 def _app_context() -> Iterator[Flask]:
     app = load_app()
     check_database(app)
-    with app.app_context():
-        yield app
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        storage(app).engine.dispose()  # a command's connections end with it
 
 
 def _pairs(pairs: tuple[str, ...], known: tuple[str, ...], option: str) -> dict[str, str]:

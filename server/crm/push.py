@@ -168,9 +168,9 @@ def plan_push(
     values = field_values(session, account, public_url)
     domain = (account.domain or "").strip().lower()
     written = company(domain, account.name, values, connection.mapping or {})
-    print_ = fingerprint(connection.crm, written)
+    digest = fingerprint(connection.crm, written)
     last = last_written(session, account.id, connection.crm)
-    return Plan(**base, company=written, fingerprint=print_, unchanged=last == print_)
+    return Plan(**base, company=written, fingerprint=digest, unchanged=last == digest)
 
 
 def last_written(session: Session, account_id: int, crm: str) -> str | None:

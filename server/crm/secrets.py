@@ -53,5 +53,6 @@ def unseal(secret_key: str, sealed: bytes | None) -> dict[str, str]:
 
 
 def hint(secret: str) -> str:
-    """What may be shown of a secret: its last four characters."""
+    """What may be shown of a secret: its last four characters, and nothing of
+    one too short to spare them (eight characters or fewer)."""
     return secret[-HINT_LENGTH:] if len(secret) > 2 * HINT_LENGTH else ""
