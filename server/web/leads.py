@@ -37,6 +37,7 @@ from server.leads.query import (
     parse_lead_filters,
 )
 from server.leads.reading import LeadFile, LeadFileError, open_lead_file
+from server.leads.reasons import describe_lead_reason, email_class_name, phone_class_name
 from server.leads.uploads import (
     UPLOAD_FOLDER,
     UploadTooLarge,
@@ -86,6 +87,9 @@ def leads() -> str:
         tiers=TIERS,
         form=EmptyForm(),
         max_mb=current_app.config["LEAD_UPLOAD_MAX_MB"],
+        describe_lead_reason=describe_lead_reason,
+        email_class_name=email_class_name,
+        phone_class_name=phone_class_name,
         website_facts=opted_in(session, org_id),
         websites=website_counts(session, org_id),
     )
