@@ -22,6 +22,7 @@ from server.alerts.mailer import MailFailed, send_email
 from server.alerts.messages import AccountCard, Email, account_card
 from server.alerts.rules import Trigger
 from server.i18n import organisation_time_zone
+from server.storage import get_session, session_scope
 from server.storage.models import Account, AlertDelivery, AlertRule, Organisation
 
 DIGEST_SIZE = 50
@@ -71,36 +72,56 @@ def digest_email(
     )
 
 
-def send_digest(session: Session, rule: AlertRule, now: datetime) -> AlertDelivery | None:
-    """Send `rule`'s digest for the period ending `now`; its delivery row, or
-    None when there was nothing new."""
-    organisation = session.get(Organisation, rule.org_id)
-    public_url = current_app.config.get("PUBLIC_URL")
-    accounts = new_hot_accounts(session, rule.org_id, now - period_of(rule.trigger), public_url)
-    if not accounts or organisation is None:
-        return None
-    delivery = AlertDelivery(
-        org_id=rule.org_id, rule_id=rule.id, status="queued", send_after=now, created_at=now
-    )
-    session.add(delivery)
+def send_digest(rule_id: int, now: datetime) -> str | None:
+    """Send a digest rule's e-mail for the period ending `now`, outside any
+    transaction, and record it; "delivered", "failed", or None when there was
+    nothing new."""
+    session = get_session()
     try:
-        recipient = recipient_of(session, rule)
-        with force_locale(recipient.locale):
-            email = digest_email(organisation, rule.trigger, accounts)
-        send_email(current_app.config, recipient.address, email)
-    except MailFailed as failure:
-        delivery.status, delivery.outcome = "failed", str(failure)
-    else:
-        delivery.status, delivery.outcome = "delivered", "delivered (SMTP)"
-    delivery.sent_at = now
-    return delivery
+        rule = session.get(AlertRule, rule_id)
+        organisation = session.get(Organisation, rule.org_id) if rule else None
+        if rule is None or organisation is None:
+            return None
+        public_url = current_app.config.get("PUBLIC_URL")
+        accounts = new_hot_accounts(session, rule.org_id, now - period_of(rule.trigger), public_url)
+        if not accounts:
+            return None
+        org_id = rule.org_id
+        try:
+            recipient = recipient_of(session, rule)
+            with force_locale(recipient.locale):
+                email = digest_email(organisation, rule.trigger, accounts)
+        except MailFailed as failure:
+            recipient, status, outcome = None, "failed", str(failure)
+    finally:
+        session.rollback()  # the read ends before the network call
+    if recipient is not None:
+        try:
+            send_email(current_app.config, recipient.address, email)
+            status, outcome = "delivered", "delivered (SMTP)"
+        except MailFailed as failure:
+            status, outcome = "failed", str(failure)
+    with session_scope() as session:
+        session.add(
+            AlertDelivery(
+                org_id=org_id, rule_id=rule_id, status=status, outcome=outcome,
+                send_after=now, created_at=now, sent_at=now,
+            )
+        )  # fmt: skip
+    return status
 
 
-def digests_due(session: Session, now: datetime) -> Sequence[AlertRule]:
+def digests_due(session: Session, now: datetime) -> list[int]:
     """The digest rules to send at `now`: daily ones, and weekly ones on Mondays."""
     triggers = [Trigger.DIGEST_DAILY.value]
     if now.weekday() == WEEKLY_DAY:
         triggers.append(Trigger.DIGEST_WEEKLY.value)
-    return session.scalars(
-        select(AlertRule).where(AlertRule.enabled, AlertRule.trigger.in_(triggers))
-    ).all()
+    ids = list(
+        session.scalars(
+            select(AlertRule.id)
+            .where(AlertRule.enabled, AlertRule.trigger.in_(triggers))
+            .order_by(AlertRule.id)
+        )
+    )
+    session.rollback()
+    return ids

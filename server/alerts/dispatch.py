@@ -3,7 +3,8 @@
 `announce` is the one place that says whether a rule speaks about an account
 now: not within the rule's cooldown for that account, and not before its
 quiet hours end (the alert waits, `queued`, until `send_held` finds it due).
-`send` delivers one alert and records "delivered (HTTP 200)" or the failure.
+`send_all` delivers alerts, outside any transaction, and records "delivered
+(HTTP 200)" or the failure.
 
 Two alerts of the same rule about the same account are one `AlertDelivery`
 row apart: the newest row that did not fail is the cooldown's memory.
@@ -19,7 +20,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from server.alerts.mailer import MailFailed, send_email
@@ -34,6 +35,7 @@ from server.alerts.posting import WebhookFailed, host_of, post_json
 from server.alerts.rules import Channel, describe
 from server.alerts.timing import in_cooldown, quiet_until
 from server.i18n import DEFAULT_REGIONS, organisation_time_zone
+from server.storage import get_session, session_scope
 from server.storage.models import Account, AlertDelivery, AlertRule, Organisation, User
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,9 @@ def announce(
 
     :returns: the new delivery (flushed), or None when silenced.
     """
+    # Two jobs announcing the same rule take turns (PostgreSQL; SQLite's
+    # writers already do), so both cannot find the cooldown free.
+    session.execute(select(AlertRule.id).where(AlertRule.id == rule.id).with_for_update())
     last = session.scalar(
         select(func.max(AlertDelivery.created_at)).where(
             AlertDelivery.rule_id == rule.id,
@@ -87,26 +92,82 @@ def due(delivery: AlertDelivery, now: datetime) -> bool:
     return delivery.status == "queued" and delivery.send_after <= now
 
 
-def send(session: Session, delivery: AlertDelivery, now: datetime) -> str:
-    """Deliver a queued alert now and record the outcome on its row (not committed).
+@dataclass(frozen=True)
+class Outgoing:
+    """An alert read from the database, ready to go without it."""
 
-    :returns: the outcome, "delivered (…)" or "failed: …".
+    recipient: Recipient
+    card: AccountCard
+    trigger: str
+    threshold: int | None
+
+
+def outgoing(session: Session, delivery: AlertDelivery) -> Outgoing:
+    """What `delivery` sends and to whom.
+
+    :raise MailFailed: when its rule, account or e-mail owner is gone.
     """
     rule = session.get(AlertRule, delivery.rule_id)
-    account = session.get(Account, delivery.account_id)
+    account = session.get(Account, delivery.account_id) if delivery.account_id else None
     if rule is None or account is None:
-        delivery.status, delivery.outcome = "failed", "failed: rule or account gone"
-        return delivery.outcome
+        raise MailFailed("failed: rule or account gone")
     card = account_card(account, current_app.config.get("PUBLIC_URL"))
+    return Outgoing(recipient_of(session, rule), card, rule.trigger, rule.threshold)
+
+
+def claim(delivery_id: int, now: datetime) -> bool:
+    """Mark a due alert as being sent, in a short transaction of its own; False
+    if it is not due or another job took it."""
+    with session_scope() as session:
+        taken = session.execute(
+            update(AlertDelivery)
+            .where(
+                AlertDelivery.id == delivery_id,
+                AlertDelivery.status == "queued",
+                AlertDelivery.send_after <= now,
+            )
+            .values(status="sending")
+        )
+        return bool(taken.rowcount)
+
+
+def send_all(delivery_ids: Sequence[int], now: datetime) -> int:
+    """Send these alerts if due, each outside any database transaction (a
+    webhook or SMTP server may take seconds, while SQLite writers would wait),
+    and record each outcome; returns how many were sent or failed."""
+    done = 0
+    for delivery_id in delivery_ids:
+        if not claim(delivery_id, now):
+            continue
+        status, outcome = _send_one(delivery_id)
+        record_outcome(delivery_id, status, outcome, now)
+        done += 1
+    return done
+
+
+def _send_one(delivery_id: int) -> tuple[str, str]:
+    """Send a claimed alert: ("delivered", "delivered (HTTP 200)") or ("failed", why)."""
+    session = get_session()
     try:
-        outcome = deliver(recipient_of(session, rule), card, rule.trigger, rule.threshold)
+        message = outgoing(session, session.get(AlertDelivery, delivery_id))
+    except MailFailed as failure:
+        return "failed", str(failure)
+    finally:
+        session.rollback()  # the read ends before the network call
+    try:
+        return "delivered", deliver(
+            message.recipient, message.card, message.trigger, message.threshold
+        )
     except (WebhookFailed, MailFailed) as failure:
-        delivery.status, delivery.outcome = "failed", str(failure)
-        log.warning("alert %s of rule %s not delivered: %s", delivery.id, rule.id, failure)
-    else:
-        delivery.status, delivery.outcome = "delivered", outcome
-    delivery.sent_at = now
-    return delivery.outcome or ""
+        log.warning("alert %s not delivered: %s", delivery_id, failure)
+        return "failed", str(failure)
+
+
+def record_outcome(delivery_id: int, status: str, outcome: str, now: datetime) -> None:
+    with session_scope() as session:
+        delivery = session.get(AlertDelivery, delivery_id)
+        if delivery is not None:
+            delivery.status, delivery.outcome, delivery.sent_at = status, outcome[:200], now
 
 
 def recipient_of(session: Session, rule: AlertRule) -> Recipient:
@@ -145,16 +206,22 @@ def deliver(
     return f"delivered (HTTP {status})"
 
 
-def send_held(session: Session, now: datetime) -> int:
+def held_due(session: Session, now: datetime) -> list[int]:
+    """The alerts whose quiet hours have ended."""
+    return list(
+        session.scalars(
+            select(AlertDelivery.id)
+            .where(AlertDelivery.status == "queued", AlertDelivery.send_after <= now)
+            .order_by(AlertDelivery.id)
+        )
+    )
+
+
+def send_held(now: datetime) -> int:
     """Send every alert whose quiet hours have ended; returns how many were tried."""
-    held: Sequence[AlertDelivery] = session.scalars(
-        select(AlertDelivery)
-        .where(AlertDelivery.status == "queued", AlertDelivery.send_after <= now)
-        .order_by(AlertDelivery.id)
-    ).all()
-    for delivery in held:
-        send(session, delivery, now)
-    return len(held)
+    ids = held_due(get_session(), now)
+    get_session().rollback()
+    return send_all(ids, now)
 
 
 def rules_for(session: Session, org_id: int, triggers: Sequence[str]) -> Sequence[AlertRule]:

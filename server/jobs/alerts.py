@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from enrich.outbound import OutboundPolicy
 from server.alerts import conditions, digest, dispatch
@@ -29,7 +30,7 @@ from server.alerts.posting import WebhookFailed, WebhookRefused, host_of, post_j
 from server.alerts.rules import CHANNEL_TRIGGERS, Trigger, describe
 from server.jobs.queue import enqueue
 from server.jobs.task import task
-from server.storage import session_scope
+from server.storage import get_session, session_scope
 from server.storage.models import Account, AccountSignal, Organisation, WebhookSubscription
 from server.storage.types import utcnow
 from server.webhooks.delivery import emit
@@ -59,12 +60,13 @@ def alert_hot_account(account_id: int) -> bool:
         account = session.get(Account, account_id)
         if account is None:
             return False
-        announce_rules(session, account, [Trigger.BECAME_HOT.value], now)
+        due = announce_rules(session, account, [Trigger.BECAME_HOT.value], now)
         data = {"account": account_data(account, public_url)}
         emit(account.org_id, EventType.ACCOUNT_BECAME_HOT.value, data, session)
         organisation = session.get(Organisation, account.org_id)
         if (organisation.settings if organisation else {}).get("webhook_url"):
             enqueue(post_hot_account, account_id)
+    dispatch.send_all(due, now)  # after the commit: no transaction waits on the network
     return True
 
 
@@ -91,22 +93,23 @@ def post_hot_account(account_id: int) -> bool:
     return True
 
 
-def announce_rules(session, account: Account, triggers: list[str], now) -> int:  # type: ignore[no-untyped-def]
-    """Record and send (or hold) the alerts of the rules with `triggers`."""
-    sent = 0
+def announce_rules(
+    session: Session, account: Account, triggers: list[str], now: datetime
+) -> list[int]:
+    """Record the alerts of the rules with `triggers` (not committed); the ids
+    of those to send now, outside the quiet hours."""
+    due = []
     for rule in dispatch.rules_for(session, account.org_id, triggers):
         delivery = dispatch.announce(session, rule, account, now)
         if delivery is not None and dispatch.due(delivery, now):
-            dispatch.send(session, delivery, now)
-            sent += 1
-    return sent
+            due.append(delivery.id)
+    return due
 
 
 @task(queue="alerts")
 def send_held_alerts() -> int:
     """Send the alerts whose quiet hours have ended; returns how many."""
-    with session_scope() as session:
-        return dispatch.send_held(session, utcnow())
+    return dispatch.send_held(utcnow())
 
 
 @task(queue="alerts")
@@ -115,7 +118,8 @@ def check_alert_rules() -> int:
     organisation's rules on its recently active accounts; returns alerts recorded."""
     now = utcnow()
     scheduled = [t.value for t in CHANNEL_TRIGGERS if t is not Trigger.BECAME_HOT]
-    recorded = 0
+    recorded: list[int] = []
+    due: list[int] = []
     with session_scope() as session:
         org_ids = session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
         for org_id in org_ids:
@@ -128,22 +132,19 @@ def check_alert_rules() -> int:
                     account = session.get(Account, account_id)
                     delivery = dispatch.announce(session, rule, account, now)
                     if delivery is not None:
-                        recorded += 1
+                        recorded.append(delivery.id)
                         if dispatch.due(delivery, now):
-                            dispatch.send(session, delivery, now)
-    return recorded
+                            due.append(delivery.id)
+    dispatch.send_all(due, now)
+    return len(recorded)
 
 
 @task(queue="alerts")
 def send_digests() -> int:
     """Send the daily digests, and the weekly ones on Mondays; returns how many went."""
     now = utcnow()
-    sent = 0
-    with session_scope() as session:
-        for rule in digest.digests_due(session, now):
-            delivery = digest.send_digest(session, rule, now)
-            sent += bool(delivery and delivery.status == "delivered")
-    return sent
+    rule_ids = digest.digests_due(get_session(), now)
+    return sum(digest.send_digest(rule_id, now) == "delivered" for rule_id in rule_ids)
 
 
 @task(queue="alerts")

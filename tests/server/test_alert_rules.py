@@ -136,11 +136,11 @@ def test_quiet_hours_hold_alerts_until_they_end(make_app, db_url, hooks):
         held = dispatch.announce(session, rule, account, night)
         assert held is not None and not dispatch.due(held, night)
         assert held.send_after == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)  # 08:00 in Paris
-    with app.app_context(), session_scope() as session:
-        assert dispatch.send_held(session, datetime(2026, 12, 2, 6, 59, tzinfo=UTC)) == 0
+    with app.app_context():
+        assert dispatch.send_held(datetime(2026, 12, 2, 6, 59, tzinfo=UTC)) == 0
     assert hooks.hits("/slack") == 0
-    with app.app_context(), session_scope() as session:
-        assert dispatch.send_held(session, datetime(2026, 12, 2, 7, 0, tzinfo=UTC)) == 1
+    with app.app_context():
+        assert dispatch.send_held(datetime(2026, 12, 2, 7, 0, tzinfo=UTC)) == 1
     assert hooks.hits("/slack") == 1
     assert deliveries(app, rule_id)[0].status == "delivered"
 
