@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from server.alerts.posting import POST_TIMEOUT, WebhookFailed, WebhookRefused, host_of, post_json
 from server.jobs import enqueue
-from server.storage import session_scope
+from server.storage import begin_write, session_scope
 from server.storage.models import WebhookDelivery, WebhookSubscription
 from server.storage.types import utcnow
 from server.webhooks.events import EventType
@@ -140,6 +140,9 @@ def claim(session: Session, delivery_id: int, now: datetime) -> WebhookDelivery 
 def attempt(session: Session, delivery_id: int, now: datetime | None = None) -> str | None:
     """Post a due delivery once, signed, and record what came of it (committed).
 
+    No transaction is open while the receiver answers: on SQLite a read that
+    turned into a write after another writer committed would fail.
+
     :returns: its status after the attempt, or None if it was not due or taken.
     """
     now = now or utcnow()
@@ -147,24 +150,45 @@ def attempt(session: Session, delivery_id: int, now: datetime | None = None) -> 
     if delivery is None:
         return None
     subscription = session.get(WebhookSubscription, delivery.subscription_id)
-    delivery.attempts += 1
     if subscription is None or not subscription.enabled:
-        delivery.status, delivery.last_error = Status.DEAD, "subscription disabled"
-        session.commit()
-        return delivery.status
+        return record(session, delivery_id, now, WebhookFailed("subscription disabled"), dead=True)
+    url = subscription.url
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     headers = {
         SIGNATURE_HEADER: signature(subscription.secret, int(now.timestamp()), body),
         "Vigie-Event": delivery.event_type,
         "Vigie-Delivery": str(delivery.id),
     }
+    session.rollback()
     try:
-        delivery.response_code = post_json(subscription.url, body, headers)
+        status = post_json(url, body, headers)
     except WebhookFailed as failure:
-        failed(delivery, failure, now)
-        log.info("webhook %s to %s: %s", delivery.id, host_of(subscription.url), failure)
+        log.info("webhook %s to %s: %s", delivery_id, host_of(url), failure)
+        return record(session, delivery_id, now, failure)
+    return record(session, delivery_id, now, status)
+
+
+def record(
+    session: Session,
+    delivery_id: int,
+    now: datetime,
+    outcome: int | WebhookFailed,
+    dead: bool = False,
+) -> str:
+    """Count an attempt that got `outcome` (a 2xx status or a failure); committed."""
+    begin_write(session)
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None:  # its subscription was removed meanwhile
+        session.commit()
+        return Status.DEAD
+    delivery.attempts += 1
+    if isinstance(outcome, WebhookFailed):
+        failed(delivery, outcome, now)
+        if dead:
+            delivery.status = Status.DEAD
     else:
-        delivery.status, delivery.delivered_at, delivery.last_error = Status.DELIVERED, now, None
+        delivery.response_code, delivery.last_error = outcome, None
+        delivery.status, delivery.delivered_at = Status.DELIVERED, now
     session.commit()
     return delivery.status
 
