@@ -88,10 +88,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    url = request.getfixturevalue("postgres_schema_url")
-    yield url
+    yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest, postgres_schema_url: str) -> Iterator[str]:
+    """The PostgreSQL test schema, emptied before the test (what a test stopped
+    half-way left behind cannot leak into the next) and after it."""
+    empty_tables(postgres_schema_url)
+    yield postgres_schema_url
     drain_apps(request.node)  # a job still writing could deadlock with the TRUNCATE
-    empty_tables(url)
+    empty_tables(postgres_schema_url)
 
 
 def empty_tables(url: str) -> None:

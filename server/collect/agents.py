@@ -57,6 +57,14 @@ class Agent:
     browser_family: str
 
 
+UNLOGGED_AGENT = "Mozilla/5.0 (user agent not logged)"
+"""What log import passes for lines of a format that logs no user agent
+(`common`): such lines cannot be told from bots, so they are read as browsers
+of no known family rather than all dropped as agents without a browser token."""
+
+UNLOGGED = Agent(bot=None, device_class="other", browser_family="Other")
+
+
 class AgentClassifier:
     """Classify user-agent strings, remembering the answers."""
 
@@ -65,6 +73,8 @@ class AgentClassifier:
         self._lock = threading.Lock()
 
     def classify(self, user_agent: str) -> Agent:
+        if user_agent == UNLOGGED_AGENT:
+            return UNLOGGED
         agent = self._cache.get(user_agent)
         if agent is None:
             agent = classify(user_agent)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
+from server.collect.agents import UNLOGGED_AGENT
 from server.collect.client import plain_address
 
 FIELDS = ("ip", "time", "method", "path", "status", "referrer", "user_agent")
@@ -21,9 +22,6 @@ FIELDS = ("ip", "time", "method", "path", "status", "referrer", "user_agent")
 REQUIRED = ("ip", "time", "path")
 """Groups a `--format REGEX` must have."""
 
-UNLOGGED_AGENT = "Mozilla/5.0"
-"""The user agent of lines of a format that logs none (`common`): a browser of
-no known family. Such lines cannot be told from bots; prefer `combined`."""
 
 _QUOTED = r'(?:[^"\\]|\\.)*'
 _REQUEST = rf'"(?P<method>[A-Z]+) (?P<path>[^ "]+)(?: {_QUOTED})?"'

@@ -87,7 +87,7 @@ def test_embedded_sink_on_sqlite_keeps_no_address(
 
 def test_stream_sink_on_postgresql_keeps_no_address(
     make_app,
-    postgres_schema_url,
+    postgres_url,
     redis_url,
     redis_conn,
     rq_worker,
@@ -98,39 +98,34 @@ def test_stream_sink_on_postgresql_keeps_no_address(
 ):
     caplog.set_level(logging.DEBUG)
     app = make_app(
-        postgres_schema_url,
+        postgres_url,
         REDIS_URL=redis_url,
         MMDB=mmdb,
         TRUSTED_PROXIES=1,
         SECRET_KEY="test-secret",
     )
-    try:
-        make_tenant(app, tmp_path)
-        send_from_everyone(app)
-        stream_and_queue_snapshot = redis_snapshot(redis_conn)
-        consume_stream(app, redis_conn, "c")
-        jobs_snapshot = redis_snapshot(redis_conn)
-        payloads = job_payloads(redis_conn)
-        assert payloads, "the new account's enrichment job should be queued"
-        rq_worker(app)
-        with app.app_context(), session_scope() as session:
-            assert (
-                session.scalar(select(Account.industry).where(Account.domain == "acme.fr"))
-                == "Software"
-            )
-        dump = pg_dump(postgres_schema_url)
-        assert b"Acme SAS" in dump
-        assert_absent(dump, "the PostgreSQL dump")
-        assert_absent(
-            stream_and_queue_snapshot + jobs_snapshot + redis_snapshot(redis_conn), "Redis"
+    make_tenant(app, tmp_path)
+    send_from_everyone(app)
+    stream_and_queue_snapshot = redis_snapshot(redis_conn)
+    consume_stream(app, redis_conn, "c")
+    jobs_snapshot = redis_snapshot(redis_conn)
+    payloads = job_payloads(redis_conn)
+    assert payloads, "the new account's enrichment job should be queued"
+    rq_worker(app)
+    with app.app_context(), session_scope() as session:
+        assert (
+            session.scalar(select(Account.industry).where(Account.domain == "acme.fr"))
+            == "Software"
         )
-        assert_absent(payloads, "RQ job payloads")
-        out, err = capfd.readouterr()
-        assert_absent((caplog.text + out + err).encode(), "the logs")
-    finally:
-        from tests.conftest import empty_tables
-
-        empty_tables(postgres_schema_url)
+    dump = pg_dump(postgres_url)
+    assert b"Acme SAS" in dump
+    assert_absent(dump, "the PostgreSQL dump")
+    assert_absent(
+        stream_and_queue_snapshot + jobs_snapshot + redis_snapshot(redis_conn), "Redis"
+    )
+    assert_absent(payloads, "RQ job payloads")
+    out, err = capfd.readouterr()
+    assert_absent((caplog.text + out + err).encode(), "the logs")
 
 
 def redis_snapshot(redis_conn) -> bytes:

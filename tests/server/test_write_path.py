@@ -22,7 +22,7 @@ from server.storage import session_scope
 from server.storage.models import Event, TrafficCount
 from server.storage.types import utcnow
 from tests.support.cli import cli_for
-from tests.support.collector import ACME_IP, company_pageview, consume_stream, pageview
+from tests.support.collector import ACME_IP, CHROME, company_pageview, consume_stream, pageview
 from tests.support.factories import make_site
 
 
@@ -125,9 +125,9 @@ def test_ingest_lists_replays_and_drops_dead_letters(sqlite_app, tmp_path):
 
 
 def test_postgresql_refuses_a_nul_and_only_that_entry_is_buried(
-    make_app, postgres_schema_url, redis_url, redis_conn
+    make_app, postgres_url, redis_url, redis_conn
 ):
-    app = make_app(postgres_schema_url, REDIS_URL=redis_url, SECRET_KEY="s")
+    app = make_app(postgres_url, REDIS_URL=redis_url, SECRET_KEY="s")
     org_id, site_id = make_site(app, "nulsite", organisation="Refuses a NUL")
     records = [company_pageview(org_id, site_id, n) for n in range(30)]
     records[11] = company_pageview(org_id, site_id, 11, path="/pricing\x00")
@@ -172,6 +172,7 @@ def test_a_beacon_accepted_by_the_collector_waits_in_the_inbox_until_stored(coll
         data=json.dumps(pageview()),
         content_type="text/plain",
         environ_base={"REMOTE_ADDR": ACME_IP},
+        headers={"User-Agent": CHROME},
     )
     assert answer.status_code == 202
     assert inbox_of(app).waiting() == 1 and stored(app) == 0
