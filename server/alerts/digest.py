@@ -12,8 +12,7 @@ from datetime import datetime, timedelta
 
 import pytz
 from flask import current_app, render_template
-from flask_babel import force_locale, format_datetime
-from flask_babel import gettext as _
+from flask_babel import force_locale, format_datetime, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -59,11 +58,18 @@ def digest_email(
         for card, when in accounts
     ]
     weekly = trigger == Trigger.DIGEST_WEEKLY.value
-    subject = (
-        _("Vigie: %(n)s new hot accounts this week", n=len(items))
-        if weekly
-        else _("Vigie: %(n)s new hot accounts today", n=len(items))
-    )
+    if weekly:
+        subject = ngettext(
+            "Vigie: %(num)s new hot account this week",
+            "Vigie: %(num)s new hot accounts this week",
+            len(items),
+        )
+    else:
+        subject = ngettext(
+            "Vigie: %(num)s new hot account today",
+            "Vigie: %(num)s new hot accounts today",
+            len(items),
+        )
     context = {"organisation": organisation.name, "items": items, "weekly": weekly}
     return Email(
         subject=subject,
