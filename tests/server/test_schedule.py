@@ -26,6 +26,7 @@ def test_every_periodic_job_is_registered_with_rq_cron(redis_conn):
         ("server.jobs.maintenance.record_daily_scores", "score", "15 0 * * *"),
         ("server.jobs.maintenance.purge_expired_events", "maintenance", "30 3 * * *"),
         ("server.jobs.enrichment.refresh_stale_accounts", "enrich", "0 4 * * *"),
+        ("server.jobs.crm.resync_crm_accounts", "alerts", "45 4 * * *"),
         ("server.jobs.alerts.send_held_alerts", "alerts", "*/5 * * * *"),
         ("server.jobs.alerts.check_alert_rules", "alerts", "*/15 * * * *"),
         ("server.jobs.alerts.send_digests", "alerts", "0 7 * * *"),
