@@ -18,6 +18,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
@@ -188,9 +189,9 @@ def account_correct(account_id: int) -> Response:
             target = url_for("web.account", account_id=rescore[0])
         flash(
             _(
-                "Correction saved and applied to %(accounts)d accounts (%(events)d events).",
-                accounts=summary["accounts"],
-                events=summary["events"],
+                "Correction saved and applied to the visits already stored: %(accounts)s, %(events)s.",
+                accounts=ngettext("%(num)d account", "%(num)d accounts", summary["accounts"]),
+                events=ngettext("%(num)d event", "%(num)d events", summary["events"]),
             ),
             "success",
         )

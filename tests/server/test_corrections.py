@@ -9,7 +9,6 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from enrich.companydb import build_company_db, read_networks
 from enrich.providers.localfile import LocalFileProvider
 from enrich.providers.rdns import ReverseDnsProvider
 from server.enrichment import enrich
@@ -26,51 +25,21 @@ from server.storage.models import (
 )
 from server.storage.types import utcnow
 from tests.support.collector import send
-from tests.support.mmdb import write_mmdb
+from tests.support.networks import (
+    ACME_IP,
+    GLOBEX_IP,
+    GLOBEX_IP_2,
+    INITECH_IP,
+    INITECH_IP_2,
+    UMBRELLA_IP,
+    write_network_dbs,
+)
 from tests.support.team import ADMIN, MEMBER, csrf, make_team, page_text, sign_in
-
-ACME_IP = "81.2.69.77"  # own company database: Acme SAS
-GLOBEX_IP, GLOBEX_IP_2 = "5.5.5.5", "5.5.5.6"  # ASN 64501 "Globex Corporation" alone
-INITECH_IP, INITECH_IP_2 = "6.6.6.6", "6.6.6.7"  # ASN 64502 "Initech Holdings" alone
-UMBRELLA_IP = "7.7.7.7"  # MaxMind ISP database: organisation Umbrella Corp at Big Telco
 
 
 @pytest.fixture
 def mmdb(tmp_path):
-    companies = tmp_path / "companies.mmdb"
-    build_company_db(
-        read_networks(
-            io.StringIO(
-                "network,name,domain,industry,employees,country\n"
-                "81.2.69.0/24,Acme SAS,acme.fr,Software,120,FR\n"
-            )
-        ),
-        companies,
-    )
-
-    def asn(number, name):
-        return {"autonomous_system_number": number, "autonomous_system_organization": name}
-
-    asns = write_mmdb(
-        tmp_path / "asn.mmdb",
-        "GeoLite2-ASN",
-        {
-            "5.5.5.0/24": asn(64501, "Globex Corporation"),
-            "6.6.6.0/24": asn(64502, "Initech Holdings"),
-        },
-    )
-    isp = write_mmdb(
-        tmp_path / "isp.mmdb",
-        "GeoIP2-ISP",
-        {
-            "7.7.7.0/24": {
-                **asn(64503, "Big Telco"),
-                "isp": "Big Telco",
-                "organization": "Umbrella Corp",
-            }
-        },
-    )
-    return [str(companies), str(asns), str(isp)]
+    return write_network_dbs(tmp_path)
 
 
 @pytest.fixture
