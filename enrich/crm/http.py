@@ -100,6 +100,8 @@ class CrmHttp:
             return CrmError(Failure.RATE_LIMITED, detail, status, retry_after(response))
         if status >= 500:
             return CrmError(Failure.SERVER, detail, status)
+        if status == 403 and "LIMIT_EXCEEDED" in detail:  # Salesforce's API request limit
+            return CrmError(Failure.RATE_LIMITED, detail, status)
         if status in (401, 403):
             return CrmError(Failure.AUTH, detail, status)
         return CrmError(Failure.VALIDATION, detail, status)

@@ -173,3 +173,15 @@ def test_salesforce_session_token_refused_is_not_retried():
         with pytest.raises(CrmError) as caught:
             connector.upsert_company(acme("salesforce"))
     assert caught.value.failure is Failure.AUTH and len(fake.requests) == 1
+
+
+def test_salesforce_request_limit_is_a_rate_limit_not_a_refused_token():
+    """Salesforce's 403 REQUEST_LIMIT_EXCEEDED is retried and reported as a rate limit."""
+    with FAKES["salesforce"]() as fake:
+        connector = connect("salesforce", fake)
+        connector.authenticate()
+        fake.fail_next(403, times=3)
+        with pytest.raises(CrmError) as caught:
+            connector.upsert_company(acme("salesforce"))
+    assert caught.value.failure is Failure.RATE_LIMITED and caught.value.status == 403
+    assert [method for method, _ in fake.requests] == ["POST", "PATCH", "PATCH", "PATCH"]

@@ -242,8 +242,10 @@ class FakeSalesforce(FakeCrm):
     def error_body(self, status: int) -> Any:
         if status == 401:
             return [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
-        if status == 429:
-            return [{"message": "Too many requests", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+        if status in (403, 429):
+            return [
+                {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
+            ]
         return [{"message": "An unexpected error occurred", "errorCode": "UNKNOWN_EXCEPTION"}]
 
 
