@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from enrich.identity import account_key
 from server.storage.models import Account
+from server.storage.types import utcnow
 
 
 def accounts_by_domain(
@@ -24,15 +25,17 @@ def accounts_by_domain(
 ) -> dict[str, int]:
     """The account id of each company domain of `org_id`, creating those missing.
 
-    Flushes new accounts; the caller commits. Domains with no registrable
+    Inserts new accounts in one statement; the caller commits. Domains with no registrable
     part (a bare public suffix) get no account.
     """
     keys = {domain: account_key(domain, None) for domain in set(domains) if domain}
     wanted = {key for key in keys.values() if key}
     found = _existing(session, org_id, wanted)
-    for key in sorted(wanted - found.keys()):
-        found[key] = _create(session, org_id, key)
-    return {domain: found[key] for domain, key in keys.items() if key}
+    missing = wanted - found.keys()
+    if missing:
+        _create(session, org_id, sorted(missing))
+        found.update(_existing(session, org_id, missing))
+    return {domain: found[key] for domain, key in keys.items() if key in found}
 
 
 def _existing(session: Session, org_id: int, keys: set[str]) -> dict[str, int]:
@@ -52,15 +55,18 @@ def _existing(session: Session, org_id: int, keys: set[str]) -> dict[str, int]:
     return found
 
 
-def _create(session: Session, org_id: int, key: str) -> int:
-    """A new account for the domain `key`; the one stored meanwhile if another
-    import or the collector created it first."""
-    account = Account(org_id=org_id, key=key, name=key, domain=key)
-    try:
-        with session.begin_nested():
-            session.add(account)
-    except IntegrityError:
-        return session.scalars(
-            select(Account.id).where(Account.org_id == org_id, Account.key == key)
-        ).one()
-    return account.id
+def _create(session: Session, org_id: int, keys: list[str]) -> None:
+    """New accounts for the domains `keys`, in one statement; a key another
+    import or the collector stored meanwhile is left as it is (it waits for
+    that one to commit, then finds it)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    rows = [
+        {"org_id": org_id, "key": key, "name": key, "domain": key, "created_at": now,
+         "updated_at": now}
+        for key in keys
+    ]  # fmt: skip
+    insert = dialect.insert(Account.__table__).on_conflict_do_nothing(
+        index_elements=["org_id", "key"]
+    )
+    session.execute(insert, rows)

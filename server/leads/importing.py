@@ -34,7 +34,7 @@ from server.leads.website_facts import fetch_lead_websites, opted_in
 from server.storage.models import Lead, LeadList
 from server.validation import InvalidInput
 
-IMPORT_BATCH = 1_000
+IMPORT_BATCH = 2_000
 """Records classified, scored and inserted per statement group (flat memory)."""
 
 BAD_EXAMPLES = 20
@@ -191,8 +191,9 @@ def import_leads(
     summary = ImportSummary(lead_list.name)
     lead_list.mapping = mapping.as_dict()
     scorer = scorer_for(session, lead_list.org_id, lead_list.phone_region)
+    accounts: dict[str, int] = {}  # company domain → account id, each looked up once
     for batch in _batches(read_records(lead_file), IMPORT_BATCH):
-        _import_batch(session, lead_list, mapping, batch, scorer, now, summary)
+        _import_batch(session, lead_list, mapping, batch, scorer, now, summary, accounts)
         session.commit()
         if progress is not None:
             progress(summary.rows)
@@ -220,6 +221,7 @@ def _import_batch(
     scorer: LeadScorer,
     now: datetime,
     summary: ImportSummary,
+    accounts: dict[str, int],
 ) -> None:
     fresh: dict[str, dict[str, str]] = {}
     for item in batch:
@@ -247,11 +249,12 @@ def _import_batch(
         for email, cells in fresh.items()
         if email not in known
     ]
-    accounts = accounts_by_domain(session, lead_list.org_id, (r["company_domain"] for r in rows))
+    unknown = {row["company_domain"] for row in rows} - accounts.keys()
+    accounts.update(accounts_by_domain(session, lead_list.org_id, unknown))
     for row in rows:
         row["account_id"] = accounts.get(row["company_domain"] or "")
     if rows:
-        session.execute(insert(Lead), rows)
+        session.execute(insert(Lead.__table__), rows)  # Core: no ORM work per row
     summary.added += len(rows)
 
 
