@@ -9,8 +9,9 @@ from sqlalchemy import select
 from server.jobs import drain
 from server.leads.importing import check_mapping, find_or_create_list, import_leads
 from server.leads.reading import open_lead_file
+from server.leads.scoring import rescore_organisation_leads
 from server.leads.website_facts import SETTING, fetch_lead_websites
-from server.storage import session_scope
+from server.storage import get_session, session_scope
 from server.storage.models import AuditEntry, Lead, LeadWebsite, Organisation
 from server.storage.types import utcnow
 from tests.support.factories import make_site
@@ -219,3 +220,14 @@ def test_admins_switch_website_facts_on_and_members_cannot(app):
         assert settings[SETTING] is True
         actions = session.scalars(select(AuditEntry.action)).all()
     assert "leads.website_facts" in actions
+
+
+def test_rescoring_after_a_model_change_keeps_the_homepage_facts(website_app, site, tmp_path):
+    """Leads rescored for a model save are scored with their company's homepage still."""
+    site.on("/acme.fr/", _html(HOMEPAGE))
+    org_id = _org(website_app)
+    _import(website_app, org_id, tmp_path)
+    with website_app.app_context():
+        assert rescore_organisation_leads(get_session(), org_id, utcnow()) == 4
+    lead = _lead(website_app, "j.dupont@acme.fr")
+    assert lead.score == 80 and lead.language == "fr"
