@@ -14,14 +14,10 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
-from mmdb_writer import MMDBWriter
-from netaddr import IPSet
-
-from enrich.files import temporary_beside
 from enrich.identity import registrable_domain
+from enrich.mmdb_files import write_mmdb
 
 DATABASE_TYPE = "Vigie-Company"
 COLUMNS = ("network", "name", "domain", "industry", "employees", "country")
@@ -70,7 +66,9 @@ def read_networks(handle: TextIO) -> list[CompanyNetwork]:
     if unknown:
         raise CompanyDbError([(1, f"header: unknown column(s) {', '.join(unknown)}")])
     reader.fieldnames = header
-    rows, problems, seen = [], [], {}
+    rows: list[CompanyNetwork] = []
+    problems: list[tuple[int, str]] = []
+    seen: dict[Network, int] = {}
     for row in reader:
         line = reader.line_num
         try:
@@ -125,11 +123,6 @@ def parse_row(line: int, row: dict[str | None, Any]) -> CompanyNetwork:
     return CompanyNetwork(line, network, record)
 
 
-def _specificity(item: CompanyNetwork) -> int:
-    """Prefix length in the IPv6 tree, where IPv4 sits under ::/96."""
-    return item.network.prefixlen + (96 if item.network.version == 4 else 0)
-
-
 def build_company_db(
     networks: Iterable[CompanyNetwork],
     output: str | os.PathLike[str],
@@ -137,24 +130,14 @@ def build_company_db(
 ) -> int:
     """Write the mmdb atomically (temporary file, then rename); return networks written.
 
-    Broader networks are inserted first so that a more specific one splits them
-    and keeps its own record.
+    A more specific network keeps its own record inside a broader one.
     """
-    ordered = sorted(networks, key=_specificity)
-    writer = MMDBWriter(
-        ip_version=6,
-        ipv4_compatible=True,
-        database_type=DATABASE_TYPE,
-        languages=["en"],
+    records = {str(item.network): item.record for item in networks}
+    write_mmdb(
+        output,
+        DATABASE_TYPE,
+        records,
         description="Vigie company networks",
+        progress=progress,
     )
-    for count, item in enumerate(ordered, start=1):
-        writer.insert_network(IPSet([str(item.network)]), item.record)
-        if progress:
-            progress(count)
-    target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with temporary_beside(target.parent, ".mmdb") as temporary:
-        writer.to_db_file(str(temporary))
-        os.replace(temporary, target)
-    return len(ordered)
+    return len(records)

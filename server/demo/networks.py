@@ -19,24 +19,21 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
-import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mmdb_writer import MMDBWriter
-from netaddr import IPSet
-
 from enrich.companydb import build_company_db, read_networks
 from enrich.connection import ConnectionClass
-from enrich.files import temporary_beside
+from enrich.mmdb_files import write_mmdb
 from server.demo.companies import DemoCompany
 
 COMPANY_CSV = "demo-companies.csv"
 COMPANY_DB = "demo-companies.mmdb"
 ASN_DB = "demo-asn.mmdb"
 CITY_DB = "demo-city.mmdb"
+DESCRIPTION = "Vigie demo networks"
 
 
 @dataclass(frozen=True)
@@ -99,8 +96,10 @@ def ensure_databases(
     if rewrite or not all(path.is_file() for path in paths):
         folder.mkdir(parents=True, exist_ok=True)
         write_company_db(folder, companies)
-        write_mmdb(folder / ASN_DB, "GeoLite2-ASN", asn_records())
-        write_mmdb(folder / CITY_DB, "GeoLite2-City", city_records(companies))
+        write_mmdb(folder / ASN_DB, "GeoLite2-ASN", asn_records(), description=DESCRIPTION)
+        write_mmdb(
+            folder / CITY_DB, "GeoLite2-City", city_records(companies), description=DESCRIPTION
+        )
     return paths
 
 
@@ -156,25 +155,3 @@ def city_records(companies: Iterable[DemoCompany]) -> dict[str, dict[str, Any]]:
             if network is not None:
                 records[str(network)] = record
     return records
-
-
-def write_mmdb(path: Path, database_type: str, records: Mapping[str, dict[str, Any]]) -> None:
-    """Write `records` (CIDR → record) as a database of `database_type`, atomically."""
-    writer = MMDBWriter(
-        ip_version=6,
-        ipv4_compatible=True,
-        database_type=database_type,
-        languages=["en"],
-        description="Vigie demo networks",
-    )
-    for cidr, record in sorted(records.items(), key=lambda item: _specificity(item[0])):
-        writer.insert_network(IPSet([cidr]), record)
-    with temporary_beside(path.parent, ".mmdb") as temporary:
-        writer.to_db_file(str(temporary))
-        os.replace(temporary, path)
-
-
-def _specificity(cidr: str) -> int:
-    """Prefix length in the IPv6 tree, so broader networks go in first."""
-    network = ipaddress.ip_network(cidr)
-    return network.prefixlen + (96 if network.version == 4 else 0)
