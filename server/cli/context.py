@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from server import create_app
 from server.config import ConfigError
-from server.jobs import jobs_of
+from server.jobs import drain, jobs_of
 from server.storage import session_scope, storage
 from server.storage.migrate import current_revision, head_revision
 from server.validation import InvalidInput
@@ -96,8 +96,31 @@ def check_redis(app: Flask, required: bool = False) -> None:
 
 @contextmanager
 def database_session() -> Iterator[Session]:
-    """A unit of work on the configured database, which must be initialised."""
+    """A unit of work on the configured database, which must be initialised.
+
+    Jobs it queued in this process (embedded mode) run before the command
+    ends, which would otherwise end them with it."""
     app = load_app()
     check_database(app)
     with app.app_context(), session_scope() as session:
         yield session
+    run_queued_jobs(app)
+
+
+JOBS_WAIT_SECONDS = 600
+"""How long a command waits for the jobs it queued in process."""
+
+
+def run_queued_jobs(app: Flask) -> None:
+    """Run the jobs the command queued in this process (embedded mode), which
+    would otherwise end with it; RQ workers run them in scale mode."""
+    queued = jobs_of(app).local.pending()
+    if not queued:
+        return
+    click.echo(f"Running {queued:,} queued job(s) (enrichment, scoring, alerts)…", err=True)
+    if not drain(app, timeout=JOBS_WAIT_SECONDS):
+        click.echo(
+            f"Jobs still queued after {JOBS_WAIT_SECONDS} s were left; the daily passes "
+            "retry what they did not finish.",
+            err=True,
+        )

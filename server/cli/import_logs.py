@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -14,16 +14,18 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from server.cli.context import CommandError, check_database, fail_cleanly, load_app
+from server.cli.context import (
+    CommandError,
+    check_database,
+    fail_cleanly,
+    load_app,
+    run_queued_jobs,
+)
 from server.importing.filters import RequestFilter
 from server.importing.formats import FormatError, log_format
 from server.importing.reader import LogReader, LogSource
 from server.importing.run import ImportSummary, import_logs
-from server.jobs import drain, jobs_of
 from server.storage.types import utcnow
-
-JOBS_WAIT_SECONDS = 600
-"""How long the command waits for the jobs it queued in embedded mode."""
 
 
 @click.command("import-logs")
@@ -71,23 +73,9 @@ def import_logs_command(
         sources = [_open(name) for name in files]
         summary = _run_with_progress(site_key, sources, reader)
     click.echo(describe(summary))
-    _wait_for_jobs(app)
+    run_queued_jobs(app)
     if summary.lines == summary.bad:
         raise CommandError(f"nothing could be read from {', '.join(files)}")
-
-
-def _wait_for_jobs(app: Flask) -> None:
-    """Run the jobs the import queued in this process (embedded mode), which
-    would otherwise end with it; RQ workers run them in scale mode."""
-    queued = jobs_of(app).local.pending()
-    if queued:
-        click.echo(f"Running {queued:,} queued job(s) (enrichment, alerts)…", err=True)
-    if not drain(app, timeout=JOBS_WAIT_SECONDS):
-        click.echo(
-            f"Jobs still queued after {JOBS_WAIT_SECONDS} s were left; the daily enrichment "
-            "refresh retries the accounts not enriched.",
-            err=True,
-        )
 
 
 def _open(name: str) -> LogSource:
