@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -180,11 +181,12 @@ def _engagement(
     awarded: set[tuple[str, int, Any]] = set()
     in_window = [e for e in events if since <= e.occurred_at <= now]
     in_window.sort(key=_occurred_at, reverse=True)  # the most recent occurrence counts
-    rules = model.rule_memo  # pages repeat, within an account and across accounts
+    rules = _RULE_MEMOS.of(model)  # pages repeat, within an account and across accounts
     for event in in_window:
         slot = (event.type, event.path, event.name)
-        rule = rules.get(slot, _UNSEEN)
-        if rule is _UNSEEN:
+        if slot in rules:
+            rule = rules[slot]
+        else:
             if len(rules) >= RULE_MEMO_SIZE:
                 rules.clear()
             rule = rules[slot] = _rule_for(model, event)
@@ -209,14 +211,54 @@ def _engagement(
     return total
 
 
-_UNSEEN = object()
+RuleFound = tuple[str, int, float, str, str] | None
+"""What `_rule_for` answers: (kind, index, points, per, label), or None for no rule."""
+
+
+class _RuleMemos:
+    """The rule found for each (type, path, name), one memo per model while it lives.
+
+    Kept beside the models rather than on them, so a `Model` stays a frozen
+    value: a memo is keyed by the model's identity and dropped when the model is
+    garbage-collected.
+    """
+
+    def __init__(self) -> None:
+        self._by_model: dict[int, dict[tuple[str, str, str | None], RuleFound]] = {}
+
+    def of(self, model: Model) -> dict[tuple[str, str, str | None], RuleFound]:
+        key = id(model)
+        memo = self._by_model.get(key)
+        if memo is None:
+            memo = self._by_model[key] = {}
+            weakref.finalize(model, self._by_model.pop, key, None)
+        return memo
+
+    def size(self, model: Model) -> int:
+        return len(self._by_model.get(id(model), ()))
+
+    def __len__(self) -> int:
+        return len(self._by_model)
+
+
+_RULE_MEMOS = _RuleMemos()
+
+
+def remembered_rules(model: Model) -> int:
+    """How many (type, path, name) the engine remembers the rule of for `model`."""
+    return _RULE_MEMOS.size(model)
+
+
+def models_remembered() -> int:
+    """How many models the engine holds a rule memo for (those still alive)."""
+    return len(_RULE_MEMOS)
 
 
 def _occurred_at(event: EventFacts) -> datetime:
     return event.occurred_at
 
 
-def _decay_weight(now: datetime, half_life_days: float):  # type: ignore[no-untyped-def]
+def _decay_weight(now: datetime, half_life_days: float) -> Callable[[datetime], float]:
     """The factor `decay` applies to one point at a given time, as a function."""
     if half_life_days <= 0:
         return lambda _when: 1.0
@@ -229,7 +271,7 @@ def _decay_weight(now: datetime, half_life_days: float):  # type: ignore[no-unty
     return weight
 
 
-def _rule_for(model: Model, event: EventFacts) -> tuple[str, int, float, str, str] | None:
+def _rule_for(model: Model, event: EventFacts) -> RuleFound:
     """The first page rule for a pageview's path, or the first event rule for an event."""
     if event.type == "pageview":
         path = re.split(r"[?#]", event.path, maxsplit=1)[0] or "/"
@@ -302,8 +344,11 @@ def _fit(model: Model, account: Mapping[str, Any], parts: _Parts) -> tuple[float
     return total, persona_name
 
 
-def _best_persona(personas: Iterable[Persona], account: Mapping[str, Any]):  # type: ignore[no-untyped-def]
-    best = None
+def _best_persona(
+    personas: Iterable[Persona], account: Mapping[str, Any]
+) -> tuple[Persona, float, list[Unmet]] | None:
+    """The persona worth the most points for `account`, its points and unmet conditions."""
+    best: tuple[Persona, float, list[Unmet]] | None = None
     for persona in personas:
         weights = sum(c.weight for c in persona.conditions) or 1.0
         met = [c for c in persona.conditions if condition_met(c, account)]
@@ -391,4 +436,4 @@ def english_unmet(unmet: Unmet) -> str:
 def _same(value: Any, expected: Any) -> bool:
     if isinstance(value, str) and isinstance(expected, str):
         return value.casefold() == expected.casefold()
-    return value == expected
+    return bool(value == expected)

@@ -103,10 +103,17 @@ class Model:
     customers_hot: bool = True
     """`[tiers] customers_hot = false`: an account its CRM calls a customer is
     warm at most, so hot stays for new business (customers: the expansion lane)."""
-    rule_memo: dict[tuple[str, str, str | None], Any] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    """The engine's cache: the rule of each (type, path, name) scored with this model."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lines of a model file: after line `after`, before line `before` (None: to the end)."""
+
+    after: int = 0
+    before: int | None = None
+
+
+WHOLE_FILE = Span()
 
 
 def default_model_text() -> str:
@@ -141,16 +148,12 @@ class _Reader:
     def fail(self, where: str, message: str, line: int | None) -> None:
         self.problems.append((line, f"{where}: {message}"))
 
-    def line_of(self, table: str, index: int | None, key: str | None) -> int | None:
-        """The line of `key` in the `index`-th `[[table]]` (or `[table]`), best effort."""
-        header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
-        seen, start = 0, None
-        for number, line in enumerate(self.lines, start=1):
-            if header.match(line):
-                seen += 1
-                if index is None or seen == index:
-                    start = number
-                    break
+    def line_of(
+        self, table: str, index: int | None, key: str | None, within: Span = WHOLE_FILE
+    ) -> int | None:
+        """The line of `key` in the `index`-th `[[table]]` (or `[table]`) inside the
+        lines `within`, best effort: the table's header line when `key` is not found."""
+        start = self.header_line(table, index, within)
         if start is None:
             return None
         if key is None:
@@ -163,6 +166,26 @@ class _Reader:
             if key_line.match(text):
                 return number
         return start
+
+    def header_line(self, table: str, index: int | None, within: Span = WHOLE_FILE) -> int | None:
+        """The line of the `index`-th `[[table]]` header (the first when `index` is None)
+        after line `within.after` and before `within.before`."""
+        header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
+        end = len(self.lines) if within.before is None else within.before - 1
+        seen = 0
+        for number in range(within.after + 1, end + 1):
+            if header.match(self.lines[number - 1]):
+                seen += 1
+                if index is None or seen == index:
+                    return number
+        return None
+
+    def span_of(self, table: str, index: int) -> Span:
+        """The lines of the `index`-th `[[table]]`, up to the next `[[table]]` header."""
+        start = self.header_line(table, index)
+        if start is None:
+            return WHOLE_FILE
+        return Span(start, self.header_line(table, index + 1))
 
     # -- values -------------------------------------------------------------
 
@@ -201,11 +224,17 @@ class _Reader:
         return value
 
     def known_keys(
-        self, data: Mapping[str, Any], allowed: set[str], where: str, table: str, index: int | None
+        self,
+        data: Mapping[str, Any],
+        allowed: set[str],
+        where: str,
+        table: str,
+        index: int | None,
+        within: Span = WHOLE_FILE,
     ) -> None:
         for key in data:
             if key not in allowed:
-                self.fail(f"{where}.{key}", "unknown key", self.line_of(table, index, key))
+                self.fail(f"{where}.{key}", "unknown key", self.line_of(table, index, key, within))
 
     # -- sections -----------------------------------------------------------
 
@@ -318,7 +347,7 @@ class _Reader:
                 f"must be one of {', '.join(PERIODS)}",
                 self.line_of(table, index, "per"),
             )
-        return per
+        return str(per)
 
     def page(self, raw: Mapping[str, Any], index: int) -> PageRule:
         where = f"page[{index}]"
@@ -358,12 +387,19 @@ class _Reader:
         )
 
     def condition(
-        self, raw: Mapping[str, Any], where: str, table: str, index: int, extra_keys: set[str]
+        self,
+        raw: Mapping[str, Any],
+        where: str,
+        table: str,
+        index: int,
+        extra_keys: set[str],
+        within: Span = WHOLE_FILE,
     ) -> Condition:
-        self.known_keys(raw, {"field", *OPERATORS, "weight", *extra_keys}, where, table, index)
-        field_name = self.text(raw, "field", where, self.line_of(table, index, "field"))
+        allowed = {"field", *OPERATORS, "weight", *extra_keys}
+        self.known_keys(raw, allowed, where, table, index, within)
+        field_name = self.text(raw, "field", where, self.line_of(table, index, "field", within))
         operators = [op for op in OPERATORS if op in raw]
-        line = self.line_of(table, index, operators[0] if operators else None)
+        line = self.line_of(table, index, operators[0] if operators else None, within)
         if len(operators) != 1 and set(operators) != {"min", "max"}:
             self.fail(where, f"give exactly one of {', '.join(OPERATORS)} (or min and max)", line)
             return Condition(field_name, "equals", None)
@@ -397,8 +433,11 @@ class _Reader:
                 self.line_of("persona", index, "roles"),
             )
             roles = []
+        persona_lines = self.span_of("persona", index)
         conditions = tuple(
-            self.condition(when, f"{where}.when[{number}]", "persona.when", None, set())
+            self.condition(
+                when, f"{where}.when[{number}]", "persona.when", number, set(), persona_lines
+            )
             for number, when in enumerate(raw.get("when", []), 1)
         )
         if not conditions:

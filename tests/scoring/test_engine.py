@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scoring.engine import Contribution, EventFacts, Reason, VisitFacts, reached_at, score
+from scoring.engine import (
+    Contribution,
+    EventFacts,
+    Reason,
+    VisitFacts,
+    models_remembered,
+    reached_at,
+    remembered_rules,
+    score,
+)
 from scoring.model import parse_model
 from scoring.tiers import Tier
 
@@ -216,11 +226,23 @@ def test_fit_operators(rule, account, met):
     assert score(parse_model(text), account, [], [], NOW).fit == (7 if met else 0)
 
 
-def test_same_inputs_same_score():
-    text = model(PRICING + PERSONA, half_life=30)
-    events = [pageview(1, "/pricing", days_ago=3)]
-    first = score(parse_model(text), {"industry": "Software"}, [visit(1, 3)], events, NOW)
-    assert first == score(parse_model(text), {"industry": "Software"}, [visit(1, 3)], events, NOW)
+def test_same_inputs_same_score_whatever_their_order_and_history():
+    """Shuffled events and a model that already scored other accounts give the same
+    result, down to the decayed points of each contribution."""
+    parsed = parse_model(model(PRICING + PERSONA, half_life=30))
+    account = {"industry": "Software"}
+    visits = [visit(1, 10), visit(2, 3)]
+    events = [pageview(1, "/pricing", days_ago=10), pageview(2, "/pricing/plans", days_ago=3)]
+    first = score(parsed, account, visits, events, NOW)
+    assert first.engagement == round(10 * 0.5 ** (10 / 30) + 10 * 0.5 ** (3 / 30), 2)
+    assert first.persona == "Mid-market SaaS" and 0 < first.fit < 30
+    for number in range(5):  # other accounts warm the engine's memo for this model
+        score(parsed, {"industry": "Retail"}, [visit(1)], [pageview(1, f"/p/{number}")], NOW)
+    again = score(parsed, dict(account), visits[::-1], events[::-1], NOW)
+    assert again == first
+    assert again == score(
+        parse_model(model(PRICING + PERSONA, half_life=30)), account, visits, events, NOW
+    )
 
 
 def test_one_model_scores_many_accounts_alike_with_bounded_memory(monkeypatch):
@@ -232,9 +254,21 @@ def test_one_model_scores_many_accounts_alike_with_bounded_memory(monkeypatch):
         result = score(shared, {}, [visit(1)], events, NOW)
         assert result.engagement == 10
         assert result == score(parse_model(model(PRICING)), {}, [visit(1)], events, NOW)
-    assert 0 < len(shared.rule_memo) <= 50
+    assert 0 < remembered_rules(shared) <= 50
     other = parse_model(model('[[page]]\nmatch = "/blog/*"\npoints = 4\nlabel = "Blog"\n'))
     assert score(other, {}, [visit(1)], [pageview(1, "/blog/3")], NOW).engagement == 4
+
+
+def test_a_models_rule_memo_goes_with_the_model():
+    """Models parsed again and again (one per rescoring job) leave no memo behind."""
+    before = models_remembered()
+    for number in range(30):
+        parsed = parse_model(model(PRICING))
+        score(parsed, {}, [visit(1)], [pageview(1, f"/blog/{number}")], NOW)
+        assert remembered_rules(parsed) == 1
+    del parsed
+    gc.collect()
+    assert models_remembered() <= before
 
 
 def test_reached_at_is_the_moment_of_the_page_view_that_crossed_the_threshold():

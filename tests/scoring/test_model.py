@@ -79,3 +79,46 @@ def test_the_shipped_default_model_is_valid():
     parsed = parse_model(default_model_text())
     assert parsed.hot > parsed.warm and parsed.personas and parsed.fits
     assert "CTO" in parsed.roles
+
+
+PERSONAS = """[tiers]
+warm = 30
+hot = 60
+
+[[persona]]
+name = "Buyer"
+points = 20
+  [[persona.when]]
+  field = "industry"
+  equals = "Software"
+  [[persona.when]]
+  field = "employees"
+  min = 50
+
+[[persona]]
+name = "Builder"
+points = 10
+  [[persona.when]]
+  field = "country"
+  in = "FR"
+  [[persona.when]]
+  field = "industry"
+  colour = "blue"
+"""
+
+
+def test_persona_when_errors_carry_their_own_line():
+    """An error in the second persona's conditions points at that condition's lines."""
+    with pytest.raises(ModelError) as raised:
+        parse_model(PERSONAS)
+    lines = PERSONAS.splitlines()
+    assert raised.value.problems == [
+        (lines.index('  in = "FR"') + 1, "persona[2].when[1].in: must be a list"),
+        (lines.index('  colour = "blue"') + 1, "persona[2].when[2].colour: unknown key"),
+        (
+            len(lines) - 2,  # the header of the last [[persona.when]]
+            "persona[2].when[2]: give exactly one of equals, in, not_in, min, max, matches"
+            " (or min and max)",
+        ),
+    ]
+    assert lines[len(lines) - 3] == "  [[persona.when]]"
