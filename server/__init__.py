@@ -24,6 +24,7 @@ from server import (
     jobs,
     limits,
     openapi,
+    redis_client,
     resolution,
     scoring,
     security_headers,
@@ -51,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     configure_logging()
     storage.init_app(app)
     resolution.init_app(app)
+    redis_client.init_app(app)
     jobs.init_app(app)
     scoring.init_app(app)
     limits.init_app(app)

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.jobs import jobs_of
+from server.redis_client import redis_of
 from server.storage import storage
 
 bp = Blueprint("health", __name__)
@@ -40,7 +40,7 @@ def database_status() -> str:
 
 
 def redis_status() -> str:
-    redis = jobs_of().redis
+    redis = redis_of()
     if redis is None:
         return "not configured"
     try:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from server import create_app
 from server.config import ConfigError
 from server.jobs import drain, jobs_of
+from server.redis_client import redis_of
 from server.storage import session_scope, storage
 from server.storage.migrate import current_revision, head_revision
 from server.validation import InvalidInput
@@ -83,7 +84,7 @@ def check_database(app: Flask, need_schema: bool = True) -> None:
 
 def check_redis(app: Flask, required: bool = False) -> None:
     """Fail when Redis is configured but does not answer, or is needed but not set."""
-    redis = jobs_of(app).redis
+    redis = redis_of(app)
     if redis is None:
         if required:
             raise CommandError("VIGIE_REDIS_URL: not set; this command runs in scale mode only")

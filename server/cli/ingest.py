@@ -25,8 +25,8 @@ from server.cli.context import (
     fail_cleanly,
     load_app,
 )
-from server.jobs import jobs_of
 from server.records import CollectedEvent, decode
+from server.redis_client import redis_of
 from server.sink.consumer import Consumer, ConsumerStats, Source, store_and_close
 from server.sink.embedded import InboxSource, inbox_of
 from server.sink.inbox import DeadLetter
@@ -105,7 +105,7 @@ def ingest(
 
 
 def open_source(app: Flask, name: str, block_ms: int, claim_idle_ms: int) -> Source:
-    redis = jobs_of(app).redis
+    redis = redis_of(app)
     if redis is not None:
         return StreamSource(redis, name, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
     return InboxSource(inbox_of(app))

@@ -26,6 +26,7 @@ from server.jobs import jobs_of
 from server.jobs.defaults import QUEUES
 from server.jobs.redisqueue import VigieWorker
 from server.jobs.schedule import build_cron_scheduler
+from server.redis_client import redis_of
 from server.snippet import script_tag
 from server.supervisor import DEFAULT_THREADS, DEFAULT_WORKERS, ServerPlan
 from server.supervisor import serve as supervise
@@ -98,7 +99,7 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     app = load_app()
     check_database(app)
     check_redis(app, required=True)
-    connection = jobs_of(app).redis
+    connection = redis_of(app)
     rq_worker = VigieWorker(list(queues or QUEUES), connection=connection, app=app)
     rq_worker.work(burst=burst, with_scheduler=True)
 
@@ -109,7 +110,7 @@ def cron() -> None:
     """Run RQ's cron scheduler for the periodic jobs (scale mode; run exactly one)."""
     app = load_app()
     check_redis(app, required=True)
-    build_cron_scheduler(jobs_of(app).redis).start()
+    build_cron_scheduler(redis_of(app)).start()
 
 
 @click.command()

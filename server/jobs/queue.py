@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
-from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -24,6 +23,7 @@ from server.jobs.defaults import RETRY_INTERVALS
 from server.jobs.inprocess import InProcessRunner, JobCall
 from server.jobs.redisqueue import RedisQueueBackend
 from server.jobs.task import check_arguments, queue_of
+from server.redis_client import redis_of
 from server.storage import current_session, storage
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,10 @@ class Jobs:
 
     def __init__(self, app: Flask) -> None:
         intervals = app.config.get("JOBS_RETRY_INTERVALS", RETRY_INTERVALS)
-        self.redis: Redis | None = None
+        redis = redis_of(app)
         self.rq: RedisQueueBackend | None = None
-        if app.config["REDIS_URL"]:
-            self.redis = redis_connection(app.config["REDIS_URL"])
-            self.rq = RedisQueueBackend(self.redis, intervals)
+        if redis is not None:
+            self.rq = RedisQueueBackend(redis, intervals)
         self.local = InProcessRunner(app, intervals, app.config["JOBS_MERGE_SECONDS"])
 
     @property
@@ -65,13 +64,6 @@ class Jobs:
                     type(error).__name__,
                 )
         self.local.submit(call)
-
-
-def redis_connection(url: str) -> Redis:
-    """A Redis client with short timeouts, so a dead Redis fails fast."""
-    return Redis.from_url(
-        url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30
-    )
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.jobs import jobs_of
+from server.redis_client import redis_of
 from server.sink import Sink
 from server.sink.embedded import InboxSink, inbox_of, inbox_path, local_writer
 from server.sink.stream import RedisStreamSink
@@ -17,7 +17,7 @@ def choose_sink(app: Flask) -> Sink:
     writer = local_writer(app)
     if writer is not None and inbox_path(app).exists() and inbox_of(app).waiting():
         writer.start()  # records accepted before a stop are stored first
-    redis = jobs_of(app).redis
+    redis = redis_of(app)
     if redis is None:
         return local
     return RedisStreamSink(redis, fallback=local)
