@@ -160,7 +160,7 @@ def read_network_entries(path: Path) -> list[dict[str, Any]]:
     :raise NetworkListError: naming the file, the entry and the field at fault.
     """
     try:
-        raw = tomllib.loads(Path(path).read_text("utf-8")).get("network", [])
+        raw: list[dict[str, Any]] = tomllib.loads(Path(path).read_text("utf-8")).get("network", [])
         parse_entries(raw)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, NetworkListError) as error:
         raise NetworkListError(f"{path}: {error}") from None
@@ -173,7 +173,7 @@ def parse_entries(raw_entries: Iterable[Mapping[str, Any]]) -> list[NetworkEntry
     for index, raw in enumerate(raw_entries):
         where = f"network[{index}]"
         try:
-            connection = ConnectionClass(raw.get("class"))
+            connection = ConnectionClass(str(raw.get("class")))
         except ValueError:
             raise NetworkListError(f"{where}.class: must be isp, mobile or hosting") from None
         if connection not in CLASSES_IN_FILE:
@@ -222,13 +222,15 @@ def classify(signals: Signals, networks: NetworkList) -> tuple[ConnectionClass, 
         return ConnectionClass.BUSINESS, "company database"
     if any(signals.anonymous.get(flag) for flag in ANONYMOUS_FLAGS):
         return ConnectionClass.HOSTING, "anonymous IP"
-    if signals.user_type in USER_TYPES:
-        return USER_TYPES[signals.user_type], "user type"
+    by_user_type = USER_TYPES.get(signals.user_type or "")
+    if by_user_type is not None:
+        return by_user_type, "user type"
     known = networks.find(signals.asn, (signals.asn_organisation, signals.isp))
     if known is not None:
         return known.connection, f"known network: {known.name}"
-    if signals.connection_type in CONNECTION_TYPES:
-        return CONNECTION_TYPES[signals.connection_type], "connection type"
+    by_connection_type = CONNECTION_TYPES.get(signals.connection_type or "")
+    if by_connection_type is not None:
+        return by_connection_type, "connection type"
     if signals.organisation and (
         not signals.isp or fold(signals.organisation) != fold(signals.isp)
     ):

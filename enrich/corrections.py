@@ -76,28 +76,29 @@ def check(correction: Correction) -> Correction:
 
     :raise CorrectionError: naming the field at fault.
     """
-    values: dict[str, object] = {}
+    checked = correction
     if correction.scope is Scope.ASN:
         if not isinstance(correction.asn, int) or not 0 < correction.asn < 2**32:
             raise CorrectionError("asn: must be a number between 1 and 4294967295")
     elif correction.scope is Scope.ORGANISATION:
         if not correction.organisation or not fold(correction.organisation):
             raise CorrectionError("organisation: give the network organisation's name")
-        values["organisation"] = correction.organisation.strip()
+        checked = replace(checked, organisation=correction.organisation.strip())
     else:
         try:
-            values["network"] = str(ipaddress.ip_network(str(correction.network), strict=False))
+            network = ipaddress.ip_network(str(correction.network), strict=False)
         except ValueError:
             raise CorrectionError(f"network: {correction.network!r} is not a network") from None
+        checked = replace(checked, network=str(network))
     if correction.effect is Effect.COMPANY:
         name = (correction.company_name or "").strip()
         domain = (correction.company_domain or "").strip().lower() or None
         if not name:
             raise CorrectionError("name: give the company's name")
-        values.update(company_name=name, company_domain=domain)
         if not account_key(domain, name):
             raise CorrectionError("domain: neither the domain nor the name gives an account key")
-    return replace(correction, **values)  # type: ignore[arg-type]  # fields checked above
+        checked = replace(checked, company_name=name, company_domain=domain)
+    return checked
 
 
 @dataclass(frozen=True)

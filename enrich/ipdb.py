@@ -253,10 +253,10 @@ def _unpack(kind: str, archive: Path, database: Path) -> None:
             )
             if member is None:
                 raise DownloadError("the archive holds no .mmdb file")
-            source = bundle.extractfile(member)
-            assert source is not None
-            with source, database.open("wb") as target:
-                shutil.copyfileobj(source, target, _CHUNK)
+            extracted = bundle.extractfile(member)
+            assert extracted is not None  # a regular file (m.isfile() above) always extracts
+            with extracted, database.open("wb") as target:
+                shutil.copyfileobj(extracted, target, _CHUNK)
     except (OSError, EOFError, tarfile.TarError, gzip.BadGzipFile) as error:
         raise DownloadError(f"damaged archive ({type(error).__name__}: {error})") from None
 

@@ -342,7 +342,8 @@ class GuardedSession(requests.Session):
     def rebuild_auth(
         self, prepared_request: requests.PreparedRequest, response: requests.Response
     ) -> None:
-        super().rebuild_auth(prepared_request, response)
+        # types-requests leaves Session.rebuild_auth unannotated
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
         if _origin(response.request.url) == _origin(prepared_request.url):
             return
         for name in list(prepared_request.headers):
@@ -356,4 +357,5 @@ class GuardedSession(requests.Session):
             raise OutboundRefused(parts.hostname or "?", Refusal.SCHEME)
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
-        return super().request(method, url, *args, **kwargs)
+        verb = method.decode() if isinstance(method, bytes) else method
+        return super().request(verb, url, *args, **kwargs)

@@ -205,7 +205,7 @@ class Resolver:
             reader.close()
 
     def _lookup(self, ip: str) -> Resolution:
-        records = {kind: reader.get(ip) or {} for kind, reader in self._readers.items()}
+        records = {kind: _as_record(reader.get(ip)) for kind, reader in self._readers.items()}
         return build_resolution(records, self.networks)
 
 
@@ -270,7 +270,7 @@ def correct(
     found = corrections.find(
         address,
         resolution.asn,
-        (resolution.asn_organisation, resolution.isp, company and company.name),
+        (resolution.asn_organisation, resolution.isp, company.name if company else None),
     )
     if found is None:
         return resolution
@@ -316,9 +316,15 @@ def pick_company(
         (asn_org, None, "ASN organisation"),
     ):
         key = account_key(company_domain, name) if name else None
-        if key:
+        if name and key:
             return Company(key=key, name=name, domain=company_domain, country=country), source
     return None, None
+
+
+def _as_record(record: object) -> Mapping[str, Any]:
+    """A database's answer as a record: nothing found, or a database whose entries
+    are not maps (no kind Vigie reads), is an empty one."""
+    return record if isinstance(record, dict) else {}
 
 
 def _first(*records: Mapping[str, Any], key: str) -> Any:

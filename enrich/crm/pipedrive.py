@@ -93,8 +93,9 @@ class PipedriveConnector:
         for entry in items:
             item = entry.get("item") or {}
             values = [str(value).lower() for value in item.get("custom_fields") or []]
-            if domain.lower() in values and isinstance(item.get("id"), int):
-                return item["id"]
+            found = item.get("id")
+            if domain.lower() in values and isinstance(found, int):
+                return found
         return None
 
     def read_status(self, domain: str) -> CrmStatus:

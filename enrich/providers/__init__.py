@@ -91,7 +91,7 @@ class Firmographics:
         extra = {
             k: v for k, v in data.items() if k not in FIRMOGRAPHIC_FIELDS and v not in (None, "")
         }
-        strings = {k: (str(v) if k != "employees" else v) for k, v in known.items()}
+        strings: dict[str, Any] = {k: (str(v) if k != "employees" else v) for k, v in known.items()}
         return cls(**strings, extra=extra)
 
     def as_dict(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Protocol
 from urllib.robotparser import RobotFileParser
 
 ROBOTS_NAME = "Vigie"
@@ -120,12 +121,21 @@ def detect_language(text: str) -> str | None:
     return language if confidence >= MIN_CONFIDENCE and len(language) == 2 else None
 
 
+class _LanguageClassifier(Protocol):
+    """What is used of py3langid's `LanguageIdentifier` (the library ships no type hints)."""
+
+    def classify(self, text: str) -> tuple[str, float]: ...
+
+
 @lru_cache(maxsize=1)
-def _identifier():  # type: ignore[no-untyped-def]  # py3langid ships no type hints
+def _identifier() -> _LanguageClassifier:
     """py3langid's model, loaded once, with probabilities normalised."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier: _LanguageClassifier = LanguageIdentifier.from_model_file(
+        MODEL_FILE, norm_probs=True
+    )
+    return identifier
 
 
 class _HomepageReader(HTMLParser):
