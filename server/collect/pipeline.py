@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -74,7 +73,6 @@ class Collector:
     agents: AgentClassifier
     resolver: Resolver
     salts: SaltCache
-    drops: Counter[str] = field(default_factory=Counter)
 
     def process(
         self, beacon: Beacon, site: SiteInfo, ip: str, user_agent: str, now: datetime
@@ -124,7 +122,6 @@ class Collector:
     def _count(self, site: SiteInfo, now: datetime, kind: str, reason: str) -> TrafficCountDelta:
         """A count of one beacon of `kind` for `reason` (`count_reasons`): all
         that is kept of it, nothing of the visitor."""
-        self.drops[kind] += 1
         return TrafficCountDelta(site_id=site.id, day=now.date(), kind=kind, reason=reason)
 
 
