@@ -60,12 +60,22 @@ class HttpProviderConfig:
             raise ValueError("retries, backoff: must be 0 or more")
 
 
+Sleep = Callable[[float], None]
+"""How the provider waits (`time.sleep`; a test hands a recorder)."""
+
+
 class RateLimiter:
     """Space calls at least 1/rate seconds apart, across threads."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self.interval = 1.0 / rate
         self.clock = clock
+        self.sleep = sleep
         self._next = 0.0
         self._lock = threading.Lock()
 
@@ -75,17 +85,23 @@ class RateLimiter:
             delay = max(0.0, self._next - now)
             self._next = max(now, self._next) + self.interval
         if delay:
-            time.sleep(delay)
+            self.sleep(delay)
 
 
 class HttpJsonProvider:
     """Look a domain up on an HTTP JSON API."""
 
-    def __init__(self, config: HttpProviderConfig, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        config: HttpProviderConfig,
+        session: requests.Session | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self.config = config
         self.name = config.name
         self.session = session or GuardedSession()
-        self.limiter = RateLimiter(config.rate_limit)
+        self.sleep = sleep
+        self.limiter = RateLimiter(config.rate_limit, sleep=sleep)
 
     def lookup(self, query: Query) -> Firmographics | None:
         if not query.domain:
@@ -134,10 +150,10 @@ class HttpJsonProvider:
                     return outcome
                 problem = outcome.problem
                 if outcome.after is not None and attempt < attempts:
-                    time.sleep(outcome.after)
+                    self.sleep(outcome.after)
                     continue
             if attempt < attempts:
-                time.sleep(self.config.backoff * 2 ** (attempt - 1))
+                self.sleep(self.config.backoff * 2 ** (attempt - 1))
         raise ProviderError(self.name, f"{problem} after {attempts} attempt(s)")
 
     def _read(self, response: requests.Response) -> Any:

@@ -65,14 +65,28 @@ def test_a_broken_model_file_stops_the_start(make_app, db_url, tmp_path):
 
 
 def test_vigie_rescore_rescores_everything(collector_app, tmp_path):
+    """Every account's stored score, tier and explanation are computed again."""
     send(collector_app, pageview(url="https://shop.example/pricing"))
+    send(collector_app, pageview(url="https://shop.example/"), ip="2a01:e0a:100::7")
     assert drain(collector_app, timeout=20)
+    scored = scores_by_name(collector_app)
+    assert set(scored) == {"Acme SAS", "Beta GmbH"}
+    assert scored["Acme SAS"][0] == 45  # persona 30 + visit 2 + frequency 3 + pricing 10
     with collector_app.app_context(), session_scope() as session:
-        session.scalar(select(Account)).score = 999  # as if the model had changed
+        for account in session.scalars(select(Account)):  # as if the model had changed
+            account.score, account.tier, account.explanation = 999, "hot", []
     vigie = cli_for(collector_app, tmp_path)
     result = vigie("rescore")
-    assert result.exit_code == 0 and "1 account(s) rescored." in result.output
-    assert account_row(collector_app).score != 999
+    assert result.exit_code == 0 and "2 account(s) rescored." in result.output
+    assert scores_by_name(collector_app) == scored
+
+
+def scores_by_name(app):
+    with app.app_context(), session_scope() as session:
+        return {
+            account.name: (account.score, account.tier, account.explanation)
+            for account in session.scalars(select(Account))
+        }
 
 
 def test_the_daily_pass_decays_scores_and_snapshots_them(make_app, db_url, tmp_path):
@@ -194,7 +208,7 @@ def test_two_rescorings_that_read_the_account_below_hot_alert_once(
     the account below hot, only the first write crosses it and alerts."""
     from sqlalchemy import update
 
-    from server.scoring import _score_batch, write_scores
+    from server.rescoring import _score_batch, write_scores
     from server.storage.types import utcnow
     from tests.support.collector import SITE_KEY
     from tests.support.factories import make_site
