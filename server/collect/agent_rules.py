@@ -53,7 +53,7 @@ AUTOMATION = rule(
 HTTP_LIBRARY = rule(
     r"python-requests|python-urllib|python-httpx|python/|aiohttp|httpx|urllib|curl|wget|"
     r"Go-http-client|Go \d[\d.]* package http|go-resty|okhttp|node-fetch|axios|undici|"
-    r"\bgot \(|Java/|Apache-HttpClient|HttpClient|Jakarta|libwww-perl|LWP|lwp-|Scrapy|"
+    r"\bgot \(|Java/|Apache-HttpClient|HttpClient|Jakarta|libwww-perl|\bLWP\b|lwp-|Scrapy|"
     r"Guzzle|RestSharp|PostmanRuntime|insomnia|http\.rb|Faraday|Ruby|PHP/|WinHTTP|"
     r"WinInet|reqwest|hyper/|Dart/|grpc-|lua-resty|Request-Promise|Microsoft-CryptoAPI|"
     r"^Apache/|^nginx/|"
@@ -98,9 +98,12 @@ APP_SHELL = rule(
     r"Figma|Obsidian|Signal/|MicroMessenger|wxwork|\bLine/|KAKAOTALK|"
     r"Snapchat|Pinterest/|Twitter for|GSA/|GoogleApp/|musical_ly|BytedanceWebview|"
     r"trill_|NAVER\(inapp|baiduboxapp|AliApp|Flipboard|BingWeb|GNews|YaApp|QtWebEngine|"
-    r"Outlook|Thunderbird|Lightning/|Spotify/\d+\.\d+\.\d+"
+    r"Outlook|Thunderbird|Lightning/|Spotify/\d+\.\d+\.\d+|[a-z]SDK\b|SDK/"
 )
-"""Tokens of apps that show web pages to a person (WebView, Electron, in-app browsers)."""
+"""Tokens of apps that show web pages to a person (WebView, Electron, in-app browsers).
+
+`…SDK` is a vendor's library embedding a WebView in someone else's app (a video
+player's, an ad network's, a payment page's), appended to the system's string."""
 
 PERSON_CLIENT = rule(
     r"^(?:Lynx/|ELinks/|Links \(|w3m/|NCSA_Mosaic/|VMS_Mosaic/|Outlook-|Microsoft Office/)|"
@@ -129,15 +132,40 @@ DEVICE_NOISE = re.compile(
 )
 """Device names and app fields that contain bot words by chance (the CUBOT phones)."""
 
+PHONE_BROWSER_TOKENS = (
+    # Java ME handsets: the MIDP profile and CLDC configuration every one declares
+    r"MIDP|CLDC|J2ME|Profile/|Configuration/|"
+    # browsers of phones without a modern engine, and the WAP gateway Openwave sold with them
+    r"UP\.Browser|UP\.Link|Openwave|NetFront|Obigo|Teleca|Polaris|Dolfin|Jasmine|"
+    r"Myriad|Opera Mini|Opera Mobi|UCWEB|UCBrowser|BREW|Danger hiptop|IEMobile|"
+    # Japanese carriers' handsets: i-mode (DoCoMo, FOMA), au (KDDI), SoftBank and its
+    # predecessors Vodafone and J-PHONE, Willcom and DDI Pocket (PHS), jig browser
+    r"DoCoMo/|\bFOMA\b|KDDI-|SoftBank/|Vodafone/|J-PHONE/|WILLCOM|DDIPOCKET|jig browser|"
+    # handset makers' own prefixes (SAMSUNG-SGH-…, SIE-S65, LG-…, MOT-…)
+    r"Nokia|Series ?[46]0|Symbian|SonyEricsson|SAMSUNG|\bSEC-|\bSIE-|\bLGE?-|\bMOT-|"
+    # handhelds: Palm's browsers
+    r"PalmOS|PalmSource|Palmscape|Blazer/|Xiino|"
+    # carriers' and portals' gateways, which pass a phone's request on
+    r"Mobile[- ]?Gateway|WAP[- ]?Gateway"
+)
+"""Feature phones, WAP browsers and handhelds: real browsers with no modern engine token.
+
+A phone of the 2000s says who made it, which carrier sold it or which
+embedded browser it runs (`DoCoMo/2.0 P903i(c100;TB;W24H12)`,
+`KDDI-CA39 UP.Browser/6.2…`, `Nokia6300/2.0 (05.50) Profile/MIDP-2.0
+Configuration/CLDC-1.1`), never `AppleWebKit` or `Windows`."""
+
+PHONE_BROWSER = rule(PHONE_BROWSER_TOKENS)
+
 ENGINE_OR_PLATFORM = rule(
     r"AppleWebKit|Gecko|Trident|Presto|KHTML|MSIE|Edge/|Windows|Macintosh|Mac OS|Darwin|"
-    r"Linux|Android|iPhone|iPad|iPod|iOS|CrOS|X11|BlackBerry|BB10|Symbian|Series ?[46]0|"
-    r"MIDP|J2ME|Nokia|SonyEricsson|SAMSUNG|MOT-|UP\.Browser|NetFront|Opera|Lynx|Links \(|"
+    r"Linux|Android|iPhone|iPad|iPod|iOS|CrOS|X11|BlackBerry|BB10|Opera|Lynx|Links \(|"
     r"ELinks|Amiga|MorphOS|BeOS|Haiku|Syllable|PlayStation|Nintendo|Xbox|Roku|SmartTV|"
-    r"Tizen|webOS|Web0S|KaiOS|UCWEB|UCBrowser|Dalvik|CFNetwork|Sonos|Mosaic|HarmonyOS|"
-    r"OpenHarmony|\bwin(?:32|64|\d+)\b|\bx64\b|x86_64|i686|amd64|arm64|browser\b"
+    r"Tizen|webOS|Web0S|KaiOS|Dalvik|CFNetwork|Sonos|Mosaic|HarmonyOS|"
+    r"OpenHarmony|\bwin(?:32|64|\d+)\b|\bx64\b|x86_64|i686|amd64|arm64|browser\b|"
+    + PHONE_BROWSER_TOKENS
 )
-"""Signs of a browser engine, a device or an operating system."""
+"""Signs of a browser engine, a device or an operating system, phones' included."""
 
 
 def bare_token(user_agent: str) -> bool:
@@ -170,13 +198,26 @@ def generic_reason(user_agent: str, cleaned: str) -> BotReason | None:
     """The first generic bot signal in `user_agent` (`cleaned` of device names), or None."""
     if AUTOMATION.search(user_agent):
         return BotReason.AUTOMATION
-    if HTTP_LIBRARY.search(user_agent):
+    if HTTP_LIBRARY.search(cleaned):
         return BotReason.HTTP_LIBRARY
     if SELF_DESCRIBED.search(cleaned):
         return BotReason.SELF_DESCRIBED
-    if CONTACT.search(user_agent):
+    if CONTACT.search(user_agent) and not relays_a_phone(user_agent):
         return BotReason.CONTACT
     return None
+
+
+def relays_a_phone(user_agent: str) -> bool:
+    """A phone's request passed on by a gateway, which adds its own URL to it.
+
+    Mobile gateways and PC-to-mobile converters fetch a page when a person on
+    a phone asks for it, and carry the phone's identity or call themselves a
+    gateway; crawlers that pose as phones still name themselves bots, which
+    the rules before this one catch. A current browser's string with a URL
+    is no phone's relay: the phone tokens some of them carry (`SAMSUNG`,
+    `UCBrowser`) do not excuse it.
+    """
+    return bool(PHONE_BROWSER.search(user_agent) and not BROWSER_SHAPED.search(user_agent))
 
 
 def in_app_shell(user_agent: str) -> bool:

@@ -86,6 +86,48 @@ def test_browsers_in_apps_and_with_custom_tokens_are_kept(agent):
 
 
 @pytest.mark.parametrize(
+    "agent",
+    [
+        # Japanese carriers' handsets: i-mode, PHS, SoftBank and its predecessors
+        "DoCoMo/2.0 P903i(c100;TB;W24H12)",
+        "Mozilla/4.08 (P906i;FOMA;c500;TB)",
+        "Mozilla/3.0(WILLCOM;KYOCERA/WX310K/2;1.2.2.16.000000/0.1/C100) Opera 7.0",
+        "SoftBank/2.0/945SH/SHJ001/SN123456789012345 Browser/NetFront/3.5 Profile/MIDP-2.0 Configuration/CLDC-1.1",
+        "J-PHONE/5.0/V801SA/SN123456789012345 SA/0001JP Profile/MIDP-1.0",
+        "Mozilla/4.0 (jig browser web; 1.0.4; SH01B)",
+        # Java ME phones and their browsers
+        "Vodafone/1.0/V905SH/SHJ001 Browser/VF-NetFront/3.5 Profile/MIDP-2.0 Configuration/CLDC-1.1",
+        "LG-KU990 Obigo/WAP2.0 Profile/MIDP-2.0 Configuration/CLDC-1.1",
+        # a gateway passing a phone's request on, with its own URL
+        "Mozilla/5.0 (compatible; DoCoMo/2.0 P903i(c100;TB;W24H12); +http://converter.example.jp/)",
+        "Mozilla/5.0 (compatible; Example-WAP-Gateway/1.0; +http://gw.example.net/)",
+        # a video player's SDK showing its page in an app's WebView
+        "Mozilla/5.0 (Linux; Android 12; SM-G991B Build/SP1A.210812.016) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/96.0.4664.104 Mobile Safari/537.36; VideoEmbedSDK 2.3",
+        # Windows Phone's Xbox Live token, and an app on a phone named like a library
+        "Mozilla/5.0 (compatible; MSIE 9.0; Windows Phone OS 7.5; Trident/5.0; IEMobile/9.0; XBLWP7; ZuneWP7)",
+        "MyApp 1.2 (Linux; Android 4.4; HTC Ruby Build/KTU84P)",
+    ],
+)
+def test_phones_without_a_modern_browser_token_are_kept(agent):
+    """Feature phones, WAP browsers, phone gateways and SDK WebViews are people's browsers."""
+    assert classify(agent).bot is None
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "DoCoMo/2.0 N905i(c100;TB;W24H16) (compatible; Googlebot-Mobile/2.1; +http://www.google.com/bot.html)",
+        "SAMSUNG-SGH-E250/1.0 Profile/MIDP-2.0 Configuration/CLDC-1.1 UP.Browser/6.2.3.3.c.1.101 (GUI) MMP/2.0 (compatible; Googlebot-Mobile/2.1; +http://www.google.com/bot.html)",
+        "Nokia6230i/2.0 (03.25) Profile/MIDP-2.0 Configuration/CLDC-1.1 (compatible; YahooSeeker/M1A1-R2D2; http://help.yahoo.com/help/us/ysearch/crawling/crawling-01.html)",
+        "Mozilla/5.0 (Linux; Android 12; SM-G991B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0 Mobile Safari/537.36 ExampleSDK/1.0 Examplebot/1.0",
+    ],
+)
+def test_crawlers_posing_as_phones_are_still_dropped(agent):
+    """A phone's tokens or an SDK's do not shelter a crawler that names itself."""
+    assert classify(agent).bot is not None
+
+
+@pytest.mark.parametrize(
     ("agent", "reason"),
     [
         (
