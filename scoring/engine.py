@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from scoring.explanation import stored_contribution
 from scoring.model import Condition, Model, Persona
 from scoring.tiers import Tier
 
@@ -73,12 +74,7 @@ class Contribution:
 
     def as_dict(self) -> dict[str, Any]:
         """The contribution as stored with the account (plain JSON values)."""
-        return {
-            "label": self.label,
-            "points": self.points,
-            "reason": self.reason.value,
-            **self.detail,
-        }
+        return stored_contribution(self.label, self.points, self.reason, self.detail)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Protocol
 
+from scoring.explanation import stored_contribution
 from scoring.lead_model import Accepted, LeadRules
 from scoring.model import Model, default_model_text, parse_model
 from scoring.tiers import Tier
@@ -78,12 +79,7 @@ class LeadContribution:
 
     def as_dict(self) -> dict[str, Any]:
         """The contribution as stored with the lead (plain JSON values)."""
-        return {
-            "label": self.label,
-            "points": self.points,
-            "reason": self.reason.value,
-            **self.detail,
-        }
+        return stored_contribution(self.label, self.points, self.reason, self.detail)
 
 
 @dataclass(frozen=True)
