@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.databases import bench_database, drop_schema
 from server import create_app
 from server.jobs.queue import drain
-from server.scoring import rescore
+from server.rescoring import rescore
 from server.storage import close_session, session_scope, storage
 from server.storage.migrate import upgrade
 from server.storage.models import Account, Event, Organisation, Site, Visit

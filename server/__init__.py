@@ -19,6 +19,7 @@ from server import (
     auth,
     collect,
     health,
+    hooks,
     i18n,
     ids,
     jobs,
@@ -26,12 +27,13 @@ from server import (
     openapi,
     redis_client,
     resolution,
-    scoring,
+    scoring_models,
     security_headers,
     storage,
     tracker,
     web,
 )
+from server.after_store import rescore_after_commit
 from server.config import load_config
 from server.logs import configure_logging
 
@@ -54,7 +56,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     resolution.init_app(app)
     redis_client.init_app(app)
     jobs.init_app(app)
-    scoring.init_app(app)
+    scoring_models.init_app(app)
+    hooks.on_accounts_touched(app, rescore_after_commit)
     limits.init_app(app)
     auth.init_app(app)
     security_headers.init_app(app)

@@ -37,8 +37,9 @@ from sqlalchemy.orm import Session
 
 from server.jobs import enqueue
 from server.jobs.enrichment import enrich_account
+from server.jobs.rescoring import rescore_accounts
 from server.records import Record
-from server.scoring import RESCORE_BATCH, rescore, rescore_accounts
+from server.rescoring import RESCORE_BATCH, rescore
 from server.storage import close_session, session_scope
 from server.storage.ingest import IngestResult, ingest, refresh_aggregates
 from server.storage.models import Account, Enrichment

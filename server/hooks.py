@@ -1,13 +1,12 @@
 """The rescoring hook: enrichment asks here for the accounts it changed to be rescored.
 
-The scoring engine registers itself with `on_accounts_touched(app, hook)`;
-until one is registered, those accounts are simply not rescored.
+`create_app` registers the rescoring job's queueing with
+`on_accounts_touched(app, hook)`; until one is registered, those accounts are
+simply not rescored. The enrichment service thus knows nothing of scoring,
+and a caller (a test, a tool) may register its own hook to see what changed.
 
 Stored events do not come this way: `server.after_store` queues their
-rescoring with a plain call. Enrichment cannot: `server.enrichment` is below
-the enrichment job that `server.after_store` queues, and `server.scoring`
-(which registers the hook) is below `server.after_store` too, so either plain
-call would be an import cycle. This module imports neither.
+rescoring with a plain call.
 """
 
 from __future__ import annotations

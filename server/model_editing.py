@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoring.model import Model
-from server.scoring import RESCORE_BATCH, score_accounts
+from server.rescoring import RESCORE_BATCH, score_accounts
 from server.storage.models import Account
 
 PREVIEW_LIMIT = 5_000

@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from flask import current_app
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 
-from scoring.model import ModelError, default_model_text, parse_model
+from scoring.model import ModelError, parse_model
 from server.cli.context import (
     USAGE_ERROR,
     check_database,
@@ -19,14 +17,11 @@ from server.cli.context import (
     load_app,
 )
 from server.leads.scoring import rescore_organisation_leads
-from server.scoring import RESCORE_BATCH, model_versions, newest_model, store_model
-from server.scoring import rescore as rescore_accounts_now
+from server.rescoring import organisation_account_ids, rescore_in_batches
+from server.scoring_models import model_text_for, model_versions, store_model
 from server.storage import close_session, get_session, session_scope
-from server.storage.models import Account
 from server.storage.tenancy import get_organisation
 from server.storage.types import utcnow
-
-"""Accounts rescored per transaction."""
 
 
 @click.group()
@@ -71,21 +66,17 @@ def rescore(org_name: str | None) -> None:
 def rescore_with_progress(org_id: int | None) -> int:
     """Rescore an organisation's accounts (or all), in batches, showing progress."""
     with session_scope() as session:
-        query = select(Account.id).order_by(Account.id)
-        if org_id is not None:
-            query = query.where(Account.org_id == org_id)
-        account_ids = list(session.scalars(query))
-    now = utcnow()
+        account_ids = organisation_account_ids(session, org_id)
+    close_session()
     columns = (TextColumn("Rescoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as progress:
         bar = progress.add_task("accounts", total=len(account_ids))
-        for start in range(0, len(account_ids), RESCORE_BATCH):
-            chunk = account_ids[start : start + RESCORE_BATCH]
-            with session_scope() as session:
-                rescore_accounts_now(session, chunk, now)
-            close_session()
-            progress.update(bar, advance=len(chunk))
-    return len(account_ids)
+
+        def advance(count: int) -> None:
+            close_session()  # each batch's rows leave memory with its session
+            progress.update(bar, advance=count)
+
+        return rescore_in_batches(account_ids, utcnow(), on_batch=advance)
 
 
 @model.command("set")
@@ -136,14 +127,7 @@ def show(org_name: str) -> None:
     """Print the organisation's model in force (TOML)."""
     with database_session() as session:
         organisation = get_organisation(session, org_name)
-        newest = newest_model(session, organisation.id)
-        click.echo(newest.text if newest else default_model_source(), nl=False)
-
-
-def default_model_source() -> str:
-    """The default model's text: `VIGIE_SCORING_MODEL` or the shipped one."""
-    path = current_app.config["SCORING_MODEL"]
-    return Path(path).read_text("utf-8") if path else default_model_text()
+        click.echo(model_text_for(session, organisation.id), nl=False)
 
 
 def refuse(source: Path, error: ModelError) -> NoReturn:

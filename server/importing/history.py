@@ -16,14 +16,8 @@ from sqlalchemy.orm import Session
 
 from scoring.engine import reached_at, score
 from scoring.tiers import Tier
-from server.scoring import (
-    ACCOUNT_COLUMNS,
-    RESCORE_BATCH,
-    account_activity,
-    account_facts,
-    active_window,
-    model_for,
-)
+from server.rescoring import ACCOUNT_COLUMNS, RESCORE_BATCH, account_activity, account_facts
+from server.scoring_models import active_window, model_for
 from server.storage.models import Account, ScoreSnapshot
 from server.storage.snapshots import day_end
 

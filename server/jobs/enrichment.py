@@ -21,7 +21,7 @@ from server.enrichment import (
 from server.jobs.queue import enqueue
 from server.jobs.task import task
 from server.outbound import outbound_session
-from server.scoring import model_for
+from server.scoring_models import model_for
 from server.storage import session_scope
 from server.storage.models import Account
 from server.storage.types import utcnow

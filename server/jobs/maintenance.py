@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from server.after_store import FollowUp, Rescore, Snapshot, follow_up
 from server.jobs.task import task
-from server.scoring import widest_window
+from server.scoring_models import widest_window
 from server.storage import session_scope
 from server.storage.models import Account
 from server.storage.retention import purge_before, purge_leads, retention_cutoff

@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session
 
 from server.audit import Actor, record
 from server.jobs import enqueue
+from server.jobs.leads import fetch_lead_websites
 from server.leads.companies import accounts_by_domain
 from server.leads.reading import LeadFile, read_records
 from server.leads.scoring import LeadScorer, normalise_lead_email, scorer_for
-from server.leads.website_facts import fetch_lead_websites, opted_in
+from server.leads.website_facts import opted_in
 from server.storage.models import Lead, LeadList
 from server.validation import InvalidInput
 

@@ -3,7 +3,7 @@
 `enrich.leads.classify_lead` reads the e-mail, phone, country and language;
 `scoring.leads.score_lead` scores those facts with the lead rules of the
 organisation's model in force. Leads are scored when imported and rescored
-when the model is saved (`rescore_leads`) or their company's homepage has
+when the model is saved (`server.jobs.leads.rescore_leads`) or their company's homepage has
 been read (`server/leads/website_facts.py`): a professional lead is scored
 with what its company's homepage said. Nothing here leaves the machine: a
 lead is never sent to a provider.
@@ -22,11 +22,9 @@ from sqlalchemy.orm import Session
 from enrich.leads import EmailClass, Homepage, LeadRow, classify_email, classify_lead, with_homepage
 from scoring.leads import score_lead
 from scoring.model import Model
-from server.jobs import task
-from server.scoring import model_for
-from server.storage import get_session, session_scope
+from server.scoring_models import model_for
+from server.storage import session_scope
 from server.storage.models import Lead, LeadList, LeadWebsite
-from server.storage.types import utcnow
 
 RESCORE_BATCH = 1_000
 """Leads read, scored and written per transaction when rescoring."""
@@ -92,13 +90,6 @@ def homepages(session: Session, org_id: int) -> dict[str, Homepage]:
         domain: Homepage(title=title, language=html_lang or detected)
         for domain, title, html_lang, detected in rows
     }
-
-
-@task(queue="score")
-def rescore_leads(org_id: int) -> int:
-    """Rescore every lead of the organisation (after a model change), a batch
-    per transaction; returns how many were scored."""
-    return rescore_organisation_leads(get_session(), org_id, utcnow())
 
 
 def rescore_organisation_leads(

@@ -2,7 +2,8 @@
 
 An organisation's admins switch it on (`settings["lead_website_facts"]`); it
 is off by default, since it makes Vigie call the companies of the list. When
-on, each import (and the switch itself) queues `fetch_lead_websites`, which
+on, each import (and the switch itself) queues `fetch_lead_websites`
+(`server/jobs/leads.py`), which
 fetches the homepage of every professional lead's company domain not fetched
 within `VIGIE_LEAD_WEBSITE_REFRESH_DAYS` (a failure is tried again after a
 day), keeps what it said in `lead_websites` and rescores the leads of those
@@ -13,7 +14,6 @@ addresses are never looked at, and nothing but the domain goes out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -21,15 +21,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from enrich.leads import EmailClass
-from enrich.outbound import GuardedSession
-from enrich.providers.website import user_agent
-from server.jobs import enqueue, task
-from server.leads.scoring import rescore_organisation_leads
-from server.leads.websites import MAX_REDIRECTS, Status, WebsiteFetch, fetch_website, homepage_url
-from server.outbound import outbound_policy
-from server.storage import get_session, session_scope
+from server.leads.websites import Status, WebsiteFetch
 from server.storage.models import Lead, LeadWebsite, Organisation
-from server.storage.types import utcnow
 
 SETTING = "lead_website_facts"
 """The organisation setting that opts in (a boolean)."""
@@ -50,14 +43,12 @@ def opted_in(session: Session, org_id: int) -> bool:
 
 
 def set_opted_in(session: Session, org_id: int, enabled: bool) -> None:
-    """Switch website facts on or off (the caller commits and audits); on,
-    the organisation's lead domains are queued for a fetch."""
+    """Switch website facts on or off (the caller commits, audits and, when
+    on, queues `server.jobs.leads.fetch_lead_websites`)."""
     organisation = session.get(Organisation, org_id)
     if organisation is None:
         raise LookupError(f"no organisation {org_id}")
     organisation.settings = {**(organisation.settings or {}), SETTING: enabled}
-    if enabled:
-        enqueue(fetch_lead_websites, org_id)
 
 
 def website_counts(session: Session, org_id: int) -> dict[str, int]:
@@ -118,33 +109,3 @@ def store_fetch(
     row.truncated = fetched.truncated
     row.error = (fetched.error or "")[:300] or None
     row.fetched_at = now
-
-
-@task(queue="enrich")
-def fetch_lead_websites(org_id: int) -> int:
-    """Fetch the homepages of up to `FETCH_BATCH` of the organisation's lead
-    domains and rescore their leads; returns how many were fetched."""
-    config = current_app.config
-    with session_scope() as session:
-        if not opted_in(session, org_id):
-            return 0
-        domains = domains_to_fetch(session, org_id, utcnow(), FETCH_BATCH)
-    if not domains:
-        return 0
-    agent = user_agent(AGENT_VERSION, config["PUBLIC_URL"])
-    timeout = float(config["LEAD_WEBSITE_TIMEOUT"])
-    with GuardedSession(outbound_policy(), timeout=timeout, max_redirects=MAX_REDIRECTS) as http:
-        for domain in domains:
-            url = homepage_url(config["LEAD_WEBSITE_URL"], domain)
-            fetched = fetch_website(http, url, agent, timeout)
-            with session_scope() as session:
-                store_fetch(session, org_id, domain, fetched, utcnow())
-    rescore_domains(org_id, domains)
-    if len(domains) == FETCH_BATCH:
-        enqueue(fetch_lead_websites, org_id)
-    return len(domains)
-
-
-def rescore_domains(org_id: int, domains: Iterable[str]) -> int:
-    """Rescore the organisation's leads at `domains` with what their homepages said."""
-    return rescore_organisation_leads(get_session(), org_id, utcnow(), domains=list(domains))

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from server.scoring import RESCORE_BATCH, rescore
+from server.rescoring import RESCORE_BATCH, rescore
 from server.storage.ingest import refresh_aggregates
 from server.storage.models import Event, ImportedLine, Site, TrafficCount, Visit
 

@@ -16,7 +16,7 @@ from server.enrichment import organisation_settings, provider_entries
 from server.jobs import enqueue
 from server.jobs.enrichment import enrich_account
 from server.leads.query import account_leads
-from server.scoring import model_for
+from server.scoring_models import model_for
 from server.storage import get_session
 from server.storage.models import Account, Outcome, Site
 from server.validation import InvalidInput

@@ -37,7 +37,7 @@ from server.corrections.store import (
     save_correction,
 )
 from server.jobs import enqueue
-from server.scoring import rescore_accounts
+from server.jobs.rescoring import rescore_accounts
 from server.storage import get_session
 from server.storage.models import Account
 from server.storage.types import utcnow

@@ -21,6 +21,8 @@ from werkzeug.wrappers import Response
 
 from server.audit import record
 from server.auth import current_org_id
+from server.jobs import enqueue
+from server.jobs.leads import fetch_lead_websites
 from server.leads.importing import (
     check_mapping,
     check_region,
@@ -234,6 +236,8 @@ def leads_website_facts() -> Response:
         return redirect(url_for("web.leads"))
     enabled = request.form.get("enabled") == "1"
     set_opted_in(session, org_id, enabled)
+    if enabled:
+        enqueue(fetch_lead_websites, org_id)  # sent once the commit is done
     record(session, org_id, current_actor(), "leads.website_facts", "on" if enabled else "off")
     session.commit()
     if enabled:

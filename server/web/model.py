@@ -12,15 +12,10 @@ from scoring.model import ModelError, parse_model
 from server.audit import record
 from server.auth import current_org_id
 from server.jobs import enqueue
-from server.leads.scoring import rescore_leads
+from server.jobs.leads import rescore_leads
+from server.jobs.rescoring import rescore_organisation
 from server.model_editing import TierPreview, preview_tier_changes, rescore_progress
-from server.scoring import (
-    model_text_for,
-    model_versions,
-    newest_model,
-    rescore_organisation,
-    store_model,
-)
+from server.scoring_models import model_text_for, model_versions, newest_model, store_model
 from server.storage import get_session
 from server.storage.types import utcnow
 from server.web import bp

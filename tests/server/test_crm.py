@@ -14,7 +14,7 @@ from sqlalchemy import select
 from server.audit import CLI
 from server.crm.connections import configure
 from server.jobs import drain, enqueue
-from server.scoring import rescore_accounts
+from server.jobs.rescoring import rescore_accounts
 from server.storage import session_scope
 from server.storage.models import Account, AuditEntry, CrmConnection, CrmSync
 from server.storage.tenancy import create_organisation, create_site

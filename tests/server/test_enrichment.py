@@ -10,7 +10,7 @@ from sqlalchemy import select
 from server.enrichment import STALE_AFTER, stale_account_ids
 from server.jobs import drain, enqueue, jobs_of
 from server.jobs.enrichment import enrich_account
-from server.scoring import store_model
+from server.scoring_models import store_model
 from server.storage import session_scope
 from server.storage.models import Account, Contact, Enrichment, Organisation
 from server.storage.tenancy import create_user

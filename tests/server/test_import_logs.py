@@ -17,7 +17,7 @@ from server.importing.formats import log_format
 from server.importing.reader import LogReader, LogSource
 from server.importing.run import import_logs
 from server.jobs import drain
-from server.scoring import rescore, score_accounts
+from server.rescoring import rescore, score_accounts
 from server.storage import session_scope
 from server.storage.ingest import refresh_aggregates
 from server.storage.models import (

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from server.jobs import drain
+from server.jobs.leads import fetch_lead_websites
 from server.leads.importing import check_mapping, find_or_create_list, import_leads
 from server.leads.reading import open_lead_file
 from server.leads.scoring import rescore_organisation_leads
-from server.leads.website_facts import SETTING, fetch_lead_websites
+from server.leads.website_facts import SETTING
 from server.storage import get_session, session_scope
 from server.storage.models import AuditEntry, Lead, LeadWebsite, Organisation
 from server.storage.types import utcnow

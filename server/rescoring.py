@@ -1,44 +1,38 @@
-"""Scoring in the server: the models in force, and rescoring of touched accounts.
+"""The rescoring service: scores computed from stored activity, and written.
 
-Each organisation scores with the newest of its stored models
-(`vigie model set`), else with the default: `VIGIE_SCORING_MODEL` or the
-shipped model, read once at start (a broken file stops the start, naming its
-first problem). Stored events queue `rescore_accounts` for the accounts they
-touched (`server.after_store`); enrichment asks for it through the rescoring
-hook (`server.hooks`), which `init_app` registers. It runs
-`scoring.engine.score` on each account's visits and events in the model's
-window and stores the result. An account crossing into hot enqueues one
-`alert_hot_account` job.
+`rescore(session, account_ids, now)` runs `scoring.engine.score` on each
+account's visits and events in its model's windows (three reads for a whole
+batch) and stores the results in one batched write. An account crossing into
+hot enqueues one `alert_hot_account` job and one CRM push. The jobs that call
+it for touched accounts and whole organisations are in `server/jobs/rescoring.py`;
+the ingest follow-up, the log import, site removal and `vigie rescore` call it
+directly.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from flask import Flask, current_app
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from scoring.engine import EventFacts, ScoreResult, VisitFacts, reached_at, score
-from scoring.model import Model, ModelError, default_model_text, parse_model
+from scoring.model import Model
 from scoring.tiers import Tier
-from server.config import ConfigError
-from server.hooks import on_accounts_touched
-from server.jobs import enqueue, task
+from server.batches import batched
+from server.jobs import enqueue
 from server.jobs.alerts import alert_hot_account
 from server.jobs.crm import push_hot_account
+from server.scoring_models import active_window, model_for
 from server.storage import get_session, session_scope
-from server.storage.models import Account, Event, ScoringModel, Visit
-from server.storage.types import utcnow
+from server.storage.models import Account, Event, Visit
 
-EXTENSION = "vigie.scoring_model"
-MODELS_CACHE = "vigie.scoring_models"
-DEFAULT_TEXT = "vigie.scoring_model_text"
 RESCORE_BATCH = 500
+"""Accounts read, scored and written per transaction when many are rescored."""
+
 FIRMOGRAPHIC_FIELDS = ("industry", "employees", "revenue_band", "country", "city", "domain", "name")
 ACCOUNT_COLUMNS = [
     getattr(Account, name)
@@ -55,96 +49,26 @@ ACCOUNT_COLUMNS = [
 ]
 
 
-def init_app(app: Flask) -> None:
-    path = app.config["SCORING_MODEL"]
-    text = Path(path).read_text("utf-8") if path else default_model_text()
-    try:
-        app.extensions[EXTENSION] = parse_model(text)
-        app.extensions[DEFAULT_TEXT] = text
-        app.extensions[MODELS_CACHE] = {}
-    except ModelError as error:
-        line, message = error.problems[0]
-        where = f"line {line}: " if line else ""
-        raise ConfigError("SCORING_MODEL", f"{path}: {where}{message}") from None
-    on_accounts_touched(app, _enqueue_rescore)
+def organisation_account_ids(session: Session, org_id: int | None) -> list[int]:
+    """The ids of the organisation's accounts (of every organisation for None), in order."""
+    query = select(Account.id).order_by(Account.id)
+    if org_id is not None:
+        query = query.where(Account.org_id == org_id)
+    return list(session.scalars(query))
 
 
-def default_model() -> Model:
-    """The model of organisations that have not stored one."""
-    return current_app.extensions[EXTENSION]
-
-
-def model_text_for(session: Session, org_id: int) -> str:
-    """The TOML of the model in force for the organisation."""
-    newest = newest_model(session, org_id)
-    return newest.text if newest is not None else current_app.extensions[DEFAULT_TEXT]
-
-
-def model_versions(session: Session, org_id: int) -> Sequence[ScoringModel]:
-    """The organisation's stored model versions, newest (the one in force) first."""
-    query = select(ScoringModel).where(ScoringModel.org_id == org_id)
-    return session.scalars(query.order_by(ScoringModel.version.desc())).all()
-
-
-def newest_model(session: Session, org_id: int) -> ScoringModel | None:
-    """The organisation's model version in force, if it stored one."""
-    query = select(ScoringModel).where(ScoringModel.org_id == org_id)
-    return session.scalars(query.order_by(ScoringModel.version.desc()).limit(1)).first()
-
-
-def model_for(session: Session, org_id: int) -> Model:
-    """The organisation's newest stored model, else the default (parsed once per version)."""
-    newest = newest_model(session, org_id)
-    if newest is None:
-        return default_model()
-    cache: dict[int, Model] = current_app.extensions[MODELS_CACHE]
-    if newest.id not in cache:
-        cache[newest.id] = parse_model(newest.text)
-    return cache[newest.id]
-
-
-def store_model(session: Session, org_id: int, text: str, changed_by: str) -> ScoringModel:
-    """Check `text` and keep it as the organisation's newest model version.
-
-    :raise ModelError: and nothing is stored, when the model has a problem.
-    """
-    parse_model(text)
-    version = session.scalar(
-        select(func.coalesce(func.max(ScoringModel.version), 0)).where(
-            ScoringModel.org_id == org_id
-        )
-    )
-    row = ScoringModel(org_id=org_id, version=version + 1, text=text, changed_by=changed_by)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _enqueue_rescore(account_ids: Sequence[int]) -> None:
-    enqueue(rescore_accounts, *account_ids)
-
-
-@task(queue="score", merges_arguments=True)
-def rescore_accounts(*account_ids: int) -> int:
-    """Rescore the given accounts now; returns how many were scored.
-
-    Calls waiting to run in-process are merged: under a flood of beacons the
-    touched accounts are rescored together every few seconds, not per batch."""
-    return rescore_apart(account_ids, utcnow())
-
-
-@task(queue="score")
-def rescore_organisation(org_id: int) -> int:
-    """Rescore every account of the organisation, in batches (after a model change)."""
-    ids = (
-        get_session()
-        .scalars(select(Account.id).where(Account.org_id == org_id).order_by(Account.id))
-        .all()
-    )
-    now = utcnow()
-    for start in range(0, len(ids), RESCORE_BATCH):
-        rescore_apart(ids[start : start + RESCORE_BATCH], now)
-    return len(ids)
+def rescore_in_batches(
+    account_ids: Sequence[int],
+    now: datetime,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Rescore `account_ids` a batch per transaction (`rescore_apart`), telling
+    `on_batch` how many each batch held; returns how many were scored."""
+    for batch in batched(account_ids, RESCORE_BATCH):
+        rescore_apart(batch, now)
+        if on_batch is not None:
+            on_batch(len(batch))
+    return len(account_ids)
 
 
 def rescore_apart(account_ids: Sequence[int], now: datetime) -> int:
@@ -158,20 +82,6 @@ def rescore_apart(account_ids: Sequence[int], now: datetime) -> int:
         session.rollback()  # ends the read; the write below begins afresh
     with session_scope() as session:
         return write_scores(session, scored, now)
-
-
-def active_window(model: Model) -> timedelta:
-    """How far back an account's activity still counts (engagement and frequency
-    windows, at least the 30 days of the aggregates), plus a day."""
-    frequency = model.frequency.window_days if model.frequency else 0
-    return timedelta(days=max(model.window_days, frequency, 30) + 1)
-
-
-def widest_window(session: Session) -> timedelta:
-    """The longest activity window of the models in force (the daily pass covers it)."""
-    org_ids = session.scalars(select(ScoringModel.org_id).distinct()).all()
-    models = [default_model(), *(model_for(session, org_id) for org_id in org_ids)]
-    return max(active_window(model) for model in models)
 
 
 def rescore(session: Session, account_ids: Sequence[int], now: datetime) -> int:
