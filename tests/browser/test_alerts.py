@@ -18,6 +18,7 @@ from server.storage.types import utcnow
 from server.webhooks.delivery import attempt, emit
 from tests.browser.test_team import sign_in
 from tests.support.httpserver import Answer, ScriptedServer
+from tests.support.navigation import click_nav
 from tests.support.team import ADMIN, PASSWORD, make_team
 from tests.support.wsgi import served
 
@@ -45,7 +46,7 @@ def test_alerts_and_webhook_deliveries_pages(make_app, tmp_path, sqlite_template
         hooks.on("/slack", Answer(200, "ok"))
         hooks.on("/events", Answer(500), Answer(500), Answer(200, {"ok": True}))
         sign_in(page, url, ADMIN, PASSWORD)
-        page.click("nav >> text=Alerts")
+        click_nav(page, "Alerts")
         form = "#add-rule"
         page.select_option(f"{form} select[name=channel]", "slack")
         page.fill(f"{form} input[name=target]", f"{hooks.url}/slack")
@@ -63,7 +64,7 @@ def test_alerts_and_webhook_deliveries_pages(make_app, tmp_path, sqlite_template
         assert hooks.hits("/slack") == 1
         shot(page, "01-alerts-page")
 
-        page.click("nav >> text=Webhooks")
+        click_nav(page, "Webhooks")
         page.fill("#add-subscription input[name=url]", f"{hooks.url}/events")
         page.check("#add-subscription input[value='account.tier_changed']")
         page.click("#add-subscription button[type=submit]")

@@ -18,6 +18,7 @@ from server.storage import session_scope
 from server.storage.models import Account, Visit
 from server.storage.types import utcnow
 from tests.support.crm_fakes import FakeHubSpot
+from tests.support.navigation import click_nav
 from tests.support.team import ADMIN, PASSWORD, make_team
 from tests.support.wsgi import served
 
@@ -65,7 +66,7 @@ def test_an_admin_connects_hubspot_and_pushes_a_hot_account(app, context):
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(lambda address: "/login" not in address)
-        page.click("nav >> text=Integrations")
+        click_nav(page, "Integrations")
         card = page.locator("#crm-hubspot")
         card.locator("input[name=hubspot-base_url]").fill(fake.url)
         card.locator("input[name=hubspot-token]").fill("pat-eu1-wrong-token-7777")

@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+from tests.support.navigation import click_nav
 from tests.support.team import ADMIN, PASSWORD, make_team
 from tests.support.wsgi import served
 
@@ -48,7 +49,7 @@ def test_an_admin_adds_a_member_who_cannot_use_admin_pages(sqlite_app, context):
     page.set_default_timeout(15_000)
     with served(sqlite_app) as url:
         sign_in(page, url, ADMIN, PASSWORD)
-        page.click("nav >> text=Team")
+        click_nav(page, "Team")
         page.fill("#add-user input[name=email]", NEWCOMER)
         page.select_option("#add-user select[name=role]", "member")
         page.click("#add-user button[type=submit]")
@@ -108,7 +109,7 @@ def test_an_admin_adds_a_member_who_cannot_use_admin_pages(sqlite_app, context):
         sign_out(page)
 
         sign_in(page, url, ADMIN, PASSWORD)
-        page.click("nav >> text=Audit log")
+        click_nav(page, "Audit log")
         rows = page.locator("#audit tbody").inner_text()
         assert "User added" in rows and NEWCOMER in rows
         assert "Site added" in rows and "Blog" in rows and ADMIN in rows
