@@ -33,9 +33,9 @@ from server.jobs.task import task
 from server.storage import get_session, session_scope
 from server.storage.models import Account, AccountSignal, Organisation, WebhookSubscription
 from server.storage.types import utcnow
-from server.webhooks.delivery import emit
 from server.webhooks.events import EventType, account_data
 from server.webhooks.leads import announce_scored_leads
+from server.webhooks.outbox import emit
 
 log = logging.getLogger(__name__)
 

@@ -18,19 +18,19 @@ from croniter import croniter
 from redis import Redis
 from rq.cron import CronScheduler
 
-from server.jobs.crm import resync_crm_accounts
 from server.jobs.alerts import (
     announce_account_changes,
     check_alert_rules,
     send_digests,
     send_held_alerts,
 )
+from server.jobs.crm import resync_crm_accounts
 from server.jobs.enrichment import refresh_stale_accounts
 from server.jobs.inprocess import InProcessRunner, JobCall
 from server.jobs.maintenance import purge_expired_events, record_daily_scores, rotate_daily_salts
 from server.jobs.task import queue_of
+from server.jobs.webhooks import retry_webhook_deliveries
 from server.storage.types import utcnow
-from server.webhooks.tasks import retry_webhook_deliveries
 
 log = logging.getLogger(__name__)
 

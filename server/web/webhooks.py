@@ -23,8 +23,9 @@ from server.web.forms import EmptyForm
 from server.web.roles import admin_required, current_actor
 from server.web.sites import write_transaction
 from server.webhooks import store
-from server.webhooks.delivery import Status, redeliver
+from server.webhooks.delivery import Status
 from server.webhooks.events import EventType, schema
+from server.webhooks.outbox import redeliver
 
 SCHEMA_MAX_AGE = 3600
 """Seconds a client may keep a schema."""

@@ -1,6 +1,7 @@
-"""Sending events to subscriptions: one delivery row per event and
-subscription, attempted at once, retried with exponential backoff until
-`retry_until` (24 hours by default), then dead-lettered.
+"""Attempting webhook deliveries: one delivery row per event and
+subscription (made by `server.webhooks.outbox`), attempted at once, retried
+with exponential backoff until `retry_until` (24 hours by default), then
+dead-lettered.
 
 An attempt first claims its row (a conditional UPDATE that moves
 `next_attempt_at` past the attempt's own time limit), so the job sent at
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,11 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.alerts.posting import POST_TIMEOUT, WebhookFailed, WebhookRefused, host_of, post_json
-from server.jobs import enqueue
-from server.storage import begin_write, session_scope
+from server.storage import begin_write
 from server.storage.models import WebhookDelivery, WebhookSubscription
 from server.storage.types import utcnow
-from server.webhooks.events import EventType
 from server.webhooks.signing import SIGNATURE_HEADER, signature
 
 log = logging.getLogger(__name__)
@@ -44,53 +42,6 @@ class Status:
     PENDING = "pending"
     DELIVERED = "delivered"
     DEAD = "dead"
-
-
-def emit(
-    org_id: int, event_type: str, data: dict[str, Any], session: Session | None = None
-) -> list[int]:
-    """Record event `event_type` with `data` for each of the organisation's
-    subscriptions to it, and send them once the transaction commits.
-
-    With `session`, the caller commits; without, a unit of work of its own
-    does. Returns the new deliveries' ids.
-
-    :raise ValueError: for an unknown event type.
-    """
-    event = EventType(event_type)
-    if session is None:
-        with session_scope() as own:
-            return emit(org_id, event.value, data, own)
-    now = utcnow()
-    subscriptions = session.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.org_id == org_id, WebhookSubscription.enabled
-        )
-    ).all()
-    envelope = {
-        "id": str(uuid.uuid4()),
-        "type": event.value,
-        "created": now.isoformat(),
-        "organisation_id": org_id,
-        "data": data,
-    }
-    ids = []
-    for subscription in subscriptions:
-        if event.value not in subscription.events:
-            continue
-        delivery = new_delivery(subscription, envelope, now)
-        session.add(delivery)
-        session.flush()
-        ids.append(delivery.id)
-    for delivery_id in ids:
-        enqueue(_deliver_task(), delivery_id)
-    return ids
-
-
-def _deliver_task():  # type: ignore[no-untyped-def]
-    from server.webhooks.tasks import deliver_webhook  # the task module imports this one
-
-    return deliver_webhook
 
 
 def new_delivery(
@@ -213,16 +164,3 @@ def due_deliveries(session: Session, now: datetime) -> Sequence[int]:
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(RETRY_BATCH)
     ).all()
-
-
-def redeliver(session: Session, org_id: int, delivery_id: int, now: datetime) -> bool:
-    """Send a delivery of `org_id` again, with a fresh retry window (the same
-    event id, so receivers can tell). False if it is not the organisation's."""
-    delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.org_id != org_id:
-        return False
-    delivery.status = Status.PENDING
-    delivery.next_attempt_at = now
-    delivery.retry_until = now + retry_window()
-    enqueue(_deliver_task(), delivery.id)
-    return True

@@ -18,8 +18,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from server.storage.models import Lead, Organisation, WebhookSubscription
-from server.webhooks.delivery import emit
 from server.webhooks.events import EventType
+from server.webhooks.outbox import emit
 
 LEADS_PER_PASS = 500
 """Leads one pass announces per organisation; the rest wait for the next."""

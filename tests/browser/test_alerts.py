@@ -15,7 +15,8 @@ from pathlib import Path
 from server.jobs import drain
 from server.storage import session_scope
 from server.storage.types import utcnow
-from server.webhooks.delivery import attempt, emit
+from server.webhooks.delivery import attempt
+from server.webhooks.outbox import emit
 from tests.browser.test_team import sign_in
 from tests.support.httpserver import Answer, ScriptedServer
 from tests.support.navigation import click_nav

@@ -31,7 +31,7 @@ def test_every_periodic_job_is_registered_with_rq_cron(redis_conn):
         ("server.jobs.alerts.check_alert_rules", "alerts", "*/15 * * * *"),
         ("server.jobs.alerts.send_digests", "alerts", "0 7 * * *"),
         ("server.jobs.alerts.announce_account_changes", "alerts", "*/5 * * * *"),
-        ("server.webhooks.tasks.retry_webhook_deliveries", "alerts", "* * * * *"),
+        ("server.jobs.webhooks.retry_webhook_deliveries", "alerts", "* * * * *"),
     }
 
 

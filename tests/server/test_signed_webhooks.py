@@ -19,14 +19,15 @@ from sqlalchemy import select
 from server.audit import CLI
 from server.jobs import drain
 from server.jobs.alerts import alert_hot_account, announce_account_changes
+from server.jobs.webhooks import retry_webhook_deliveries
 from server.storage import session_scope
 from server.storage.models import Account, Lead, LeadList, WebhookDelivery
 from server.storage.tenancy import create_organisation
 from server.storage.types import utcnow
-from server.webhooks.delivery import attempt, emit
+from server.webhooks.delivery import attempt
+from server.webhooks.outbox import emit
 from server.webhooks.signing import SIGNATURE_HEADER
 from server.webhooks.store import subscribe
-from server.webhooks.tasks import retry_webhook_deliveries
 from tests.support.accounts import make_account
 from tests.support.httpserver import Answer, ScriptedServer
 from tests.support.team import ADMIN, csrf, make_team, page_text, sign_in

@@ -1,4 +1,7 @@
-"""The webhook jobs: the first attempt of a delivery, and the periodic retry pass."""
+"""The webhook jobs: the first attempt of a delivery, and the periodic retry pass.
+
+The attempts themselves are `server.webhooks.delivery`'s.
+"""
 
 from __future__ import annotations
 
