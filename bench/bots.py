@@ -28,7 +28,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))  # before bench/, whose scoring.py shadows the package
 
-from server.collect.agents import classify  # noqa: E402
+from server.collect.agents import classify_agent as classify  # noqa: E402
 
 EVAL = PROJECT / "tests" / "data" / "user-agents-eval"
 HELD_OUT = {

@@ -30,7 +30,7 @@ from server import (
     scoring_models,
     security_headers,
     storage,
-    tracker,
+    tracker_script,
     web,
 )
 from server.after_store import rescore_after_commit
@@ -64,7 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     app.register_blueprint(health.bp)
     collect.init_app(app)
-    tracker.init_app(app)
+    tracker_script.init_app(app)
     web.init_app(app)
     api.init_app(app)
     app.register_blueprint(openapi.bp)

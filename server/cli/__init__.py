@@ -14,7 +14,7 @@ from server.cli.alerts import alerts
 from server.cli.backtest import backtest_command
 from server.cli.companydb import companydb
 from server.cli.crm import crm
-from server.cli.enrichment import enrichment
+from server.cli.enrich import enrich
 from server.cli.export import export
 from server.cli.import_logs import import_logs_command
 from server.cli.ingest import ingest
@@ -34,7 +34,7 @@ def main() -> None:
 
 COMMANDS = (
     init, users, sites, tokens, serve, worker, ingest, cron, jobs, demo,
-    companydb, ipdb, enrichment, model, rescore, backtest_command, alerts, crm, export, erase, purge,
+    companydb, ipdb, enrich, model, rescore, backtest_command, alerts, crm, export, erase, purge,
     import_logs_command, leads,
 )  # fmt: skip
 for command in COMMANDS:

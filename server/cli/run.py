@@ -27,7 +27,7 @@ from server.jobs.defaults import QUEUES
 from server.jobs.redisqueue import VigieWorker
 from server.jobs.schedule import build_cron_scheduler
 from server.redis_client import redis_of
-from server.snippet import script_tag
+from server.script_tag import script_tag
 from server.supervisor import DEFAULT_THREADS, DEFAULT_WORKERS, ServerPlan
 from server.supervisor import serve as supervise
 

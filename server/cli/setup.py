@@ -18,8 +18,8 @@ from server.cli.context import (
     load_app,
 )
 from server.passwords import check_new_password
+from server.script_tag import script_tag
 from server.security import hash_password
-from server.snippet import script_tag
 from server.storage import session_scope, storage
 from server.storage.migrate import upgrade
 from server.storage.tenancy import (

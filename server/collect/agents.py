@@ -77,7 +77,7 @@ class AgentClassifier:
             return UNLOGGED
         agent = self._cache.get(user_agent)
         if agent is None:
-            agent = classify(user_agent)
+            agent = classify_agent(user_agent)
             with self._lock:
                 self._cache[user_agent] = agent
         return agent
@@ -108,7 +108,7 @@ def _ua_parser() -> ua_parser.Parser:
     return ua_parser.Parser(ua_parser.BestAvailableResolver(ua_parser.load_builtins()))
 
 
-def classify(user_agent: str) -> Agent:
+def classify_agent(user_agent: str) -> Agent:
     """Classify one user-agent string (uncached)."""
     text = user_agent.strip()
     if not text:

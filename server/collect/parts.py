@@ -16,6 +16,10 @@ EXTENSION = "vigie.collect"
 
 @dataclass
 class CollectParts:
+    """What a request to `POST /e` uses, besides the request: the sites it may
+    come from, the steps that make its record, where the record goes, and the
+    rate limit it counts against."""
+
     sites: SiteCache
     pipeline: Collector
     sink: Sink

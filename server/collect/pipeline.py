@@ -68,7 +68,8 @@ class SaltCache:
 
 @dataclass
 class Collector:
-    """The collector's parts, built once per app."""
+    """The steps a beacon goes through (`process`): user-agent classifier,
+    resolver and salts, the tools they need, built once per app."""
 
     agents: AgentClassifier
     resolver: Resolver

@@ -15,10 +15,10 @@ from server.audit import record
 from server.auth import current_org_id
 from server.collect.parts import EXTENSION as COLLECT
 from server.collect.sites import SITE_CACHE_SECONDS
+from server.script_tag import script_tag
 from server.sites.funnel import DEFAULT_FUNNEL_DAYS, Period, empty_funnel, site_funnels
 from server.sites.removal import delete_site, site_data
 from server.sites.traffic import TRAFFIC_DAYS, SiteTraffic, site_traffic, start_of_day
-from server.snippet import script_tag
 from server.storage import begin_write, get_session
 from server.storage.models import Organisation, Site
 from server.storage.tenancy import create_site, get_site, list_sites, update_site

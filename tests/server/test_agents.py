@@ -11,7 +11,8 @@ import crawleruseragents
 import pytest
 
 from server.collect.agent_lists import compile_list
-from server.collect.agents import AgentClassifier, classify
+from server.collect.agents import AgentClassifier
+from server.collect.agents import classify_agent as classify
 from tests.conftest import TEST_DATA
 
 EVAL = TEST_DATA / "user-agents-eval"

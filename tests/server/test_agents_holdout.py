@@ -15,7 +15,7 @@ from __future__ import annotations
 import crawleruseragents
 import pytest
 
-from server.collect.agents import classify
+from server.collect.agents import classify_agent as classify
 from tests.conftest import TEST_DATA
 
 HOLDOUT = TEST_DATA / "user-agents-holdout"

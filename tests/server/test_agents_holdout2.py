@@ -14,7 +14,7 @@ from __future__ import annotations
 import crawleruseragents
 import pytest
 
-from server.collect.agents import classify
+from server.collect.agents import classify_agent as classify
 from tests.conftest import TEST_DATA
 
 HOLDOUT2 = TEST_DATA / "user-agents-holdout2"

@@ -1,4 +1,7 @@
-"""The ready-to-paste `<script>` tag of a site (SPEC.md "Tracking snippet")."""
+"""The ready-to-paste `<script>` tag of a site (SPEC.md "Tracking snippet").
+
+The script it points at is served by `server/tracker_script.py`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""`GET /v.js`: the tracking snippet, minified once, with ETag, caching and gzip."""
+"""`GET /v.js`: the tracking script, minified once, with ETag, caching and gzip.
+
+The tag that loads it on a site is built by `server/script_tag.py`.
+"""
 
 from __future__ import annotations
 

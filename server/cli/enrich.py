@@ -25,11 +25,11 @@ from server.storage.tenancy import get_organisation
 
 
 @click.group("enrich")
-def enrichment() -> None:
+def enrich() -> None:
     """Account enrichment (firmographics providers)."""
 
 
-@enrichment.command("providers")
+@enrich.command("providers")
 @click.option("--org", "org_name", required=True, help="Organisation name.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @fail_cleanly
@@ -52,7 +52,7 @@ def set_providers(org_name: str, source: Path) -> None:
     click.echo(f'Enrichment providers of "{organisation.name}": {names}.')
 
 
-@enrichment.command("run")
+@enrich.command("run")
 @click.option("--org", "org_name", required=True, help="Organisation name.")
 @fail_cleanly
 def run(org_name: str) -> None:
