@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from server.outbound import allowed_entries
+from server.storage.engine import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE
 
 ENV_PREFIX = "VIGIE"
 
@@ -43,6 +44,8 @@ INGEST_WRITERS = ("thread", "external")
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
+    "DATABASE_POOL_SIZE": DEFAULT_POOL_SIZE,  # PostgreSQL connections each process keeps open
+    "DATABASE_MAX_OVERFLOW": DEFAULT_MAX_OVERFLOW,  # more at a busy moment, closed after use
     "REDIS_URL": None,
     "MMDB": "",
     "SECRET_KEY": None,
@@ -109,6 +112,10 @@ def _normalise(app: Flask) -> None:
         raise ConfigError("INGEST_WRITER", f"one of {', '.join(INGEST_WRITERS)}")
     config["MMDB"] = mmdb_paths(config["MMDB"])
     config["TRUSTED_PROXIES"] = non_negative_int("TRUSTED_PROXIES", config["TRUSTED_PROXIES"])
+    config["DATABASE_POOL_SIZE"] = positive_int("DATABASE_POOL_SIZE", config["DATABASE_POOL_SIZE"])
+    config["DATABASE_MAX_OVERFLOW"] = non_negative_int(
+        "DATABASE_MAX_OVERFLOW", config["DATABASE_MAX_OVERFLOW"]
+    )
     config["RETENTION_DAYS"] = positive_int("RETENTION_DAYS", config["RETENTION_DAYS"])
     config["LEAD_WEBSITE_URL"] = lead_website_url(config["LEAD_WEBSITE_URL"])
     for name in (

@@ -4,8 +4,14 @@
   (a fresh schema per test run, tables emptied after each test).
 * `app` / `client` / `runner`: a Vigie app on `db_url`; `sqlite_app` when one
   backend is enough.
-* `redis_url` / `redis_conn`: a dedicated Redis database, flushed.
+* `redis_url` / `redis_conn`: a dedicated Redis database, flushed before and
+  after each test.
 * `rq_worker`: runs a real RQ worker in burst mode over Vigie's queues.
+
+Every test has a timeout (pytest-timeout, `timeout` in pyproject.toml); those
+marked `slow` get `SLOW_TEST_TIMEOUT`. Apps and subprocess servers keep small
+database pools (`TEST_POOL_SIZE`), and the run prints the peak count of its
+PostgreSQL connections (`tests/support/pgpeak.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from server import create_app
 from server.jobs.defaults import QUEUES
@@ -32,10 +39,45 @@ from server.storage import storage
 from server.storage.engine import build_engine
 from server.storage.migrate import upgrade
 from server.storage.models import Base
+from tests.support.pgpeak import SAMPLE_SECONDS, ConnectionPeak
 from tests.support.services import POSTGRES_URL, REDIS_URL, service_missing
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
 """Real-world fixtures kept with the tests (MaxMind test DBs, user-agent lists); see its README."""
+
+SLOW_TEST_TIMEOUT = 600
+"""Seconds a test marked `slow` may run (the others: `timeout` in pyproject.toml)."""
+
+TEST_POOL_SIZE = 2
+"""PostgreSQL connections an app of the tests keeps open between uses."""
+
+TEST_MAX_OVERFLOW = 4
+"""Further connections it may open at once (concurrency tests), closed after use."""
+
+PEAK = pytest.StashKey[ConnectionPeak]()
+"""The run's PostgreSQL connection counter, once a test used PostgreSQL."""
+
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+"""Every browser test is slow: it starts a server and drives Chromium."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests are slow; a slow test gets the longer timeout unless it names its own."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    peak = config.stash.get(PEAK, None)
+    if peak is not None:
+        terminalreporter.write_line(
+            f"PostgreSQL connections of this run: peak {peak.peak} "
+            f"({peak.samples} samples, every {SAMPLE_SECONDS} s)"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +86,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in list(os.environ):
         if name.startswith("VIGIE_") and not name.startswith("VIGIE_TEST_"):
             monkeypatch.delenv(name)
+    # small pools, for apps and for the servers and commands tests start as subprocesses
+    monkeypatch.setenv("VIGIE_DATABASE_POOL_SIZE", str(TEST_POOL_SIZE))
+    monkeypatch.setenv("VIGIE_DATABASE_MAX_OVERFLOW", str(TEST_MAX_OVERFLOW))
     monkeypatch.chdir(tmp_path)
 
 
@@ -58,8 +103,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_schema_url() -> Iterator[str]:
-    """A migrated schema of its own in the `test` database, dropped at the end."""
+def postgres_schema_url(pytestconfig: pytest.Config) -> Iterator[str]:
+    """A migrated schema of its own in the `test` database, dropped at the end; its
+    connections are named for the run, and counted."""
     schema = f"vigie_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -68,12 +114,16 @@ def postgres_schema_url() -> Iterator[str]:
     except OperationalError as error:
         admin.dispose()
         service_missing("PostgreSQL", error)
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = make_url(POSTGRES_URL).update_query_dict(
+        {"options": f"-csearch_path={schema}", "application_name": schema}
+    )
     rendered = url.render_as_string(hide_password=False)
-    engine = build_engine(rendered)
+    engine = build_engine(rendered, TEST_POOL_SIZE, TEST_MAX_OVERFLOW)
     upgrade(engine)
     engine.dispose()
+    peak = pytestconfig.stash[PEAK] = ConnectionPeak(POSTGRES_URL, schema).start()
     yield rendered
+    peak.stop()
     with admin.connect() as connection:
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
@@ -102,7 +152,7 @@ def postgres_url(request: pytest.FixtureRequest, postgres_schema_url: str) -> It
 
 
 def empty_tables(url: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, poolclass=NullPool)
     names = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -163,22 +213,28 @@ def client(app: Flask):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """The tests' own Redis database, empty before and after each test."""
+def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The tests' own Redis database, empty before the test (whatever a test
+    stopped half-way left) and after it (once the test's apps ended their jobs)."""
     connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
     try:
         connection.ping()
     except RedisError as error:
+        connection.close()
         service_missing("Redis", error)
     connection.flushdb()
     yield REDIS_URL
+    drain_apps(request.node)  # a job still running could write after the flush
     connection.flushdb()
     connection.close()
 
 
 @pytest.fixture
-def redis_conn(redis_url: str) -> Redis:
-    return Redis.from_url(redis_url)
+def redis_conn(redis_url: str) -> Iterator[Redis]:
+    """A client of the tests' Redis database, closed after the test."""
+    connection = Redis.from_url(redis_url)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.timeout(300)  # a cold mypy cache reads every dependency's stubs
+# slow: a cold mypy cache reads every dependency's stubs
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def run_mypy(*targets: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,12 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.storage.engine import SQLITE_BEGIN, build_engine
+from server.storage.engine import (
+    DEFAULT_MAX_OVERFLOW,
+    DEFAULT_POOL_SIZE,
+    SQLITE_BEGIN,
+    build_engine,
+)
 
 EXTENSION = "vigie.storage"
 
@@ -29,8 +34,10 @@ EXTENSION = "vigie.storage"
 class Storage:
     """The engine and session factory of one app."""
 
-    def __init__(self, url: str) -> None:
-        self.engine: Engine = build_engine(url)
+    def __init__(
+        self, url: str, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
+    ) -> None:
+        self.engine: Engine = build_engine(url, pool_size, max_overflow)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
         # The same engine (pool and events), its transactions beginning as writers.
         self.writer: Engine = (
@@ -51,7 +58,11 @@ class Storage:
 
 def init_app(app: Flask) -> None:
     """Create the app's storage and close the request session at teardown."""
-    app.extensions[EXTENSION] = Storage(app.config["DATABASE_URL"])
+    app.extensions[EXTENSION] = Storage(
+        app.config["DATABASE_URL"],
+        app.config["DATABASE_POOL_SIZE"],
+        app.config["DATABASE_MAX_OVERFLOW"],
+    )
     app.teardown_appcontext(close_session)
 
 

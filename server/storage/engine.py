@@ -23,20 +23,32 @@ SQLITE_BEGIN = "vigie_sqlite_begin"
 FILE_TURN_POLL = 0.001
 """Seconds between two looks at the writers' file lock of a SQLite database."""
 
+DEFAULT_POOL_SIZE = 10
+"""PostgreSQL connections an engine keeps open between uses (`VIGIE_DATABASE_POOL_SIZE`)."""
+
+DEFAULT_MAX_OVERFLOW = 20
+"""Connections an engine may open beyond its pool at a busy moment, closed after use
+(`VIGIE_DATABASE_MAX_OVERFLOW`)."""
+
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def build_engine(url: str) -> Engine:
+def build_engine(
+    url: str, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
+) -> Engine:
     """Return an engine for `url`, tuned for its backend.
 
     The parent folder of a SQLite file is created, so the default database in
-    the instance folder works on a fresh machine.
+    the instance folder works on a fresh machine. `pool_size` and `max_overflow`
+    bound a PostgreSQL engine's connections (SQLite opens one file per thread).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, parsed.database)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+        )
     _engines.add(engine)
     return engine
 

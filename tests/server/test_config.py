@@ -65,6 +65,8 @@ def test_dotenv_file_is_read_and_the_environment_wins(instance, monkeypatch, tmp
         ("VIGIE_TRUSTED_PROXIES", "-1", "VIGIE_TRUSTED_PROXIES: must be 0 or more, got -1"),
         ("VIGIE_TRUSTED_PROXIES", "two", "VIGIE_TRUSTED_PROXIES: must be a whole number"),
         ("VIGIE_RETENTION_DAYS", "0", "VIGIE_RETENTION_DAYS: must be 1 or more"),
+        ("VIGIE_DATABASE_POOL_SIZE", "0", "VIGIE_DATABASE_POOL_SIZE: must be 1 or more"),
+        ("VIGIE_DATABASE_MAX_OVERFLOW", "-2", "VIGIE_DATABASE_MAX_OVERFLOW: must be 0 or more"),
         ("VIGIE_SCORING_MODEL", "/missing.toml", "VIGIE_SCORING_MODEL: no such file"),
     ],
 )

@@ -325,6 +325,7 @@ def test_the_demo_has_a_site_of_its_own_found_again_by_its_key(app):
         assert len(organisation.sites) == 3
 
 
+@pytest.mark.slow
 def test_reset_rebuilds_on_the_demos_own_site_when_another_sorts_first(demo, tmp_path):
     """With "AAA site" added to the demo organisation, `vigie demo --reset` puts
     every event on the demo's own site, prints that site's snippet and a new
@@ -377,6 +378,7 @@ def test_reset_wipes_the_dataset_and_builds_the_same_one_again(demo):
     assert _count(demo.app, Outcome) == len(FEEDBACK)
 
 
+@pytest.mark.slow
 def test_demo_command_builds_then_serves_and_reuses_on_the_next_run(tmp_path):
     """`vigie demo` prints the dashboard URL and the login and answers /readyz;
     a second run reuses the dataset and keeps one demo site."""
@@ -414,6 +416,7 @@ def test_demo_command_builds_then_serves_and_reuses_on_the_next_run(tmp_path):
     assert "Demo dataset reused: " in printed
 
 
+@pytest.mark.slow
 def test_a_second_demo_on_a_busy_port_stops_before_changing_anything(tmp_path):
     """`vigie demo`, with or without `--reset`, on the port a running demo holds
     exits naming the address and `--port`; the running demo's login and dataset

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -347,6 +348,7 @@ def csrf(client, path: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_dashboard_writes_succeed_while_beacons_are_stored(make_app, tmp_path, sqlite_template):
     """On the embedded default, signing in and adding sites never fail with
     "database is locked" while a writer keeps storing beacons: a request that

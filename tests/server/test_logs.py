@@ -89,6 +89,7 @@ def _access_line(log: str) -> str:
     return next(line for line in log.splitlines() if "/healthz" in line)
 
 
+@pytest.mark.slow
 def test_serve_access_log_has_no_client_address(sqlite_app, tmp_path):
     """`vigie serve` (gunicorn) logs requests with `-` where the client address would be."""
     with vigie_serve(sqlite_app, tmp_path) as served:
@@ -183,6 +184,7 @@ def test_serve_log_in_a_pipe_has_no_escape_codes(sqlite_app, tmp_path):
     assert "\x1b[" not in log
 
 
+@pytest.mark.slow
 def test_a_cli_command_redirected_to_a_file_is_plain(sqlite_app, tmp_path):
     """`vigie model check` and `vigie export` write no escape codes to files."""
     env = {

@@ -115,11 +115,13 @@ def on_the_test_site(case: schemathesis.Case) -> None:
         case.body["url"] = urlunsplit((page.scheme, SITE_DOMAIN, page.path, page.query, ""))
 
 
+@pytest.mark.slow
 def test_the_collector_answers_as_documented(collector_app):
     statuses = conforms(collector_app, "^/e$", valid=on_the_test_site)
     assert statuses[202] and statuses[400]  # beacons collected, and refused
 
 
+@pytest.mark.slow
 def test_the_api_answers_as_documented(make_app, db_url):
     """On SQLite then PostgreSQL, with a seeded organisation's token."""
     app = make_app(db_url)

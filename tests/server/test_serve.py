@@ -155,6 +155,7 @@ def add_site_through_the_form(base: str, name: str) -> int:
         return r.status
 
 
+@pytest.mark.slow
 def test_sign_in_and_site_creation_succeed_while_beacons_flood(served_database):
     url, env = served_database
     process, base = start_serve(env)
@@ -175,6 +176,7 @@ def test_sign_in_and_site_creation_succeed_while_beacons_flood(served_database):
     assert "development server" not in output and "Booting worker" in output
 
 
+@pytest.mark.slow
 def test_sigterm_under_load_loses_no_accepted_event(served_database):
     url, env = served_database
     process, base = start_serve(env)
@@ -188,6 +190,7 @@ def test_sigterm_under_load_loses_no_accepted_event(served_database):
     assert count(url, Event) == flood.accepted
 
 
+@pytest.mark.slow
 def test_events_accepted_before_a_kill_are_stored_at_the_next_start(served_database):
     url, env = served_database
     process, base = start_serve(env)
@@ -224,6 +227,7 @@ def send_malformed_request_line(base: str, target: str) -> None:
         connection.recv(4096)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dev", [False, True], ids=["gunicorn", "werkzeug"])
 def test_request_log_has_no_query_string_nor_client_address(served_database, dev):
     """The pixel's query (an e-mail address in it) and the client's address never reach the log."""

@@ -174,3 +174,15 @@ def test_snapshots_record_each_account_once_per_day(app):
         count = session.scalar(select(func.count()).select_from(ScoreSnapshot))
     assert count == 2
     assert {tuple(row) for row in rows} == {(day, 99)}
+
+
+def test_the_pool_keeps_the_configured_connections_open(make_app, postgres_url):
+    """VIGIE_DATABASE_POOL_SIZE connections stay open between uses; those opened
+    beyond it at a busy moment (VIGIE_DATABASE_MAX_OVERFLOW) are closed after use."""
+    app = make_app(postgres_url, DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=2)
+    engine = storage(app).engine
+    connections = [engine.connect() for _ in range(3)]
+    assert engine.pool.checkedout() == 3
+    for connection in connections:
+        connection.close()
+    assert engine.pool.checkedin() == 1

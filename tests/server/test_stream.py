@@ -145,6 +145,7 @@ def test_undecodable_entry_goes_to_dead_letters(make_app, db_url, redis_url, red
     assert redis_conn.xpending(STREAM, GROUP)["pending"] == 0
 
 
+@pytest.mark.slow
 def test_killing_ingest_mid_batch_loses_nothing(make_app, db_url, redis_url, redis_conn, tmp_path):
     """SIGKILL a real `vigie ingest` while it works; a second one finishes: exactly
     once, events and counts."""
@@ -178,6 +179,7 @@ def test_killing_ingest_mid_batch_loses_nothing(make_app, db_url, redis_url, red
     assert redis_conn.xpending(STREAM, GROUP)["pending"] == 0
 
 
+@pytest.mark.slow
 def test_two_ingest_processes_store_what_one_stores(
     make_app, db_url, redis_url, redis_conn, tmp_path
 ):
