@@ -27,7 +27,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
-from server.collect.client import client_address
+from server.client_address import client_address
 
 EXTENSION = "vigie.limiter"
 

@@ -15,6 +15,7 @@ import logging
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from server.client_address import client_address
 from server.collect.beacon import (
     MAX_BODY_BYTES,
     Beacon,
@@ -22,7 +23,6 @@ from server.collect.beacon import (
     beacon_from_fields,
     parse_beacon,
 )
-from server.collect.client import client_address
 from server.collect.parts import CollectParts, collect_parts
 from server.collect.sites import SiteInfo
 from server.limits import rate_limit_key

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
+from server.client_address import plain_address
 from server.collect.agents import UNLOGGED_AGENT
-from server.collect.client import plain_address
 
 FIELDS = ("ip", "time", "method", "path", "status", "referrer", "user_agent")
 """Named groups a `--format REGEX` may use."""

@@ -22,45 +22,38 @@ HTTP errors get pages in the same layout and language (errors.py).
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, send_from_directory
+from flask import Flask
 
 from server.auth import LOGIN_RATE_LIMIT
 from server.limits import limiter
-
-bp = Blueprint(
-    "web",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static/web",
+from server.web import (
+    accounts,
+    alerts,
+    audit,
+    corrections,
+    errors,
+    formatting,
+    integrations,
+    leads,
+    model,
+    overview,
+    password,
+    roles,
+    session,
+    settings,
+    sites,
+    team,
+    tokens,
+    webhooks,
 )
+from server.web.blueprint import bp
 
-FAVICON_MAX_AGE = 7 * 24 * 3600
-"""How long browsers may keep the favicon without asking again, in seconds."""
+PAGES = (accounts, alerts, audit, corrections, integrations, leads, model, overview)
+PAGES += (password, settings, sites, team, tokens, webhooks)
+"""The modules whose views are on `bp`: importing them registers their views."""
 
 
 def init_app(app: Flask) -> None:
-    from server.web import (  # noqa: F401
-        accounts,
-        alerts,
-        audit,
-        corrections,
-        errors,
-        formatting,
-        integrations,
-        leads,
-        model,
-        overview,
-        password,
-        roles,
-        session,
-        settings,
-        sites,
-        team,
-        tokens,
-        webhooks,
-    )
-
     formatting.init_app(app)
     app.jinja_env.globals["signed_in_admin"] = roles.is_admin  # the navigation shows admins' pages
     errors.init_app(app)
@@ -69,13 +62,4 @@ def init_app(app: Flask) -> None:
     # The limiter checks inside the wrapper it returns: that wrapper must be the view.
     app.view_functions["web.login"] = limiter(app).limit(LOGIN_RATE_LIMIT, methods=["POST"])(
         session.login
-    )
-
-
-@bp.get("/favicon.ico")
-def favicon() -> Response:
-    """The SVG mark at the path browsers ask for when a page names no icon."""
-    assert bp.static_folder is not None
-    return send_from_directory(
-        bp.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=FAVICON_MAX_AGE
     )

@@ -20,7 +20,7 @@ from server.scoring_models import model_for
 from server.storage import get_session
 from server.storage.models import Account, Outcome, Site
 from server.validation import InvalidInput
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.corrections import identification_context
 from server.web.forms import EmptyForm, OutcomeForm
 from server.web.integrations import crm_context

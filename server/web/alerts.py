@@ -30,7 +30,7 @@ from server.auth import current_org_id
 from server.storage import get_session
 from server.storage.models import AlertRule
 from server.validation import InvalidInput
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.roles import current_actor, is_admin
 from server.web.sites import write_transaction

@@ -9,7 +9,7 @@ from flask_login import login_required
 from server.audit import list_entries
 from server.auth import current_org_id
 from server.storage import get_session
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.roles import admin_required
 
 ACTION_LABELS = {

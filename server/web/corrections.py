@@ -42,7 +42,7 @@ from server.storage import get_session
 from server.storage.models import Account
 from server.storage.types import utcnow
 from server.validation import InvalidInput
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.roles import admin_required, current_actor
 from server.web.sites import collector_reads_sites_again

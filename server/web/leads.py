@@ -53,7 +53,7 @@ from server.storage.erasure import erase_lead_list
 from server.storage.models import LeadList
 from server.storage.types import utcnow
 from server.validation import InvalidInput
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.roles import admin_required, current_actor
 

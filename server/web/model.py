@@ -18,7 +18,7 @@ from server.model_editing import TierPreview, preview_tier_changes, rescore_prog
 from server.scoring_models import model_text_for, model_versions, newest_model, store_model
 from server.storage import get_session
 from server.storage.types import utcnow
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.forms import ModelForm
 from server.web.roles import admin_required, current_actor
 

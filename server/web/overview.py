@@ -17,7 +17,7 @@ from server.sites.traffic import traffic_mix
 from server.storage import get_session
 from server.storage.models import Account, Site
 from server.storage.types import utcnow
-from server.web import bp
+from server.web.blueprint import bp
 
 NEW_HOT_DAYS = 7
 

@@ -21,7 +21,7 @@ from server.passwords import check_new_password as check_policy
 from server.security import hash_password, password_matches
 from server.storage.models import User
 from server.validation import InvalidInput
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.roles import current_actor
 from server.web.sites import write_transaction
 

@@ -13,7 +13,7 @@ from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from server.auth import TooManyAttempts, authenticate
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.forms import EmptyForm, LoginForm
 
 

@@ -16,7 +16,7 @@ from server.jobs.alerts import WebhookFailed, send_test_message
 from server.storage import get_session
 from server.storage.models import Organisation, User
 from server.validation import InvalidInput, webhook_url
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.forms import LanguageForm, TimeZoneForm, WebhookForm
 from server.web.roles import current_actor, is_admin
 

@@ -30,7 +30,7 @@ from server.validation import (
     normalise_query_parameters,
     split_list,
 )
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.formatting import datetime_short
 from server.web.forms import SiteDeleteForm, SiteEditForm, SiteForm
 from server.web.roles import admin_required, current_actor, is_admin

@@ -24,7 +24,7 @@ from server.storage import get_session
 from server.storage.models import User
 from server.team import add_user, change_role, get_member, reset_password, set_disabled, team
 from server.validation import InvalidInput
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.roles import ADMIN, MEMBER, admin_required, current_actor
 from server.web.sites import write_transaction

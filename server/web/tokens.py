@@ -19,7 +19,7 @@ from server.auth import current_org_id
 from server.storage import get_session
 from server.tokens import create_token, list_tokens, revoke_token
 from server.validation import InvalidInput
-from server.web import bp
+from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.roles import admin_required, current_actor
 from server.web.sites import write_transaction
