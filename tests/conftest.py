@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import create_engine, text
@@ -208,7 +209,7 @@ def sqlite_app(make_app: Callable[..., Flask], tmp_path: Path, sqlite_template: 
 
 
 @pytest.fixture
-def client(app: Flask):  # type: ignore[no-untyped-def]
+def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 

@@ -69,7 +69,9 @@ class FakeCrm:
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         self._failures.extend([(status, headers)] * times)
 
-    def answer(self, method, path, query, headers, raw) -> tuple[int, Any, dict[str, str]]:  # type: ignore[no-untyped-def]
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: Any, raw: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
         if self._failures:
             status, extra = self._failures.pop(0)
             return status, self.error_body(status), extra
@@ -106,7 +108,7 @@ class FakeHubSpot(FakeCrm):
     def authorised(self, headers: Any) -> bool:
         return headers.get("Authorization") == f"Bearer {self.token}"
 
-    def route(self, method, path, query, body) -> Reply:  # type: ignore[no-untyped-def]
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Reply:
         if method == "POST" and path == "/crm/v3/objects/companies/batch/upsert":
             return 200, self.upsert(body["inputs"])
         prefix = "/crm/v3/objects/companies/"
@@ -182,13 +184,15 @@ class FakeSalesforce(FakeCrm):
     def authorised(self, headers: Any) -> bool:
         return True  # the token is checked per route: the token endpoint takes none
 
-    def answer(self, method, path, query, headers, raw):  # type: ignore[no-untyped-def]
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: Any, raw: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
         token_call = path == "/services/oauth2/token"
         if not token_call and not self._failures and headers.get("Authorization") != self.bearer:
             return 401, self.error_body(401), {}
         return super().answer(method, path, query, headers, raw)
 
-    def route(self, method, path, query, body) -> Reply:  # type: ignore[no-untyped-def]
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Reply:
         if path == "/services/oauth2/token" and method == "POST":
             if body.get("grant_type") != ["client_credentials"] or body.get("client_secret") != [
                 self.client_secret
@@ -260,7 +264,7 @@ class FakePipedrive(FakeCrm):
     def by_id(self, org_id: int) -> dict[str, Any] | None:
         return next((o for o in self.companies.values() if o["id"] == org_id), None)
 
-    def route(self, method, path, query, body) -> Reply:  # type: ignore[no-untyped-def]
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Reply:
         if path == "/api/v1/organizations/search" and method == "GET":
             term = query["term"][0]
             exact = query.get("exact_match") == ["true"]

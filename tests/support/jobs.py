@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from server.jobs import enqueue, task
 from server.storage import session_scope
@@ -41,7 +42,7 @@ def chain(org_id: int, label: str, commit: bool) -> None:
             raise RuntimeError("roll back")
 
 
-def count_runs(session, org_id: int, label: str) -> int:  # type: ignore[no-untyped-def]
+def count_runs(session: Session, org_id: int, label: str) -> int:
     return session.scalar(
         select(func.count())
         .select_from(Outcome)

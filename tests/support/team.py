@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from server.storage import session_scope
 from server.storage.models import ApiToken
@@ -69,5 +70,5 @@ def csrf(client: FlaskClient, path: str = "/login") -> str:
     return CSRF.search(client.get(path).get_data(as_text=True)).group(1)
 
 
-def page_text(answer) -> str:  # type: ignore[no-untyped-def]
+def page_text(answer: TestResponse) -> str:
     return html.unescape(answer.get_data(as_text=True))
