@@ -2,8 +2,8 @@
 
 * `db_url`: a clean, migrated database, once on SQLite and once on PostgreSQL
   (a fresh schema per test run, tables emptied after each test).
-* `app` / `client` / `runner`: a Vigie app on `db_url`; `sqlite_app` when one
-  backend is enough.
+* `app` / `client`: a Vigie app on `db_url` and its test client; `sqlite_app`
+  when one backend is enough; `runner`: `vigie ARGS…` on the app's database.
 * `redis_url` / `redis_conn`: a dedicated Redis database, flushed before and
   after each test.
 * `rq_worker`: runs a real RQ worker in burst mode over Vigie's queues.
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
@@ -40,6 +41,7 @@ from server.storage import storage
 from server.storage.engine import build_engine
 from server.storage.migrate import upgrade
 from server.storage.models import Base
+from tests.support.cli import cli_for
 from tests.support.pgpeak import SAMPLE_SECONDS, ConnectionPeak
 from tests.support.services import POSTGRES_URL, REDIS_URL, service_missing
 
@@ -211,6 +213,12 @@ def sqlite_app(make_app: Callable[..., Flask], tmp_path: Path, sqlite_template: 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, tmp_path: Path) -> Callable[..., Result]:
+    """`runner("rescore")` runs `vigie rescore` in process on `app`'s database."""
+    return cli_for(app, tmp_path)
 
 
 @pytest.fixture

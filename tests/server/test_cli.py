@@ -238,3 +238,18 @@ def test_worker_without_redis_says_it_is_for_scale_mode(tmp_path):
     assert result.stderr.strip() == (
         "Error: VIGIE_REDIS_URL: not set; this command runs in scale mode only"
     )
+
+
+def test_runner_runs_vigie_on_the_apps_database(app, runner):
+    """`runner` runs vigie on the app's own database: it finds the app's accounts."""
+    from server.storage import session_scope
+    from tests.support.accounts import make_account
+    from tests.support.factories import make_site
+
+    org_id, _site_id = make_site(app)
+    with app.app_context(), session_scope() as session:
+        make_account(session, org_id, "Acme SAS", domain="acme.fr")
+        make_account(session, org_id, "Beta GmbH", domain="beta.de")
+    rescored = runner("rescore")
+    assert rescored.exit_code == 0, rescored.output
+    assert "2 account(s) rescored." in rescored.output
