@@ -81,19 +81,10 @@ def test_the_shipped_default_model_is_valid():
     assert "CTO" in parsed.roles
 
 
-PERSONAS = """[tiers]
-warm = 30
-hot = 60
-
-[[persona]]
+PERSONAS = """[[persona]]
 name = "Buyer"
 points = 20
-  [[persona.when]]
-  field = "industry"
-  equals = "Software"
-  [[persona.when]]
-  field = "employees"
-  min = 50
+when = [{ field = "employees", min = 50 }]
 
 [[persona]]
 name = "Builder"
@@ -104,6 +95,10 @@ points = 10
   [[persona.when]]
   field = "industry"
   colour = "blue"
+
+[tiers]
+warm = 30
+hot = 60
 """
 
 
@@ -116,9 +111,9 @@ def test_persona_when_errors_carry_their_own_line():
         (lines.index('  in = "FR"') + 1, "persona[2].when[1].in: must be a list"),
         (lines.index('  colour = "blue"') + 1, "persona[2].when[2].colour: unknown key"),
         (
-            len(lines) - 2,  # the header of the last [[persona.when]]
+            len(lines) - 6,  # the header of the last [[persona.when]]
             "persona[2].when[2]: give exactly one of equals, in, not_in, min, max, matches"
             " (or min and max)",
         ),
     ]
-    assert lines[len(lines) - 3] == "  [[persona.when]]"
+    assert lines[len(lines) - 7] == "  [[persona.when]]"
