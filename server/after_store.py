@@ -27,7 +27,7 @@ queued here, so it cannot call this module without an import cycle.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -35,6 +35,7 @@ from enum import Enum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from server.batches import batched
 from server.jobs import enqueue
 from server.jobs.enrichment import enrich_account
 from server.jobs.rescoring import rescore_accounts
@@ -131,7 +132,7 @@ def follow_up(
     """Run `steps` for the accounts `touched` (and `created`) by a store, as of
     `at`, in the session's transaction; the caller commits."""
     done = FollowUpCounts()
-    for batch in _batches(touched, steps.batch_size):
+    for batch in batched(touched, steps.batch_size):
         done.add(_follow_up_batch(session, batch, at, steps))
     done.add(_follow_up_once(session, touched, created, steps))
     return done
@@ -146,7 +147,7 @@ def follow_up_batch_by_batch(
     """Run `steps` like `follow_up`, but commit each batch of accounts in a
     transaction of its own, with a fresh session each time (memory stays flat)."""
     done = FollowUpCounts()
-    for batch in _batches(touched, steps.batch_size):
+    for batch in batched(touched, steps.batch_size):
         with session_scope() as session:
             done.add(_follow_up_batch(session, batch, at, steps))
         close_session()
@@ -230,8 +231,3 @@ def _date_hot_since(
     changes = [{"id": i, "hot_since": hot_since[i]} for i in sorted(crossed)]
     if changes:
         session.execute(update(Account), changes)
-
-
-def _batches(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoring.model import Model
+from server.batches import batched
 from server.rescoring import RESCORE_BATCH, score_accounts
 from server.storage.models import Account
 
@@ -49,10 +50,8 @@ def preview_tier_changes(
     step = max(1, -(-len(ids) // limit))
     sample = ids[::step]
     moves: Counter[tuple[str, str]] = Counter()
-    for start in range(0, len(sample), RESCORE_BATCH):
-        for account, result in score_accounts(
-            session, sample[start : start + RESCORE_BATCH], now, model
-        ):
+    for batch in batched(sample, RESCORE_BATCH):
+        for account, result in score_accounts(session, batch, now, model):
             if account.tier != result.tier.value:
                 moves[(account.tier, result.tier.value)] += 1
     return TierPreview(dict(moves), len(sample), len(ids))

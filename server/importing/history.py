@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from scoring.engine import reached_at, score
 from scoring.tiers import Tier
+from server.batches import batched
 from server.rescoring import ACCOUNT_COLUMNS, RESCORE_BATCH, account_activity, account_facts
 from server.scoring_models import active_window, model_for
 from server.storage.models import Account, ScoreSnapshot
@@ -44,8 +45,7 @@ def rebuild_history(
         select(Account.id).where(Account.org_id == org_id, Account.first_seen <= ends[-1][1])
     ).all()
     written, hot_from = 0, {}
-    for start in range(0, len(ids), RESCORE_BATCH):
-        chunk = ids[start : start + RESCORE_BATCH]
+    for chunk in batched(ids, RESCORE_BATCH):
         rows = _chunk_history(session, chunk, model, since, ends, hot_from)
         session.execute(
             delete(ScoreSnapshot).where(

@@ -30,10 +30,9 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import islice
 
 import msgspec
 from flask import current_app
@@ -41,6 +40,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from server.after_store import Enrich, FollowUp, Rescore, follow_up_batch_by_batch
+from server.batches import batched
 from server.collect.beacon import MAX_URL_LENGTH, Beacon, BeaconError
 from server.collect.parts import collect_parts
 from server.collect.pipeline import Collector, SaltCache
@@ -122,7 +122,7 @@ def import_logs(
     collector = Collector(parts.pipeline.agents, parts.pipeline.resolver, salts)
     run = _Run(site, collector, now, current_app.config["RETENTION_DAYS"])
     run.forget_expired_lines()
-    for batch in _batches(reader.entries(sources), BATCH_LINES):
+    for batch in batched(reader.entries(sources), BATCH_LINES):
         run.store(batch)
         if progress:
             progress(sum(source.position() for source in sources))
@@ -339,9 +339,3 @@ def beacon_for(entry: Entry, site: SiteInfo) -> Beacon:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
-    iterator = iter(entries)
-    while batch := list(islice(iterator, size)):
-        yield batch

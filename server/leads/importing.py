@@ -16,16 +16,16 @@ organisation opted in, the companies' homepages are fetched afterwards
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from server.audit import Actor, record
+from server.batches import batched
 from server.jobs import enqueue
 from server.jobs.leads import fetch_lead_websites
 from server.leads.companies import accounts_by_domain
@@ -193,7 +193,7 @@ def import_leads(
     lead_list.mapping = mapping.as_dict()
     scorer = scorer_for(session, lead_list.org_id, lead_list.phone_region)
     accounts: dict[str, int] = {}  # company domain → account id, each looked up once
-    for batch in _batches(read_records(lead_file), IMPORT_BATCH):
+    for batch in batched(read_records(lead_file), IMPORT_BATCH):
         _import_batch(session, lead_list, mapping, batch, scorer, now, summary, accounts)
         session.commit()
         if progress is not None:
@@ -207,11 +207,6 @@ def import_leads(
         enqueue(fetch_lead_websites, lead_list.org_id)  # sent once the commit is done
     session.commit()
     return summary
-
-
-def _batches(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    while batch := list(islice(records, size)):
-        yield batch
 
 
 def _import_batch(

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from server.batches import batched
 from server.rescoring import RESCORE_BATCH, rescore
 from server.storage.ingest import refresh_aggregates
 from server.storage.models import Event, ImportedLine, Site, TrafficCount, Visit
@@ -70,9 +71,7 @@ def delete_site(session: Session, site: Site, now: datetime) -> SiteData:
         session.execute(delete(table).where(table.site_id == site.id))
     session.execute(delete(Site).where(Site.id == site.id))
     session.expire_all()  # the organisation's `sites` list still holds the row
-    ordered = sorted(account_ids)
-    for start in range(0, len(ordered), RESCORE_BATCH):
-        chunk = ordered[start : start + RESCORE_BATCH]
+    for chunk in batched(sorted(account_ids), RESCORE_BATCH):
         refresh_aggregates(session, chunk, now)
         rescore(session, chunk, now)
     return deleted
