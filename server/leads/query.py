@@ -241,3 +241,10 @@ def lead_countries(session: Session, org_id: int) -> list[str]:
     """The countries the organisation's leads are in, for the filter."""
     query = select(Lead.country).where(Lead.org_id == org_id, Lead.country.is_not(None))
     return list(session.scalars(query.distinct().order_by(Lead.country)))
+
+
+def remembered_mapping(session: Session, org_id: int, name: str) -> dict[str, Any] | None:
+    """The column mapping last used for the organisation's list `name`, if any."""
+    return session.scalar(
+        select(LeadList.mapping).where(LeadList.org_id == org_id, LeadList.name == name)
+    )

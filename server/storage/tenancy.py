@@ -183,5 +183,10 @@ def list_sites(session: Session, org_id: int) -> Sequence[Site]:
     return session.scalars(select(Site).where(Site.org_id == org_id).order_by(Site.name)).all()
 
 
+def count_sites(session: Session, org_id: int) -> int:
+    """How many sites the organisation has."""
+    return session.scalar(select(func.count()).where(Site.org_id == org_id)) or 0
+
+
 def find_site_by_key(session: Session, public_key: str) -> Site | None:
     return session.scalar(select(Site).where(Site.public_key == public_key))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from server.accounts.filters import parse_filters
 from server.accounts.listing import account_detail, list_accounts
+from server.accounts.lookup import distinct_values, get_account_or_404
 from server.accounts.reasons import is_persona
 from server.auth import current_org_id
 from server.enrichment import organisation_settings, provider_entries
@@ -18,7 +18,8 @@ from server.jobs.enrichment import enrich_account
 from server.leads.query import account_leads
 from server.scoring_models import model_for
 from server.storage import get_session
-from server.storage.models import Account, Outcome, Site
+from server.storage.models import Account, Outcome
+from server.storage.tenancy import list_sites
 from server.validation import InvalidInput
 from server.web.blueprint import bp
 from server.web.corrections import identification_context
@@ -42,30 +43,16 @@ def accounts() -> str:
         error = str(problem)
         filters = parse_filters({})
         page = list_accounts(session, org_id, filters)
-    sites = session.scalars(select(Site).where(Site.org_id == org_id).order_by(Site.name)).all()
     return render_template(
         "accounts.html",
         page=page,
         filters=filters,
         args=filters.query_args(),
         error=error,
-        sites=sites,
-        countries=_distinct(org_id, Account.country),
-        industries=_distinct(org_id, Account.industry),
+        sites=list_sites(session, org_id),
+        countries=distinct_values(session, org_id, Account.country),
+        industries=distinct_values(session, org_id, Account.industry),
         periods=PERIODS,
-    )
-
-
-def _distinct(org_id: int, column):  # type: ignore[no-untyped-def]
-    return (
-        get_session()
-        .scalars(
-            select(column)
-            .where(Account.org_id == org_id, column.is_not(None))
-            .distinct()
-            .order_by(column)
-        )
-        .all()
     )
 
 
@@ -96,7 +83,7 @@ def account(account_id: int) -> str:
 def record_outcome(account_id: int) -> Response:
     """Sales feedback: accepted, rejected (with a reason), won or lost."""
     session = get_session()
-    row = _own_account(account_id)
+    row = get_account_or_404(session, current_org_id(), account_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
         flash(_("The feedback could not be recorded: %(why)s", why=_form_errors(form)), "error")
@@ -124,7 +111,7 @@ def reenrich(account_id: int) -> Response:
     """Enrich the account again. The job leaves when this request's transaction
     commits: left open, the teardown would roll it back and the job be dropped."""
     session = get_session()
-    row = _own_account(account_id)
+    row = get_account_or_404(session, current_org_id(), account_id)
     if not EmptyForm(prefix="enrich").validate_on_submit():
         flash(_("The form expired: try again."), "error")
     elif not provider_entries(organisation_settings(session, row.org_id)):
@@ -134,15 +121,6 @@ def reenrich(account_id: int) -> Response:
         session.commit()
         flash(_("Enrichment requested."), "success")
     return redirect(url_for("web.account", account_id=account_id))
-
-
-def _own_account(account_id: int) -> Account:
-    row = get_session().scalar(
-        select(Account).where(Account.id == account_id, Account.org_id == current_org_id())
-    )
-    if row is None:
-        abort(404)
-    return row
 
 
 def _form_errors(form) -> str:  # type: ignore[no-untyped-def]

@@ -21,12 +21,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from enrich.corrections import Correction, CorrectionError, Effect, Scope
+from server.accounts.lookup import find_account_by_name, get_account_or_404
 from server.auth import current_org_id
 from server.corrections.accounts import merge_accounts, rename_account
 from server.corrections.retroactive import apply_retroactively
@@ -39,7 +39,6 @@ from server.corrections.store import (
 from server.jobs import enqueue
 from server.jobs.rescoring import rescore_accounts
 from server.storage import get_session
-from server.storage.models import Account
 from server.storage.types import utcnow
 from server.validation import InvalidInput
 from server.web.blueprint import bp
@@ -99,7 +98,7 @@ def identification_context(account_id: int, admin: bool) -> dict[str, Any]:
     labels = {"signal_labels": SIGNAL_LABELS, "confidence_labels": CONFIDENCE_LABELS}
     if not admin:
         return labels
-    account = _account_or_404(account_id)
+    account = get_account_or_404(get_session(), current_org_id(), account_id)
     keys = {
         Scope.ASN.value: f"AS{account.asn}" if account.asn else None,
         Scope.ORGANISATION.value: account.network_organisation,
@@ -157,7 +156,7 @@ def correction_undo(correction_id: int) -> Response:
 def account_correct(account_id: int) -> Response:
     """Save a correction keyed by this account's ASN, organisation or network."""
     session = get_session()
-    account = _account_or_404(account_id)
+    account = get_account_or_404(get_session(), current_org_id(), account_id)
     form = CorrectionForm(prefix="correct")
     if not form.validate_on_submit():
         return _refused(
@@ -208,11 +207,11 @@ def account_correct(account_id: int) -> Response:
 def account_merge(account_id: int) -> Response:
     """Merge another account (by domain, key or number) into this one."""
     session = get_session()
-    kept = _account_or_404(account_id)
+    kept = get_account_or_404(get_session(), current_org_id(), account_id)
     form = MergeForm(prefix="merge")
     if not form.validate_on_submit():
         return _refused(account_id, _("The form expired: try again."))
-    other = _find_other(kept.org_id, (form.other.data or "").strip())
+    other = find_account_by_name(get_session(), kept.org_id, (form.other.data or "").strip())
     if other is None:
         return _refused(account_id, _("other: no account has this domain or number"))
     try:
@@ -231,7 +230,7 @@ def account_merge(account_id: int) -> Response:
 @admin_required
 def account_rename(account_id: int) -> Response:
     session = get_session()
-    account = _account_or_404(account_id)
+    account = get_account_or_404(get_session(), current_org_id(), account_id)
     form = RenameForm(prefix="rename")
     if not form.validate_on_submit():
         return _refused(
@@ -248,27 +247,6 @@ def account_rename(account_id: int) -> Response:
     session.commit()
     flash(_("Account renamed."), "success")
     return redirect(url_for("web.account", account_id=account_id))
-
-
-def _account_or_404(account_id: int) -> Account:
-    """:raise 404: for a missing id or another organisation's account."""
-    row = get_session().scalar(
-        select(Account).where(Account.id == account_id, Account.org_id == current_org_id())
-    )
-    if row is None:
-        abort(404)
-    return row
-
-
-def _find_other(org_id: int, text: str) -> Account | None:
-    if not text:
-        return None
-    match = [Account.domain == text.lower(), Account.key == text.lower()]
-    if text.isdigit() and len(text) < 19:
-        match.append(Account.id == int(text))
-    return get_session().scalar(
-        select(Account).where(Account.org_id == org_id, or_(*match)).order_by(Account.id).limit(1)
-    )
 
 
 def _refused(account_id: int, why: str) -> Response:

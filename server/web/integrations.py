@@ -23,13 +23,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from enrich.crm import CRM_NAMES
 from enrich.crm.mapping import DEFAULT_MAPPINGS, SECRETS, SETTINGS, VIGIE_FIELDS, mapping_text
 from server.accounts.filters import parse_filters
-from server.accounts.query import account_conditions, account_order
+from server.accounts.lookup import crm_status, get_account_or_404, matching_account_ids
 from server.auth import current_org_id
 from server.crm.connections import (
     check_connection,
@@ -43,7 +42,6 @@ from server.crm.push import sync_log
 from server.jobs import enqueue
 from server.jobs.crm import push_account_to_crm
 from server.storage import get_session
-from server.storage.models import Account
 from server.storage.types import utcnow
 from server.validation import InvalidInput
 from server.web.blueprint import bp
@@ -149,11 +147,7 @@ def crm_push_account(account_id: int) -> Response:
     """Push the account to the connected CRMs now (a job; the sync log tells the outcome)."""
     session = get_session()
     org_id = current_org_id()
-    owned = session.scalar(
-        select(Account.id).where(Account.id == account_id, Account.org_id == org_id)
-    )
-    if owned is None:
-        abort(404)
+    get_account_or_404(session, org_id, account_id)
     if not EmptyForm(prefix="crm").validate_on_submit():
         flash(_("The form expired: try again."), "error")
     elif not enabled_connections(session, org_id):
@@ -179,16 +173,13 @@ def crm_push_list() -> Response:
     if not enabled_connections(session, org_id):
         flash(_("No CRM is connected: an admin connects one on the Integrations page."), "error")
         return back
+    limit = current_app.config["CRM_PUSH_LIMIT"]
     try:
         filters = parse_filters(request.args)
-        conditions = account_conditions(session, org_id, filters, utcnow())
+        ids = matching_account_ids(session, org_id, filters, utcnow(), limit)
     except InvalidInput as problem:
         flash(str(problem), "error")
         return back
-    limit = current_app.config["CRM_PUSH_LIMIT"]
-    ids = session.scalars(
-        select(Account.id).where(*conditions).order_by(*account_order(filters.sort)).limit(limit)
-    ).all()
     for account_id in ids:
         enqueue(push_account_to_crm, account_id, "list")
     session.commit()
@@ -240,16 +231,8 @@ def crm_context(account_id: int) -> dict[str, object]:
     pushes and the push button (when a CRM is connected)."""
     session = get_session()
     org_id = current_org_id()
-    status = session.execute(
-        select(
-            Account.crm_lifecycle,
-            Account.crm_customer,
-            Account.crm_open_opportunity,
-            Account.crm_checked_at,
-        ).where(Account.id == account_id, Account.org_id == org_id)
-    ).first()
     return {
-        "crm_status": status,
+        "crm_status": crm_status(session, org_id, account_id),
         "crm_syncs": sync_log(session, org_id, account_id, limit=10),
         "crm_connected": bool(enabled_connections(session, org_id)),
         "crm_form": EmptyForm(prefix="crm"),

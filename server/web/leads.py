@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -37,6 +35,7 @@ from server.leads.query import (
     lead_lists,
     list_leads,
     parse_lead_filters,
+    remembered_mapping,
 )
 from server.leads.reading import LeadFile, LeadFileError, open_lead_file
 from server.leads.reasons import describe_lead_reason, email_class_name, phone_class_name
@@ -154,7 +153,7 @@ def leads_map(token: str) -> str | Response | tuple[str, int]:
             except InvalidInput as problem:
                 session.rollback()
                 error = str(problem)
-    remembered = _remembered_mapping(session, org_id, list_name)
+    remembered = remembered_mapping(session, org_id, list_name)
     chosen = {
         name: values.get(f"{name}_column") for name in ("email", "phone", "country", "language")
     }
@@ -170,12 +169,6 @@ def leads_map(token: str) -> str | Response | tuple[str, int]:
         form=form,
         error=error,
     ), (400 if error else 200)
-
-
-def _remembered_mapping(session: Session, org_id: int, name: str) -> dict[str, Any] | None:
-    return session.scalar(
-        select(LeadList.mapping).where(LeadList.org_id == org_id, LeadList.name == name)
-    )
 
 
 def _run_import(

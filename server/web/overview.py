@@ -8,18 +8,22 @@ from datetime import timedelta
 
 from flask import render_template
 from flask_login import login_required
-from sqlalchemy import func, select
 
+from server.accounts.lookup import count_hot_since, hot_since
 from server.accounts.query import tier_counts
 from server.auth import current_org_id
 from server.sites.funnel import DEFAULT_FUNNEL_DAYS, Period, period_funnel
 from server.sites.traffic import traffic_mix
 from server.storage import get_session
-from server.storage.models import Account, Site
+from server.storage.tenancy import count_sites
 from server.storage.types import utcnow
 from server.web.blueprint import bp
 
 NEW_HOT_DAYS = 7
+"""How far back an account that turned hot counts as new."""
+
+NEW_HOT_SHOWN = 10
+"""New hot accounts listed (the count says how many there are)."""
 
 
 @bp.route("/")
@@ -29,17 +33,9 @@ def overview() -> str:
     org_id = current_org_id()
     now = utcnow()
     tiers = tier_counts(session, org_id)
-    new_hot = session.scalars(
-        select(Account)
-        .where(Account.org_id == org_id, Account.hot_since >= now - timedelta(days=NEW_HOT_DAYS))
-        .order_by(Account.hot_since.desc())
-        .limit(10)
-    ).all()
-    new_hot_count = session.scalar(
-        select(func.count()).where(
-            Account.org_id == org_id, Account.hot_since >= now - timedelta(days=NEW_HOT_DAYS)
-        )
-    )
+    week = now - timedelta(days=NEW_HOT_DAYS)
+    new_hot = hot_since(session, org_id, week, NEW_HOT_SHOWN)
+    new_hot_count = count_hot_since(session, org_id, week)
     return render_template(
         "overview.html",
         tiers=tiers,
@@ -48,5 +44,5 @@ def overview() -> str:
         traffic=traffic_mix(session, org_id, now),
         funnel=period_funnel(session, org_id, Period.last_days(DEFAULT_FUNNEL_DAYS, now)),
         funnel_days=DEFAULT_FUNNEL_DAYS,
-        sites_count=session.scalar(select(func.count()).where(Site.org_id == org_id)),
+        sites_count=count_sites(session, org_id),
     )
