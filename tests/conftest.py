@@ -38,6 +38,7 @@ from server import create_app
 from server.jobs.defaults import QUEUES
 from server.jobs.redisqueue import VigieWorker
 from server.storage import storage
+from server.storage.engine import _engines as built_engines  # every engine build_engine made
 from server.storage.engine import build_engine
 from server.storage.migrate import upgrade
 from server.storage.models import Base
@@ -93,6 +94,16 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("VIGIE_DATABASE_POOL_SIZE", str(TEST_POOL_SIZE))
     monkeypatch.setenv("VIGIE_DATABASE_MAX_OVERFLOW", str(TEST_MAX_OVERFLOW))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _engines_closed() -> Iterator[None]:
+    """Every engine a test built (through any app, `make_app` or not) gives its
+    connections back at the end of the test, not whenever it is collected."""
+    before = set(built_engines)
+    yield
+    for engine in set(built_engines) - before:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
