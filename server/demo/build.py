@@ -11,7 +11,6 @@ from functools import partial
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.accounts.query import tier_counts
@@ -30,15 +29,12 @@ from server.demo.tenant import (
     wipe_demo_data,
 )
 from server.demo.traffic import DAYS
+from server.sites.traffic import site_totals
 from server.storage import session_scope
 from server.storage.models import (
-    Account,
-    Event,
     Organisation,
-    ScoreSnapshot,
-    TrafficCount,
-    Visit,
 )
+from server.storage.snapshots import snapshot_days
 from server.storage.types import utcnow
 
 SITE_URL = f"https://{DEMO_DOMAIN}"
@@ -123,27 +119,16 @@ def build_demo(
 def summarise(session: Session, org_id: int, site_id: int, site_key: str) -> DemoSummary:
     """Count what the demo site and the organisation's accounts hold."""
     tiers = tier_counts(session, org_id)
-    counted = dict(
-        session.execute(
-            select(TrafficCount.kind, func.sum(TrafficCount.count))
-            .where(TrafficCount.site_id == site_id)
-            .group_by(TrafficCount.kind)
-        ).all()
-    )
-    days = session.scalar(
-        select(func.count(func.distinct(ScoreSnapshot.day))).where(
-            ScoreSnapshot.account_id.in_(select(Account.id).where(Account.org_id == org_id))
-        )
-    )
+    totals = site_totals(session, org_id, site_id)
     return DemoSummary(
         site_key=site_key,
         admin=DEMO_ADMIN,
         accounts=sum(tiers.values()),
         tiers=tiers,
-        visits=session.scalar(select(func.count()).where(Visit.site_id == site_id)) or 0,
-        events=session.scalar(select(func.count()).where(Event.site_id == site_id)) or 0,
-        days=days or 0,
-        counted={kind: int(count) for kind, count in counted.items()},
+        visits=totals.visits,
+        events=totals.events,
+        days=snapshot_days(session, org_id),
+        counted=totals.counted,
     )
 
 

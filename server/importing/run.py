@@ -36,7 +36,6 @@ from datetime import date, datetime, timedelta
 
 import msgspec
 from flask import current_app
-from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from server.after_store import Enrich, FollowUp, Rescore, follow_up_batch_by_batch
@@ -50,8 +49,14 @@ from server.importing.history import days_between, rebuild_history
 from server.importing.reader import BAD_EXAMPLES, Entry, LogReader, LogSource
 from server.records import CollectedEvent, Record, TrafficCountDelta
 from server.storage import close_session, session_scope, storage
+from server.storage.imported_lines import (
+    first_snippet_event,
+    forget_lines_before,
+    imported_line_ids,
+    remember_lines,
+    stored_visitors,
+)
 from server.storage.ingest import add_counts, store_events
-from server.storage.models import Event, ImportedLine
 from server.storage.salts import rotate_salts
 
 BATCH_LINES = 5_000
@@ -153,12 +158,11 @@ class _Run:
         """Line ids of days past the retention period go, as their events did;
         and the snippet's first event, from when the logs repeat it, is found."""
         with session_scope() as session:
-            session.execute(
-                delete(ImportedLine).where(
-                    ImportedLine.site_id == self.site.id, ImportedLine.day < self.oldest.date()
-                )
+            site = self.site
+            forget_lines_before(session, site.org_id, site.id, self.oldest.date())
+            self.summary.snippet_from = first_snippet_event(
+                session, site.org_id, site.id, self.oldest
             )
-            self.summary.snippet_from = first_snippet_event(session, self.site.id, self.oldest)
         close_session()
 
     def store(self, batch: Sequence[Entry]) -> None:
@@ -171,14 +175,10 @@ class _Run:
                 records.append(record)
         events = [r for r in records if isinstance(r, CollectedEvent)]
         counts = [r for r in records if isinstance(r, TrafficCountDelta)]
-        rows = [
-            {"site_id": self.site.id, "line_id": e.line_id, "day": e.time.date()} for e in fresh
-        ]
         with session_scope() as session:
             add_counts(session, counts)
             result, _ = store_events(session, events)
-            if rows:
-                session.execute(ImportedLine.__table__.insert(), rows)
+            remember_lines(session, self.site.id, [(e.line_id, e.time.date()) for e in fresh])
         close_session()  # a fresh session per batch keeps memory flat
         self.summary.already_imported += result.duplicates
         self.touched.update(result.touched_account_ids)
@@ -190,13 +190,7 @@ class _Run:
         period), and those an earlier import stored."""
         ids = [entry.line_id for entry in batch]
         with storage().sessions() as session:
-            known = set(
-                session.scalars(
-                    select(ImportedLine.line_id).where(
-                        ImportedLine.site_id == self.site.id, ImportedLine.line_id.in_(ids)
-                    )
-                )
-            )
+            known = imported_line_ids(session, self.site.org_id, self.site.id, ids)
         fresh, again = [], []
         for entry in batch:
             if entry.line_id in known:
@@ -216,15 +210,9 @@ class _Run:
         stored with it (they differ when the day's salt was made anew)."""
         if not entries:
             return
+        line_ids = [entry.line_id for entry in entries]
         with storage().sessions() as session:
-            stored = dict(
-                session.execute(
-                    select(Event.event_id, Event.visitor_hash).where(
-                        Event.site_id == self.site.id,
-                        Event.event_id.in_([entry.line_id for entry in entries]),
-                    )
-                ).all()
-            )
+            stored = stored_visitors(session, self.site.org_id, self.site.id, line_ids)
         for entry in entries:
             before = stored.get(entry.line_id)
             if before is None:
@@ -246,6 +234,7 @@ class _Run:
             return None
         if isinstance(record, CollectedEvent):
             visitor = self.known_visitors.get(record.visitor_hash, record.visitor_hash)
+            # the line's id is the event's: a line imported again is found stored
             return msgspec.structs.replace(record, event_id=entry.line_id, visitor_hash=visitor)
         return record
 
@@ -289,21 +278,6 @@ class _Run:
         )
         done = follow_up_batch_by_batch(touched, self.now, steps)
         self.summary.enrichment_queued += done.enrichment_queued
-
-
-def first_snippet_event(session: Session, site_id: int, since: datetime) -> datetime | None:
-    """When the site's snippet sent its first event still kept (not an imported one).
-
-    From then on a logged page view was also sent live: importing it would
-    count it twice."""
-    imported = select(ImportedLine.line_id).where(
-        ImportedLine.site_id == site_id, ImportedLine.line_id == Event.event_id
-    )
-    return session.scalar(
-        select(func.min(Event.occurred_at)).where(
-            Event.site_id == site_id, Event.occurred_at >= since, ~imported.exists()
-        )
-    )
 
 
 def beacon_for(entry: Entry, site: SiteInfo) -> Beacon:

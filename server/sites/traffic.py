@@ -111,3 +111,28 @@ def _beacons(session: Session, org_id: int, since: datetime) -> list[tuple[int, 
         .group_by(TrafficCount.site_id, TrafficCount.kind)
     ).all()
     return [(site_id, kind, number) for site_id, kind, number in (*events, *counted)]
+
+
+@dataclass(frozen=True)
+class SiteTotals:
+    """All a site holds: visits, events, and the traffic kept only as counts, by kind."""
+
+    visits: int
+    events: int
+    counted: dict[str, int]
+
+
+def site_totals(session: Session, org_id: int, site_id: int) -> SiteTotals:
+    """What the organisation's site `site_id` holds, over all time (all zero
+    for another organisation's site)."""
+    own = select(Site.id).where(Site.id == site_id, Site.org_id == org_id).scalar_subquery()
+    counted = session.execute(
+        select(TrafficCount.kind, func.sum(TrafficCount.count))
+        .where(TrafficCount.site_id == own)
+        .group_by(TrafficCount.kind)
+    ).all()
+    return SiteTotals(
+        visits=session.scalar(select(func.count()).where(Visit.site_id == own)) or 0,
+        events=session.scalar(select(func.count()).where(Event.site_id == own)) or 0,
+        counted={kind: int(count) for kind, count in counted},
+    )

@@ -41,3 +41,14 @@ def record_snapshots(session: Session, day: date, org_id: int | None = None) -> 
     session.execute(insert(ScoreSnapshot).from_select(columns, source))
     # INSERT … SELECT reports no row count on psycopg; count the source instead.
     return session.scalar(select(func.count()).select_from(source.subquery())) or 0
+
+
+def snapshot_days(session: Session, org_id: int) -> int:
+    """On how many days the organisation's accounts got a score snapshot."""
+    own = select(Account.id).where(Account.org_id == org_id)
+    days = session.scalar(
+        select(func.count(func.distinct(ScoreSnapshot.day))).where(
+            ScoreSnapshot.account_id.in_(own)
+        )
+    )
+    return days or 0
