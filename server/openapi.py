@@ -44,7 +44,14 @@ from server.openapi_leads import (
     leads_csv_operation,
     leads_operation,
 )
-from server.openapi_schemas import ERROR, account_detail_schema, refine_beacon, refine_row
+from server.openapi_schemas import (
+    ERROR,
+    EXCEL,
+    account_detail_schema,
+    paging_arguments,
+    refine_beacon,
+    refine_row,
+)
 from server.validation import InvalidInput
 
 bp = Blueprint("openapi", __name__)
@@ -117,29 +124,7 @@ FILTERS: tuple[dict[str, Any], ...] = (
 )
 """The accounts filters, as the API takes them: every value as typed, never empty."""
 
-PAGING: tuple[dict[str, Any], ...] = (
-    {
-        "name": "page",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-    },
-    {
-        "name": "per_page",
-        "schema": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": MAX_PER_PAGE,
-            "default": DEFAULT_PER_PAGE,
-        },
-    },
-)
-
-EXCEL: tuple[dict[str, Any], ...] = (
-    {
-        "name": "excel",
-        "description": "`fr`: `;` as the delimiter, for a French Excel.",
-        "schema": {"type": "string", "enum": ["fr"]},
-    },
-)
+PAGING = paging_arguments(MAX_PAGE, MAX_PER_PAGE, DEFAULT_PER_PAGE)
 
 LIST_ARGUMENTS = FILTERS + PAGING
 CSV_ARGUMENTS = FILTERS + EXCEL

@@ -15,7 +15,7 @@ from server.leads.query import (
     SORTS,
     TIERS,
 )
-from server.openapi_schemas import DATE_TIME, ID, nullable
+from server.openapi_schemas import DATE_TIME, EXCEL, ID, nullable, paging_arguments
 
 MAX_LIST_ID = 2**31 - 1
 """Largest list id (an `Integer` column)."""
@@ -52,32 +52,10 @@ LEAD_FILTERS: tuple[dict[str, Any], ...] = (
 )
 """The leads filters, as the API takes them: every value as typed, never empty."""
 
-LEAD_PAGING: tuple[dict[str, Any], ...] = (
-    {
-        "name": "page",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-    },
-    {
-        "name": "per_page",
-        "schema": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": MAX_PER_PAGE,
-            "default": DEFAULT_PER_PAGE,
-        },
-    },
-)
-
-LEAD_EXCEL: tuple[dict[str, Any], ...] = (
-    {
-        "name": "excel",
-        "description": "`fr`: `;` as the delimiter, for a French Excel.",
-        "schema": {"type": "string", "enum": ["fr"]},
-    },
-)
+LEAD_PAGING = paging_arguments(MAX_PAGE, MAX_PER_PAGE, DEFAULT_PER_PAGE)
 
 LEAD_LIST_ARGUMENTS = LEAD_FILTERS + LEAD_PAGING
-LEAD_CSV_ARGUMENTS = LEAD_FILTERS + LEAD_EXCEL
+LEAD_CSV_ARGUMENTS = LEAD_FILTERS + EXCEL
 
 TEXT = {"type": "string"}
 TIER = {"type": "string", "enum": list(TIERS)}

@@ -247,3 +247,34 @@ def _list(properties: dict[str, Any]) -> dict[str, Any]:
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+EXCEL: tuple[dict[str, Any], ...] = (
+    {
+        "name": "excel",
+        "description": "`fr`: `;` as the delimiter, for a French Excel.",
+        "schema": {"type": "string", "enum": ["fr"]},
+    },
+)
+"""The argument of a CSV export that asks for a French Excel's delimiter."""
+
+
+def paging_arguments(
+    max_page: int, max_per_page: int, default_per_page: int
+) -> tuple[dict[str, Any], ...]:
+    """The `page` and `per_page` arguments of a paginated list, with its bounds."""
+    return (
+        {
+            "name": "page",
+            "schema": {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1},
+        },
+        {
+            "name": "per_page",
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": max_per_page,
+                "default": default_per_page,
+            },
+        },
+    )
