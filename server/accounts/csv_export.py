@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 
 import pytz
@@ -68,16 +68,21 @@ def csv_chunks(
     rows = iter_accounts(session, org_id, filters)
     organisation = session.get(Organisation, org_id)
     zone = pytz.timezone(organisation_time_zone(organisation.settings if organisation else None))
-    return _chunks(rows, excel_fr, zone)
+    return csv_stream(COLUMNS, (csv_cells(row, excel_fr, zone) for row in rows), excel_fr)
 
 
-def _chunks(rows: Iterator[AccountRow], excel_fr: bool, zone: tzinfo) -> Iterator[str]:
+def csv_stream(
+    columns: Sequence[str], rows: Iterable[Sequence[str]], excel_fr: bool = False
+) -> Iterator[str]:
+    """CSV text with a byte order mark, the `columns` header, then `rows` (their
+    cells already written by `text_cell` and friends), in pieces of up to
+    `STREAM_CHUNK` rows; `;` between cells for a French Excel."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if excel_fr else ",", lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow(COLUMNS)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow(csv_cells(row, excel_fr, zone))
+    writer.writerow(columns)
+    for count, cells in enumerate(rows, start=1):
+        writer.writerow(cells)
         if count % STREAM_CHUNK == 0:
             yield _take(buffer)
     yield _take(buffer)
@@ -98,29 +103,29 @@ def csv_cells(row: AccountRow, excel_fr: bool = False, zone: tzinfo = pytz.UTC) 
     formula, and must stay a number for the spreadsheet to sort and sum it.
     """
     return [
-        _text(row.name),
-        _text(row.domain),
+        text_cell(row.name),
+        text_cell(row.domain),
         str(row.score),
-        _text(row.tier),
+        text_cell(row.tier),
         _decimal(row.fit, excel_fr),
         _decimal(row.engagement, excel_fr),
-        _text(row.industry),
+        text_cell(row.industry),
         "" if row.employees is None else str(row.employees),
-        _text(row.country),
-        _text(row.city),
+        text_cell(row.country),
+        text_cell(row.city),
         str(row.visits_30d),
         str(row.active_days_30d),
         _time(row.last_seen, zone),
         _time(row.first_seen, zone),
-        _text(" ".join(row.top_pages)),
-        _text(row.why),
-        _text(row.outcome),
-        _text(row.identified_by),
-        _text(row.confidence),
+        text_cell(" ".join(row.top_pages)),
+        text_cell(row.why),
+        text_cell(row.outcome),
+        text_cell(row.identified_by),
+        text_cell(row.confidence),
     ]
 
 
-def _text(value: str | None) -> str:
+def text_cell(value: str | None) -> str:
     """A text cell; one a spreadsheet would run as a formula gets a leading `'`."""
     if not value:
         return ""

@@ -9,15 +9,13 @@ is text strangers typed into a form.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from server.accounts.csv_export import BOM, DATETIME_FORMAT, FORMULA_PREFIXES
-from server.leads.query import STREAM_CHUNK, LeadFilters, LeadRow, iter_leads
+from server.accounts.csv_export import DATETIME_FORMAT, csv_stream, text_cell
+from server.leads.query import LeadFilters, LeadRow, iter_leads
 
 COLUMNS = (
     "email",
@@ -45,50 +43,30 @@ def lead_csv_chunks(
 ) -> Iterator[str]:
     """The CSV text of every lead of `org_id` matching `filters`, header first,
     in pieces of up to `STREAM_CHUNK` rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel_fr else ",", lineterminator="\r\n")
-    buffer.write(BOM)
-    writer.writerow(COLUMNS)
-    for count, row in enumerate(iter_leads(session, org_id, filters), start=1):
-        writer.writerow(lead_cells(row))
-        if count % STREAM_CHUNK == 0:
-            yield _take(buffer)
-    yield _take(buffer)
-
-
-def _take(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+    rows = iter_leads(session, org_id, filters)
+    return csv_stream(COLUMNS, (lead_cells(row) for row in rows), excel_fr)
 
 
 def lead_cells(row: LeadRow) -> list[str]:
     """One lead's cells in `COLUMNS` order; numbers stay numbers."""
     return [
-        _text(row.email),
+        text_cell(row.email),
         str(row.score),
-        _text(row.tier),
-        _text(row.email_class),
-        _text(row.phone_class),
-        _text(row.phone),
-        _text(row.country),
-        _text(row.country_source),
-        _text(row.language),
-        _text(row.company_domain),
-        _text(row.account_name),
+        text_cell(row.tier),
+        text_cell(row.email_class),
+        text_cell(row.phone_class),
+        text_cell(row.phone),
+        text_cell(row.country),
+        text_cell(row.country_source),
+        text_cell(row.language),
+        text_cell(row.company_domain),
+        text_cell(row.account_name),
         "" if row.account_score is None else str(row.account_score),
-        _text(row.account_tier),
-        _text(row.list_name),
+        text_cell(row.account_tier),
+        text_cell(row.list_name),
         _time(row.imported_at),
-        _text(row.why),
+        text_cell(row.why),
     ]
-
-
-def _text(value: str | None) -> str:
-    if not value:
-        return ""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _time(value: datetime | None) -> str:
