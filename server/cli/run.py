@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import time
 
 import click
 from flask import Flask
@@ -110,7 +112,16 @@ def cron() -> None:
     """Run RQ's cron scheduler for the periodic jobs (scale mode; run exactly one)."""
     app = load_app()
     check_redis(app, required=True)
+    run_in_utc()
     build_cron_scheduler(redis_of(app)).start()
+
+
+def run_in_utc() -> None:
+    """Make this process's local time UTC: RQ's scheduler reads cron expressions
+    in local time, and Vigie's periodic jobs are declared in UTC (as the
+    embedded scheduler of `vigie serve` reads them)."""
+    os.environ["TZ"] = "UTC"
+    time.tzset()
 
 
 @click.command()
