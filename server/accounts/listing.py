@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from server.accounts.filters import AccountFilters
 from server.accounts.query import account_conditions, account_order, latest_outcomes
 from server.accounts.reasons import why_text
+from server.paging import Page
 from server.storage.models import (
     Account,
     Contact,
@@ -98,19 +99,8 @@ class AccountRow:
     """How surely: high, medium or low; None for an account older than provenance."""
 
 
-@dataclass(frozen=True)
-class AccountPage:
-    """One page of the accounts list and how many accounts match in all."""
-
-    items: list[AccountRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
+AccountPage = Page[AccountRow]
+"""One page of the accounts list and how many accounts match in all."""
 
 
 def list_accounts(

@@ -22,7 +22,7 @@ from enrich.cloud_fetch import FETCH_TIMEOUT, Fetched, fetch_all
 from enrich.cloud_ranges import SOURCES, RangeFileError, Source, custom_source, find_source
 from enrich.cloud_table import TABLE_FILE, compile_table, read_folder
 from enrich.outbound import GuardedSession, OutboundPolicy
-from server.cli.context import CommandError
+from server.cli.context import CommandError, ipdb_directory_option
 from server.outbound import allowed_entries
 
 FOLDER = "cloud-ranges"
@@ -121,14 +121,7 @@ def _compile(networks: dict[str, Any], directory: Path) -> Path:
 
 
 @click.command("cloud-ranges")
-@click.option(
-    "--dir",
-    "directory",
-    default="/var/lib/vigie/ipdb",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help=f"Where {TABLE_FILE} (and the downloaded files, in {FOLDER}/) are kept.",
-)
+@ipdb_directory_option(f"Where {TABLE_FILE} (and the downloaded files, in {FOLDER}/) are kept.")
 @click.option(
     "--from",
     "source_folder",

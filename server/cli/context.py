@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -34,6 +35,22 @@ class CommandError(click.ClickException):
     """A one-line error with exit status 2."""
 
     exit_code = USAGE_ERROR
+
+
+IPDB_DIRECTORY = "/var/lib/vigie/ipdb"
+"""Where the IP databases and the range table are kept unless `--dir` says otherwise."""
+
+
+def ipdb_directory_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The `--dir` option of the IP database commands (passed as `directory`)."""
+    return click.option(
+        "--dir",
+        "directory",
+        default=IPDB_DIRECTORY,
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=help,
+    )
 
 
 def fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -20,7 +20,7 @@ from enrich.ipdb import (
 )
 from enrich.outbound import GuardedSession, OutboundPolicy
 from server.cli.cloud_ranges import cloud_ranges, refresh, sources_with, urls_option
-from server.cli.context import CommandError
+from server.cli.context import CommandError, ipdb_directory_option
 from server.outbound import allowed_entries
 from server.storage.types import utcnow
 
@@ -37,14 +37,7 @@ ipdb.add_command(cloud_ranges)
 
 
 @ipdb.command("download")
-@click.option(
-    "--dir",
-    "directory",
-    default="/var/lib/vigie/ipdb",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the .mmdb files are kept.",
-)
+@ipdb_directory_option("Where the .mmdb files are kept.")
 @click.option(
     "--account-id",
     envvar=["MAXMIND_ACCOUNT_ID", "GEOIPUPDATE_ACCOUNT_ID"],

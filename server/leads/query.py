@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from enrich.leads import EmailClass
 from scoring.tiers import Tier
+from server.paging import Page
 from server.storage.models import Account, Lead, LeadList
 from server.validation import InvalidInput
 
@@ -142,16 +143,8 @@ class LeadRow:
         )
 
 
-@dataclass(frozen=True)
-class LeadPage:
-    items: list[LeadRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+LeadPage = Page[LeadRow]
+"""One page of the leads list and how many leads match in all."""
 
 
 _COLUMNS = (
