@@ -5,6 +5,7 @@ carry e-mails before the collector redacts them); every gunicorn handler gets
 the address-redacting filter.
 """
 
+from server.collect.parts import warm_up_collector
 from server.logs import protect_handlers
 
 # No control socket in the user's home (gunicorn 25+; older ones ignore the name):
@@ -24,3 +25,4 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
 
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
     protect_handlers()
+    warm_up_collector(worker.wsgi)

@@ -64,6 +64,12 @@ of no known family rather than all dropped as agents without a browser token."""
 
 UNLOGGED = Agent(bot=None, device_class="other", browser_family="Other")
 
+WARM_UP_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+"""A browser's string classified once when a serving process starts."""
+
 
 class AgentClassifier:
     """Classify user-agent strings, remembering the answers."""
@@ -71,6 +77,10 @@ class AgentClassifier:
     def __init__(self, size: int = AGENT_CACHE_SIZE) -> None:
         self._cache: LRUCache[str, Agent] = LRUCache(size)
         self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Compile the parser and pattern lists now (they are built on first use)."""
+        classify_agent(WARM_UP_AGENT)
 
     def classify(self, user_agent: str) -> Agent:
         if user_agent == UNLOGGED_AGENT:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask, current_app
 
 from server.collect.pipeline import Collector
 from server.collect.sites import SiteCache
@@ -29,3 +29,10 @@ class CollectParts:
 def collect_parts() -> CollectParts:
     """The collector's parts of the current app."""
     return current_app.extensions[EXTENSION]
+
+
+def warm_up_collector(app: object) -> None:
+    """Warm `app`'s collector if it is a Vigie app (a serving process calls
+    this before taking requests; any other WSGI app is left alone)."""
+    if isinstance(app, Flask) and EXTENSION in app.extensions:
+        app.extensions[EXTENSION].pipeline.warm_up()

@@ -327,3 +327,16 @@ def test_beacons_neither_read_nor_set_a_session_cookie(collector_app, monkeypatc
     assert reads == []
     client.get("/login")
     assert reads  # the dashboard still reads its session
+
+
+def test_a_serving_process_builds_the_agent_parser_before_its_first_beacon(collector_app):
+    """gunicorn's worker hook warms the collector, so no visitor waits for the
+    parser's compiled expressions; any other WSGI app is left alone."""
+    from server.collect import agents
+    from server.collect.parts import warm_up_collector
+
+    agents._ua_parser.cache_clear()
+    warm_up_collector(object())  # not a Vigie app: nothing to do
+    assert agents._ua_parser.cache_info().currsize == 0
+    warm_up_collector(collector_app)
+    assert agents._ua_parser.cache_info().currsize == 1
