@@ -89,7 +89,10 @@ def slack_message(card: AccountCard, reason: str) -> dict[str, Any]:
                 ],
             }
         )
-    text = headline(card, reason) + (f" <{card.link}|{_('Open in Vigie')}>" if card.link else "")
+    # The fallback is what notifications show: the reasons belong in it too.
+    text = f"{headline(card, reason)}. {_('Why')}: {why}"
+    if card.link:
+        text += f" <{card.link}|{_('Open in Vigie')}>"
     return {"text": text, "blocks": blocks}
 
 

@@ -167,7 +167,7 @@ def test_crossing_into_hot_posts_one_alert_in_process(make_app, db_url, mmdb, tm
     import json
 
     alert = json.loads(body)
-    assert alert["text"].startswith("🔥 Acme SAS (acme.fr) is now hot: score 10. Why: ")
+    assert alert["text"].startswith("🔥 Acme SAS (acme.fr): became hot, score 10. Why: ")
     assert alert["account"]["tier"] == "hot"
     page = f"https://vigie.acme.example/accounts/{account_row(app).id}"
     assert alert["url"] == page and alert["text"].endswith(f"<{page}|Open in Vigie>")
