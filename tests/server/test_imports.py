@@ -76,7 +76,7 @@ def import_each_alone(names: list[str]) -> dict[str, str]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=100,
+        timeout=300,  # generous: the machine may be busy with other runs
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
