@@ -24,6 +24,8 @@ def test_the_description_covers_every_public_endpoint(sqlite_app):
         "/api/accounts/{account_id}",
         "/api/accounts.csv",
         "/api/funnel",
+        "/api/leads",
+        "/api/leads.csv",
     }
     routes = {rule.rule for rule in sqlite_app.url_map.iter_rules()}
     assert {
