@@ -120,9 +120,7 @@ def test_stream_sink_on_postgresql_keeps_no_address(
     dump = pg_dump(postgres_url)
     assert b"Acme SAS" in dump
     assert_absent(dump, "the PostgreSQL dump")
-    assert_absent(
-        stream_and_queue_snapshot + jobs_snapshot + redis_snapshot(redis_conn), "Redis"
-    )
+    assert_absent(stream_and_queue_snapshot + jobs_snapshot + redis_snapshot(redis_conn), "Redis")
     assert_absent(payloads, "RQ job payloads")
     out, err = capfd.readouterr()
     assert_absent((caplog.text + out + err).encode(), "the logs")
