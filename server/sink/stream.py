@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import cast
 
 from redis import Redis
 from redis.exceptions import RedisError, ResponseError
+from redis.typing import EncodableT, FieldT
 
 from server.records import Record, encode
 from server.sink import Sink
@@ -97,19 +99,19 @@ class StreamSource:
     def take(self, limit: int) -> list[Entry]:
         """Own pending entries first, then those a stopped consumer left, then new ones."""
         own = self.redis.xreadgroup(GROUP, self.name, {STREAM: "0"}, count=limit)
-        entries = own[0][1] if own else []
+        entries = _read_entries(own)
         if not entries:
             _cursor, claimed, *_ = self.redis.xautoclaim(
                 STREAM, GROUP, self.name, self.claim_idle_ms, start_id="0-0", count=limit
             )
             if claimed:
                 log.info("claimed %d entr(ies) left by a stopped consumer", len(claimed))
-            entries = claimed
+            entries = cast(_Entries, claimed)
         if not entries:
             fresh = self.redis.xreadgroup(
                 GROUP, self.name, {STREAM: ">"}, count=limit, block=self.block_ms
             )
-            entries = fresh[0][1] if fresh else []
+            entries = _read_entries(fresh)
         if not entries and self._untrimmed:
             self.trim()  # idle: leave the stream holding only what is still to store
         return [_entry(entry_id, fields) for entry_id, fields in entries if fields]
@@ -132,7 +134,12 @@ class StreamSource:
         now = str(time.time())
         with self.redis.pipeline() as pipe:
             for entry, reason in entries:
-                fields = {b"id": entry.id, b"reason": reason, b"at": now, FIELD: entry.payload}
+                fields: dict[FieldT, EncodableT] = {
+                    b"id": entry.id,
+                    b"reason": reason,
+                    b"at": now,
+                    FIELD: entry.payload,
+                }
                 pipe.xadd(DEAD_LETTERS, fields)
                 pipe.xack(STREAM, GROUP, entry.id)
             pipe.execute()
@@ -151,7 +158,7 @@ class StreamSource:
                 _text(fields.get(b"reason", b"")),
                 float(fields.get(b"at", b"0") or 0),
             )
-            for entry_id, fields in self.redis.xrange(DEAD_LETTERS, count=limit)
+            for entry_id, fields in _range_entries(self.redis.xrange(DEAD_LETTERS, count=limit))
         ]
 
     def dead_count(self) -> int:
@@ -205,6 +212,26 @@ def _successor(entry_id: str) -> str:
 def _id_key(entry_id: str) -> tuple[int, int]:
     millis, _, sequence = entry_id.partition("-")
     return int(millis), int(sequence or 0)
+
+
+_Entries = list[tuple[bytes, dict[bytes, bytes]]]
+"""Stream entries as this client reads them: ids and fields in bytes, since
+it speaks RESP2 and does not decode replies (server/redis_client.py)."""
+
+
+def _read_entries(reply: object) -> _Entries:
+    """The entries of an XREADGROUP reply on the one stream read.
+
+    redis-py types the reply for every protocol and decoding setting; with
+    RESP2 it is [[stream, entries]], or empty when nothing came.
+    """
+    streams = cast(list[tuple[bytes, _Entries]], reply)
+    return streams[0][1] if streams else []
+
+
+def _range_entries(reply: object) -> _Entries:
+    """XRANGE's entries, typed as this client receives them (see `_Entries`)."""
+    return cast(_Entries, reply)
 
 
 def _entry(entry_id: bytes | str, fields: dict[bytes, bytes]) -> Entry:
