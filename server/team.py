@@ -53,6 +53,7 @@ def add_user(
     """
     address = normalise_email(email)
     organisation = session.get(Organisation, org_id)
+    assert organisation is not None  # the acting user's own organisation
     password = one_time_password()
     user = create_user(session, organisation, address, password, role=role)
     user.must_change_password = True

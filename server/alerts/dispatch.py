@@ -17,10 +17,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from server.alerts.mailer import MailFailed, send_email
@@ -72,7 +73,9 @@ def announce(
     )
     if in_cooldown(last, now, rule.cooldown_hours):
         return None
-    zone = organisation_time_zone(session.get(Organisation, rule.org_id).settings)
+    organisation = session.get(Organisation, rule.org_id)
+    assert organisation is not None  # the rule's organisation, by foreign key
+    zone = organisation_time_zone(organisation.settings)
     held_until = quiet_until(now, rule.quiet_start, rule.quiet_end, zone)
     delivery = AlertDelivery(
         org_id=rule.org_id,
@@ -119,14 +122,17 @@ def claim(delivery_id: int, now: datetime) -> bool:
     """Mark a due alert as being sent, in a short transaction of its own; False
     if it is not due or another job took it."""
     with session_scope() as session:
-        taken = session.execute(
-            update(AlertDelivery)
-            .where(
-                AlertDelivery.id == delivery_id,
-                AlertDelivery.status == "queued",
-                AlertDelivery.send_after <= now,
-            )
-            .values(status="sending")
+        taken = cast(  # an UPDATE's result is a cursor's, with a row count
+            CursorResult[Any],
+            session.execute(
+                update(AlertDelivery)
+                .where(
+                    AlertDelivery.id == delivery_id,
+                    AlertDelivery.status == "queued",
+                    AlertDelivery.send_after <= now,
+                )
+                .values(status="sending")
+            ),
         )
         return bool(taken.rowcount)
 
@@ -149,7 +155,9 @@ def _send_one(delivery_id: int) -> tuple[str, str]:
     """Send a claimed alert: ("delivered", "delivered (HTTP 200)") or ("failed", why)."""
     session = get_session()
     try:
-        message = outgoing(session, session.get(AlertDelivery, delivery_id))
+        delivery = session.get(AlertDelivery, delivery_id)
+        assert delivery is not None  # the row this job has just claimed
+        message = outgoing(session, delivery)
     except MailFailed as failure:
         return "failed", str(failure)
     finally:

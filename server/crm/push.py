@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -154,7 +154,7 @@ def plan_push(
     public_url: str | None,
 ) -> Plan:
     """Decide what pushing `account` through `connection` does (reads only)."""
-    base = dict(
+    base = Plan(
         org_id=account.org_id,
         account_id=account.id,
         crm=connection.crm,
@@ -164,13 +164,13 @@ def plan_push(
     )
     why_not = refusal(session, account)
     if why_not:
-        return Plan(**base, refusal=why_not)
+        return replace(base, refusal=why_not)
     values = field_values(session, account, public_url)
     domain = (account.domain or "").strip().lower()
     written = company(domain, account.name, values, connection.mapping or {})
     digest = fingerprint(connection.crm, written)
     last = last_written(session, account.id, connection.crm)
-    return Plan(**base, company=written, fingerprint=digest, unchanged=last == digest)
+    return replace(base, company=written, fingerprint=digest, unchanged=last == digest)
 
 
 def last_written(session: Session, account_id: int, crm: str) -> str | None:

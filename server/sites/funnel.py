@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from server.sites.traffic import TRAFFIC_DAYS
@@ -265,7 +265,7 @@ def _reason(kind: str, reason: str) -> str:
     return reason if kind in STEP_OF_KIND else (f"{kind}:{reason}" if reason else kind)
 
 
-def _utc_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[Any]:
+def _utc_day(session: Session, column: SQLColumnExpression[datetime]) -> ColumnElement[Any]:
     """The UTC day of a timestamp column (a date on PostgreSQL, text on SQLite)."""
     if session.get_bind().dialect.name == "postgresql":
         return func.date(func.timezone("UTC", column))

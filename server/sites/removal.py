@@ -10,8 +10,10 @@ after a retention purge, and stay as they were.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -62,11 +64,15 @@ def delete_site(session: Session, site: Site, now: datetime) -> SiteData:
     deleted here in order so the counts are exact on every backend.
     """
     deleted = site_data(session, site.id)
-    account_ids = session.scalars(
-        select(Visit.account_id)
-        .where(Visit.site_id == site.id, Visit.account_id.is_not(None))
-        .distinct()
-    ).all()
+    # the column is nullable, but the query keeps only the visits with an account
+    account_ids = cast(
+        Sequence[int],
+        session.scalars(
+            select(Visit.account_id)
+            .where(Visit.site_id == site.id, Visit.account_id.is_not(None))
+            .distinct()
+        ).all(),
+    )
     for table in (Event, Visit, TrafficCount, ImportedLine):
         session.execute(delete(table).where(table.site_id == site.id))
     session.execute(delete(Site).where(Site.id == site.id))

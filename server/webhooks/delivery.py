@@ -14,10 +14,10 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from server.alerts.posting import POST_TIMEOUT, WebhookFailed, WebhookRefused, host_of, post_json
@@ -73,14 +73,17 @@ def backoff(attempts: int) -> timedelta:
 
 def claim(session: Session, delivery_id: int, now: datetime) -> WebhookDelivery | None:
     """The delivery if it is due and this attempt got it, else None."""
-    claimed = session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.status == Status.PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .values(next_attempt_at=now + CLAIM)
+    claimed = cast(  # an UPDATE's result is a cursor's, with a row count
+        CursorResult[Any],
+        session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == delivery_id,
+                WebhookDelivery.status == Status.PENDING,
+                WebhookDelivery.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + CLAIM)
+        ),
     )
     session.commit()
     if not claimed.rowcount:
