@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import CursorResult, Row, select, update
 from sqlalchemy.orm import Session
 
 from scoring.engine import EventFacts, ScoreResult, VisitFacts, reached_at, score
@@ -105,10 +105,13 @@ def write_scores(session: Session, scored: Sequence[_Scored], now: datetime) -> 
             continue
         change["hot_since"] = hot_moment(item, now)
         values = {name: value for name, value in change.items() if name != "id"}
-        became_hot = session.execute(
-            update(Account)
-            .where(Account.id == item.account.id, Account.tier != Tier.HOT.value)
-            .values(values)
+        became_hot = cast(  # an UPDATE's result is a cursor's, with a row count
+            CursorResult[Any],
+            session.execute(
+                update(Account)
+                .where(Account.id == item.account.id, Account.tier != Tier.HOT.value)
+                .values(values)
+            ),
         )
         if became_hot.rowcount:
             enqueue(alert_hot_account, item.account.id)  # sent once the scores are committed
@@ -177,7 +180,7 @@ def _score_batch(
     return scored
 
 
-def account_facts(account: Row[Any]) -> dict[str, Any]:
+def account_facts(account: Row[*tuple[Any, ...]]) -> dict[str, Any]:
     """What fit rules and personas read of an account: its firmographic columns,
     then what enrichment added."""
     facts = {name: getattr(account, name) for name in FIRMOGRAPHIC_FIELDS}
@@ -203,9 +206,9 @@ def account_activity(
             Visit.referrer_host,
         ).where(Visit.account_id.in_(account_ids), Visit.started_at >= since)
     ):
-        visits[account_id].append(VisitFacts._make(fields))
+        visits[cast(int, account_id)].append(VisitFacts._make(fields))  # in account_ids: not NULL
     events: dict[int, list[EventFacts]] = defaultdict(list)
-    for account_id, visit_id, *fields in session.execute(
+    for account_id, visit_id, occurred_at, type_, path, name in session.execute(
         select(
             Event.account_id, Event.visit_id, Event.occurred_at, Event.type, Event.path, Event.name
         ).where(
@@ -214,7 +217,8 @@ def account_activity(
             Event.type.in_(("pageview", "event")),
         )
     ):
-        events[account_id].append(EventFacts(visit_id or 0, *fields))
+        facts = EventFacts(visit_id or 0, occurred_at, type_, path, name)
+        events[cast(int, account_id)].append(facts)  # in account_ids: not NULL
     return visits, events
 
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from enrich.resolver import Resolver
@@ -112,5 +113,7 @@ def forget_old_salts(session: Session, today: date) -> int:
     cutoff = today - timedelta(days=SALT_KEEP_DAYS - 1)
     for day in (cutoff, today):
         salt_for(session, day)
-    result = session.execute(delete(DailySalt).where(DailySalt.day < cutoff))
+    result = cast(  # a DELETE's result is a cursor's, with a row count
+        CursorResult[Any], session.execute(delete(DailySalt).where(DailySalt.day < cutoff))
+    )
     return result.rowcount or 0

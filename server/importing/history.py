@@ -44,7 +44,8 @@ def rebuild_history(
     ids = session.scalars(
         select(Account.id).where(Account.org_id == org_id, Account.first_seen <= ends[-1][1])
     ).all()
-    written, hot_from = 0, {}
+    written = 0
+    hot_from: dict[int, datetime] = {}
     for chunk in batched(ids, RESCORE_BATCH):
         rows = _chunk_history(session, chunk, model, since, ends, hot_from)
         session.execute(

@@ -10,7 +10,9 @@ holds all that is kept of it, its original columns included).
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.orm import Session
 
 from enrich.identity import registrable_domain
@@ -66,6 +68,9 @@ def erase_lead_list(session: Session, org_id: int, list_id: int) -> int | None:
     )
     if lead_list is None:
         return None
-    result = session.execute(delete(Lead).where(Lead.list_id == list_id, Lead.org_id == org_id))
+    result = cast(  # a DELETE's result is a cursor's, with a row count
+        CursorResult[Any],
+        session.execute(delete(Lead).where(Lead.list_id == list_id, Lead.org_id == org_id)),
+    )
     session.delete(lead_list)
     return int(result.rowcount or 0)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import date, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,5 +53,7 @@ def rotate_salts(session: Session, today: date) -> int:
     salt_for(session, today)
     salt_for(session, today + timedelta(days=1))
     cutoff = today - timedelta(days=SALT_KEEP_DAYS - 1)
-    result = session.execute(delete(DailySalt).where(DailySalt.day < cutoff))
+    result = cast(  # a DELETE's result is a cursor's, with a row count
+        CursorResult[Any], session.execute(delete(DailySalt).where(DailySalt.day < cutoff))
+    )
     return result.rowcount or 0
