@@ -78,7 +78,7 @@ def test_an_admin_connects_hubspot_and_pushes_a_hot_account(app, context):
         card = page.locator("#crm-hubspot")
         card.locator("input[name=hubspot-token]").fill(fake.token)
         card.locator("button[value=test]").click()
-        page.wait_for_selector("#crm-hubspot .badge.tier-hot")
+        page.wait_for_selector("#crm-hubspot .badge.state-ok")
         shot(page, "02-integrations-connected")
         for account_id in (team.account_id, isp_id):
             page.goto(f"{url}/accounts/{account_id}")
