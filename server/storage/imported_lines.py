@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import ScalarSelect, delete, func, select
 from sqlalchemy.orm import Session
 
-from server.storage.models import Event, ImportedLine, Site
+from server.storage.models import Event, ImportedLine, Site, table_of
 
 
 def _own_site(org_id: int, site_id: int) -> ScalarSelect[int]:
@@ -36,7 +36,7 @@ def remember_lines(session: Session, site_id: int, lines: Iterable[tuple[str, da
     is the one whose key the import was given, read from the site cache)."""
     rows = [{"site_id": site_id, "line_id": line_id, "day": day} for line_id, day in lines]
     if rows:
-        session.execute(ImportedLine.__table__.insert(), rows)
+        session.execute(table_of(ImportedLine).insert(), rows)
 
 
 def imported_line_ids(

@@ -25,6 +25,7 @@ so a transaction holds their locks only for the end of its work.
 from __future__ import annotations
 
 import hashlib
+import typing
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Result
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import TypeEngine
 
 from server.corrections.provenance import REVERSE_DNS, WEAKEST, confidence_of, signal_of
@@ -69,6 +70,7 @@ from server.storage.models import (
     Site,
     TrafficCount,
     Visit,
+    table_of,
 )
 from server.storage.types import utcnow
 
@@ -84,11 +86,11 @@ AGGREGATE_WINDOW = timedelta(days=30)
 TOP_PAGES = 5
 """Paths kept in an account's `top_pages`."""
 
-ACCOUNTS = Account.__table__
-VISITS = Visit.__table__
-EVENTS = Event.__table__
-COUNTS = TrafficCount.__table__
-RECEIPTS = CountReceipt.__table__
+ACCOUNTS = table_of(Account)
+VISITS = table_of(Visit)
+EVENTS = table_of(Event)
+COUNTS = table_of(TrafficCount)
+RECEIPTS = table_of(CountReceipt)
 
 
 @dataclass
@@ -192,14 +194,16 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _insert(session: Session, table: Table) -> Insert:
+def _insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
     """The dialect's INSERT of `table`, which has `ON CONFLICT` clauses."""
     dialect = postgresql if _dialect(session) == "postgresql" else sqlite
     return dialect.insert(table)
 
 
 def _is_in(
-    session: Session, column: ColumnElement[Any], values: Iterable[Any]
+    session: Session,
+    column: ColumnElement[Any] | InstrumentedAttribute[Any],
+    values: Iterable[Any],
 ) -> ColumnElement[bool]:
     """`column IN values`; on PostgreSQL `= ANY(array)`, one parameter whatever
     the number of values (a statement prepared once, quickly planned)."""
@@ -254,7 +258,8 @@ def _update_rows(
         session.execute(statement, _arrays(rows, ("id", *columns), json))
         return
     binds = {name: bindparam(f"b_{name}", type_=type_) for name, type_ in columns.items()}
-    statement = update(table).where(table.c.id == bindparam("b_id")).values(assign(binds.get))
+    bound = typing.cast(Callable[[str], ColumnElement[Any]], binds.get)  # `assign` names columns
+    statement = update(table).where(table.c.id == bindparam("b_id")).values(assign(bound))
     session.execute(
         statement, [{f"b_{name}": value for name, value in row.items()} for row in rows]
     )
@@ -266,7 +271,7 @@ def _insert_rows(
     rows: Sequence[dict[str, Any]],
     insert: Insert | None = None,
     returning: Sequence[ColumnElement[Any]] = (),
-) -> Result[Any]:
+) -> Result[*tuple[Any, ...]]:
     """Insert `rows` (dicts with the same keys, at least one) into `table` with
     `insert` (default: a plain INSERT), returning `returning`.
 
@@ -518,7 +523,7 @@ def _touch_accounts(
         _update_rows(session, ACCOUNTS, _TOUCH_COLUMNS, _touch, rows)
 
 
-def _lock_accounts(session: Session, ids: Sequence[int]) -> Select[tuple[int]]:
+def _lock_accounts(session: Session, ids: Sequence[int]) -> Select[int]:
     """The ids of the accounts `ids` that exist, in order; on PostgreSQL they are
     locked in that order, so that writers queue, not deadlock, and what is read
     next sees what the writers before committed. `FOR NO KEY UPDATE`, the lock
@@ -733,25 +738,31 @@ def refresh_aggregates(session: Session, account_ids: Sequence[int], now: dateti
     if not ids:
         return
     since = now - AGGREGATE_WINDOW
-    starts = session.execute(
-        select(Visit.account_id, Visit.started_at).where(
-            _is_in(session, Visit.account_id, ids), Visit.started_at >= since
-        )
-    ).all()
+    starts = typing.cast(  # visits of accounts `ids`: their account is not NULL
+        Sequence[tuple[int, datetime]],
+        session.execute(
+            select(Visit.account_id, Visit.started_at).where(
+                _is_in(session, Visit.account_id, ids), Visit.started_at >= since
+            )
+        ).all(),
+    )
     visits: Counter[int] = Counter()
     days: dict[int, set[date]] = defaultdict(set)
     for account_id, started in starts:
         visits[account_id] += 1
         days[account_id].add(started.date())
-    pages = session.execute(
-        select(Event.account_id, Event.path, func.count())
-        .where(
-            _is_in(session, Event.account_id, ids),
-            Event.type == "pageview",
-            Event.occurred_at >= since,
-        )
-        .group_by(Event.account_id, Event.path)
-    ).all()
+    pages = typing.cast(  # events of accounts `ids`: their account is not NULL
+        Sequence[tuple[int, str, int]],
+        session.execute(
+            select(Event.account_id, Event.path, func.count())
+            .where(
+                _is_in(session, Event.account_id, ids),
+                Event.type == "pageview",
+                Event.occurred_at >= since,
+            )
+            .group_by(Event.account_id, Event.path)
+        ).all(),
+    )
     top: dict[int, Counter] = defaultdict(Counter)
     for account_id, path, count in pages:
         top[account_id][path] = count

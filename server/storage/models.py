@@ -9,7 +9,7 @@ rules 1 and 4): events keep the visitor hash and the reduced device facts.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -47,6 +48,12 @@ class Base(DeclarativeBase):
         list[str]: JSON,
         list[Any]: JSON,
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's table, for Core statements: SQLAlchemy types `__table__` as
+    any FROM clause, though a mapped class's is always a Table."""
+    return cast(Table, model.__table__)
 
 
 class Organisation(Base):
