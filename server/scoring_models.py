@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, current_app
 from sqlalchemy import func, select
@@ -86,10 +87,13 @@ def store_model(session: Session, org_id: int, text: str, changed_by: str) -> Sc
     :raise ModelError: and nothing is stored, when the model has a problem.
     """
     parse_model(text)
-    version = session.scalar(
-        select(func.coalesce(func.max(ScoringModel.version), 0)).where(
-            ScoringModel.org_id == org_id
-        )
+    version = cast(  # coalesced: never NULL
+        int,
+        session.scalar(
+            select(func.coalesce(func.max(ScoringModel.version), 0)).where(
+                ScoringModel.org_id == org_id
+            )
+        ),
     )
     row = ScoringModel(org_id=org_id, version=version + 1, text=text, changed_by=changed_by)
     session.add(row)

@@ -79,7 +79,7 @@ class LogSource:
         if name == "-":
             self._raw: BinaryIO = sys.stdin.buffer
             self.size: int | None = None
-            self.stream: BinaryIO = self._raw
+            self.stream: BinaryIO | gzip.GzipFile = self._raw
         else:
             self._raw = open(name, "rb")  # noqa: SIM115 (closed by `close`)
             self.size = Path(name).stat().st_size

@@ -305,7 +305,7 @@ def beacon_for(entry: Entry, site: SiteInfo) -> Beacon:
     if entry.kind is not Kind.DOWNLOAD:
         return Beacon(site=site.key, type="pageview", url=url, referrer=referrer)
     file_url = url.split("?", 1)[0]
-    if site.owns_url(referrer):
+    if referrer is not None and site.owns_url(referrer):
         return Beacon(site=site.key, type="event", name="download", url=referrer,
                       props={"url": file_url})  # fmt: skip
     return Beacon(site=site.key, type="event", name="download", url=file_url,
