@@ -61,7 +61,7 @@ def skip_for_blueprint(app: Flask, blueprint_name: str) -> None:
     Other requests, the sign-in form's included, keep the hooks whole.
     """
     owner = limiter(app)
-    hook_lists = (
+    hook_lists: tuple[tuple[dict[Any, list[Any]], Callable[..., Any]], ...] = (
         (app.before_request_funcs, _skipped_before),
         (app.after_request_funcs, _skipped_after),
         (app.teardown_request_funcs, _skipped_after),
@@ -131,6 +131,7 @@ class _SweepingMemoryStorage(MemoryStorage):
 
     def _MemoryStorage__schedule_expiry(self) -> None:
         if not self.timer.is_alive():
-            self.timer = threading.Timer(EXPIRY_SWEEP_SECONDS, self._MemoryStorage__expire_events)
+            sweep = self._MemoryStorage__expire_events  # type: ignore[attr-defined]  # mypy does not mangle private names: this is MemoryStorage.__expire_events
+            self.timer = threading.Timer(EXPIRY_SWEEP_SECONDS, sweep)
             self.timer.daemon = True  # a pending sweep never holds the process open
             self.timer.start()

@@ -130,6 +130,7 @@ def check_alert_rules() -> int:
             for rule in rules:
                 for account_id in conditions.matching(session, rule, candidates, now):
                     account = session.get(Account, account_id)
+                    assert account is not None  # just matched, in this transaction
                     delivery = dispatch.announce(session, rule, account, now)
                     if delivery is not None:
                         recorded.append(delivery.id)

@@ -44,7 +44,11 @@ def push_account_to_crm(account_id: int, trigger: str = "manual", crm: str | Non
         if account is not None and trigger == "warm":
             rows = [row for row in rows if row.push_warm]
         public_url = current_app.config.get("PUBLIC_URL")
-        plans = [(plan_push(session, account, row, trigger, public_url), row) for row in rows]
+        plans = (
+            [(plan_push(session, account, row, trigger, public_url), row) for row in rows]
+            if account is not None
+            else []  # no account, no connection to push to
+        )
         for _, row in plans:
             session.expunge(row)  # read after the transaction ends
     finally:
@@ -56,9 +60,9 @@ def push_account_to_crm(account_id: int, trigger: str = "manual", crm: str | Non
     with session_scope() as session:
         now = utcnow()
         for plan, sent in outcomes:
-            row = record_push(session, plan, sent, now)
-            written += row.outcome == "pushed"
-            _log(plan, row.outcome, row.reason)
+            sync = record_push(session, plan, sent, now)
+            written += sync.outcome == "pushed"
+            _log(plan, sync.outcome, sync.reason)
     return written
 
 

@@ -69,7 +69,9 @@ class RedisQueueBackend:
             for job in Job.fetch_many(registry.get_job_ids(0, limit - 1), self.connection):
                 if job is None:
                     continue
-                last_line = (job.latest_result().exc_string or "").strip().splitlines()
+                result = job.latest_result()
+                assert result is not None  # RQ records it with the failure, kept as long
+                last_line = (result.exc_string or "").strip().splitlines()
                 failed.append(
                     {
                         "queue": name,
