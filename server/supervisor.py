@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
@@ -43,6 +44,7 @@ DEFAULT_THREADS = 8
 PR_SET_PDEATHSIG = 1
 """prctl option: the signal a child gets when its parent dies."""
 
+_prctl: Callable[..., int] | None
 try:  # resolved here: between fork and exec the child must not load anything
     _prctl = ctypes.CDLL(None).prctl
 except (OSError, AttributeError):  # not Linux: a killed parent leaves its child

@@ -61,7 +61,11 @@ def recorded_outcomes(session: Session, org_id: int | None) -> dict[str, bool]:
     )
     if org_id is not None:
         query = query.where(Account.org_id == org_id)
-    return {domain: outcome == "won" for domain, outcome in session.execute(query)}  # latest wins
+    return {  # latest wins
+        domain: outcome == "won"
+        for domain, outcome in session.execute(query)
+        if domain is not None  # always: the query keeps accounts with a domain only
+    }
 
 
 def _scored(account: Account) -> ScoredAccount:

@@ -8,7 +8,7 @@ centre or domainless account; unchanged values send nothing).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import click
@@ -180,7 +180,7 @@ def _line(sync, name) -> list[str]:  # type: ignore[no-untyped-def]
     ]
 
 
-def _push(app: Flask, org_id: int, ids: list[int], trigger: str, crm_name: str | None) -> None:
+def _push(app: Flask, org_id: int, ids: Sequence[int], trigger: str, crm_name: str | None) -> None:
     for account_id in ids:
         push_account_to_crm(account_id, trigger, crm_name)
     session = get_session()

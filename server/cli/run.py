@@ -113,7 +113,9 @@ def cron() -> None:
     app = load_app()
     check_redis(app, required=True)
     run_in_utc()
-    build_cron_scheduler(redis_of(app)).start()
+    redis = redis_of(app)
+    assert redis is not None  # checked as required above
+    build_cron_scheduler(redis).start()
 
 
 def run_in_utc() -> None:
