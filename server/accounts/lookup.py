@@ -101,7 +101,9 @@ def matching_account_ids(
     ).all()
 
 
-def crm_status(session: Session, org_id: int, account_id: int) -> Row[Any] | None:
+def crm_status(
+    session: Session, org_id: int, account_id: int
+) -> Row[str | None, bool | None, bool | None, datetime | None] | None:
     """What the CRMs said of the account when last read back (lifecycle,
     customer, open opportunity, when), or None for another's account."""
     return session.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -63,7 +64,7 @@ def account_conditions(
     return conditions
 
 
-def account_order(sort: str) -> tuple[ColumnElement[object], ...]:
+def account_order(sort: str) -> tuple[ColumnElement[Any], ...]:
     """ORDER BY for a sort name (`-score`, `name`…); ties go by id the same way,
     so that the order is stable from page to page and an index can serve it."""
     column = _SORT_COLUMNS[sort.lstrip("-")]

@@ -24,6 +24,7 @@ so the beacon is forged and not worth keeping.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 import msgspec
@@ -104,7 +105,7 @@ def parse_beacon(body: bytes) -> Beacon:
     return beacon
 
 
-def beacon_from_fields(fields: dict[str, object]) -> Beacon:
+def beacon_from_fields(fields: Mapping[str, object]) -> Beacon:
     """A beacon from already-decoded fields (the `<noscript>` pixel's query).
 
     :raise BeaconError: as `parse_beacon`.

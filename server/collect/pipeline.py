@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -116,7 +117,7 @@ class Collector:
             referrer_path=referrer_path,
             utm=dict(page.utm),
             props=clean_props(beacon.props),
-            engaged_ms=beacon.engaged_ms,
+            engaged_ms=cast(int | None, beacon.engaged_ms),  # fractions were refused
             visitor_hash=visitor,
             country=resolution.country,
             connection_class=resolution.connection.value,
@@ -154,7 +155,7 @@ def site_operator(resolution: Resolution, site: SiteInfo) -> ConnectionClass | N
     names = (
         resolution.asn_organisation,
         resolution.isp,
-        resolution.company and resolution.company.name,
+        resolution.company.name if resolution.company is not None else None,
     )
     entry = site.networks.find(resolution.asn, names)
     return entry.connection if entry else None

@@ -48,8 +48,10 @@ class SiteInfo:
         """Whether `url` is a page (or origin) of this site, its host read as a
         browser reads it: a URL Python and browsers would read otherwise
         (`server.collect.urls`) belongs to no site."""
+        if not url:
+            return False
         try:
-            return bool(url) and self.owns_host(read_url(url).host)
+            return self.owns_host(read_url(url).host)
         except UrlError:
             return False
 
