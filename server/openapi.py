@@ -129,7 +129,7 @@ PAGING = paging_arguments(MAX_PAGE, MAX_PER_PAGE, DEFAULT_PER_PAGE)
 LIST_ARGUMENTS = FILTERS + PAGING
 CSV_ARGUMENTS = FILTERS + EXCEL
 
-SECURITY = [{"token": []}, {"session": []}]
+SECURITY: list[dict[str, list[str]]] = [{"token": []}, {"session": []}]
 
 
 @bp.get("/openapi.json")

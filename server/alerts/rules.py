@@ -146,7 +146,7 @@ def _quiet_hours(start: Any, end: Any) -> tuple[int | None, int | None]:
     return values[0], values[1]
 
 
-def describe(trigger: str, threshold: int | None) -> str:
+def describe(trigger: str, threshold: int | str | None) -> str:
     """What made a rule speak, in the current language: "became hot"…"""
     from flask_babel import gettext as _
 

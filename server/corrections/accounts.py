@@ -85,7 +85,12 @@ def merge_accounts(
 
 
 def rename_account(
-    session: Session, account: Account, name: str, domain: str | None, now: datetime, actor: Actor
+    session: Session,
+    account: Account,
+    name: str | None,
+    domain: str | None,
+    now: datetime,
+    actor: Actor,
 ) -> None:
     """Give `account` the name (and domain) a user chose; the caller commits.
 

@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from server.audit import Actor, record
@@ -250,7 +250,8 @@ def _import_batch(
     for row in rows:
         row["account_id"] = accounts.get(row["company_domain"] or "")
     if rows:
-        session.execute(insert(Lead.__table__), rows)  # Core: no ORM work per row
+        # Core: no ORM work per row (a mapped class's `__table__` is a Table)
+        session.execute(insert(cast(Table, Lead.__table__)), rows)
     summary.added += len(rows)
 
 

@@ -13,7 +13,7 @@ import re
 import secrets
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 UPLOAD_FOLDER = "lead-uploads"
 """Folder of the instance path where uploaded files wait for their mapping."""
@@ -30,7 +30,7 @@ class UploadTooLarge(ValueError):
     """The file is larger than the upload cap."""
 
 
-def save_upload(folder: Path, org_id: int, stream: BinaryIO, max_bytes: int) -> str:
+def save_upload(folder: Path, org_id: int, stream: IO[bytes], max_bytes: int) -> str:
     """Copy `stream` into `folder` for `org_id`; returns the upload's token.
 
     :raise UploadTooLarge: past `max_bytes` (nothing is kept).

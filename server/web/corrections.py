@@ -22,7 +22,7 @@ from flask_babel import ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms stops at 3.2
 from wtforms.validators import Length
 
 from enrich.corrections import Correction, CorrectionError, Effect, Scope

@@ -131,9 +131,9 @@ def leads_map(token: str) -> str | Response | tuple[str, int]:
         lead_file = open_lead_file(path) if path.exists() else None
     except LookupError:
         lead_file = None
-    except LeadFileError as error:
+    except LeadFileError as failure:
         discard(path)
-        flash(_("The file cannot be imported: %(why)s", why=str(error)), "error")
+        flash(_("The file cannot be imported: %(why)s", why=str(failure)), "error")
         return redirect(url_for("web.leads"))
     if lead_file is None:
         flash(
