@@ -22,6 +22,8 @@ HTTP errors get pages in the same layout and language (errors.py).
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from flask import Flask
 
 from server.auth import LOGIN_RATE_LIMIT
@@ -48,7 +50,16 @@ from server.web import (
 )
 from server.web.blueprint import bp
 
-PAGES = (accounts, alerts, audit, corrections, integrations, leads, model, overview)
+PAGES: tuple[ModuleType, ...] = (
+    accounts,
+    alerts,
+    audit,
+    corrections,
+    integrations,
+    leads,
+    model,
+    overview,
+)
 PAGES += (password, settings, sites, team, tokens, webhooks)
 """The modules whose views are on `bp`: importing them registers their views."""
 

@@ -10,6 +10,8 @@ refused (HTTP 401)"); a push refused later for its token says so here too.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     abort,
     current_app,
@@ -166,7 +168,8 @@ def crm_push_list() -> Response:
     """Push the accounts the list's filters (in the query string) select, at most `CRM_PUSH_LIMIT`."""
     session = get_session()
     org_id = current_org_id()
-    back = redirect(url_for("web.accounts", **request.args), code=303)
+    filters_query: dict[str, Any] = request.args.to_dict()  # the first value of each, as `**`
+    back = redirect(url_for("web.accounts", **filters_query), code=303)
     if not EmptyForm(prefix="crm").validate_on_submit():
         flash(_("The form expired: try again."), "error")
         return back

@@ -52,12 +52,13 @@ def send_to_password_change() -> Response | None:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> str | Response:
+def change_password() -> tuple[str, int] | Response:
     form = PasswordForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         session = write_transaction()
         user = session.get(User, current_user.id)
+        assert user is not None  # the signed-in user
         try:
             new = check_new_password(user, form)
         except InvalidInput as error:

@@ -26,6 +26,7 @@ from server.web.roles import current_actor, is_admin
 def settings() -> str | Response:
     session = get_session()
     organisation = session.get(Organisation, current_org_id())
+    assert organisation is not None  # the signed-in user's own organisation
     webhook = WebhookForm(prefix="webhook")
     language = LanguageForm(prefix="language")
     time_zone = TimeZoneForm(prefix="zone")
@@ -65,6 +66,7 @@ def settings() -> str | Response:
         return redirect(url_for("web.settings"))
     elif action == "language" and language.validate_on_submit():
         user = session.get(User, current_user.id)
+        assert user is not None  # the signed-in user
         user.locale = language.locale.data or None
         session.commit()
         return redirect(url_for("web.settings"))

@@ -56,6 +56,7 @@ def add_site() -> str | Response:
     if form.validate_on_submit():
         session = write_transaction()
         organisation = session.get(Organisation, current_org_id())
+        assert organisation is not None  # the signed-in user's own organisation
         try:
             name, domains = site_identity(form)
             site = create_site(session, organisation, name, domains)

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms import EmailField, SelectChoice, SelectField
+from wtforms import EmailField, SelectChoice, SelectField  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms stops at 3.2
 
 from server.auth import current_org_id
 from server.storage import get_session
