@@ -40,11 +40,6 @@ def test_configured_type_check_passes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the server's annotations are being completed as its layout is reshaped; "
-    "this test is turned on once `mypy server` is clean",
-)
 def test_server_passes_basic_type_checking():
     """`server/` type-checks with the project's settings (annotated functions checked)."""
     result = run_mypy("server")
