@@ -7,29 +7,19 @@ only shows that list is applied.
 
 from __future__ import annotations
 
-import crawleruseragents
 import pytest
 
 from server.collect.agent_lists import compile_list
 from server.collect.agents import AgentClassifier
 from server.collect.agents import classify_agent as classify
 from tests.conftest import TEST_DATA
+from tests.support.agent_sets import dropped, lines, listed_instances, set_strings
 
 EVAL = TEST_DATA / "user-agents-eval"
 LIST_EXAMPLES = TEST_DATA / "user-agents"
 
 BOTS_DROPPED_AT_LEAST = 0.95
 BROWSERS_DROPPED_BELOW = 0.01
-
-
-def lines(path):
-    if not path.is_file():
-        pytest.fail(f"{path} not found")
-    return [line for line in path.read_text().splitlines() if line.strip()]
-
-
-def dropped(agents):
-    return [agent for agent in agents if classify(agent).bot is not None]
 
 
 def test_unseen_bots_are_dropped():
@@ -182,13 +172,8 @@ def test_bots_are_dropped_with_a_reason(agent, reason):
 
 def test_evaluation_set_shares_no_string_with_the_lists_the_filter_uses():
     """No string of the evaluation set is an example of the filter's own lists."""
-    used = {
-        instance
-        for entry in crawleruseragents.CRAWLER_USER_AGENTS_DATA
-        for instance in entry.get("instances", [])
-    }
-    used |= set(lines(LIST_EXAMPLES / "bots.txt"))
-    evaluation = {agent for path in EVAL.rglob("*.txt") for agent in lines(path)}
+    used = listed_instances() | set(lines(LIST_EXAMPLES / "bots.txt"))
+    evaluation = set_strings(EVAL)
     assert len(evaluation) > 3_000
     assert evaluation & used == set()
 

@@ -5,14 +5,12 @@ to what was sent; in the API too, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from enrich.companydb import build_company_db, read_networks
 from server.openapi_funnel import FUNNEL_PERIOD
 from server.records import TrafficCountDelta
 from server.sites.funnel import (
@@ -30,7 +28,7 @@ from server.storage.types import utcnow
 from tests.server.test_ingest_concurrency import in_batches, run_consumers
 from tests.support.collector import ACME_IP, CHROME, ORANGE_IP, SITE_KEY, pageview, send
 from tests.support.factories import make_site
-from tests.support.mmdb import write_mmdb
+from tests.support.mmdb import company_and_asn_dbs, write_mmdb
 
 PHONE_IP = "176.130.1.2"
 AWS_CLOUD_IP = "3.5.140.10"
@@ -76,30 +74,7 @@ def funnel_app(make_app, db_url, tmp_path):
 def funnel_mmdb(tmp_path) -> list[str]:
     """Databases that know a company, a home ISP, a mobile network, two cloud
     providers' ranges and a data centre's ASN."""
-    companies = tmp_path / "companies.mmdb"
-    build_company_db(
-        read_networks(
-            io.StringIO(
-                "network,name,domain,industry,employees,country\n"
-                "81.2.69.0/24,Acme SAS,acme.fr,Software,120,FR\n"
-            )
-        ),
-        companies,
-    )
-    asn = write_mmdb(
-        tmp_path / "asn.mmdb",
-        "GeoLite2-ASN",
-        {
-            "90.0.0.0/9": {
-                "autonomous_system_number": 3215,
-                "autonomous_system_organization": "Orange",
-            },
-            "52.0.0.0/11": {
-                "autonomous_system_number": 16509,
-                "autonomous_system_organization": "AMAZON-02",
-            },
-        },
-    )
+    companies, asn = company_and_asn_dbs(tmp_path)
     connection = write_mmdb(
         tmp_path / "connection.mmdb",
         "GeoIP2-Connection-Type",
@@ -110,7 +85,7 @@ def funnel_mmdb(tmp_path) -> list[str]:
         "Vigie-Cloud-Ranges",
         {"3.5.140.0/22": {"provider": "aws"}, "34.80.0.0/12": {"provider": "google"}},
     )
-    return [str(path) for path in (companies, asn, connection, cloud)]
+    return [companies, asn, str(connection), str(cloud)]
 
 
 def send_mix(app, site=SITE_KEY):
