@@ -18,12 +18,12 @@ import re
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from scoring.explanation import stored_contribution
+from scoring.explanation import ScoreContribution
 from scoring.model import Condition, Model, Persona
 from scoring.tiers import Tier
 
@@ -65,16 +65,10 @@ class Reason(StrEnum):
 
 
 @dataclass(frozen=True)
-class Contribution:
-    label: str
-    points: float
-    reason: Reason = Reason.RULE
-    detail: Mapping[str, Any] = field(default_factory=dict)
-    """The names and numbers in the label, for wording it in another language."""
+class Contribution(ScoreContribution):
+    """One reason for an account's score; a model rule's unless `reason` says otherwise."""
 
-    def as_dict(self) -> dict[str, Any]:
-        """The contribution as stored with the account (plain JSON values)."""
-        return stored_contribution(self.label, self.points, self.reason, self.detail)
+    reason: Reason = Reason.RULE
 
 
 @dataclass(frozen=True)

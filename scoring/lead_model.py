@@ -14,7 +14,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from scoring.model_reader import ModelReader
 
 EMAIL_CLASSES = ("professional", "free", "role", "disposable", "invalid")
 PHONE_CLASSES = ("mobile", "fixed", "voip", "toll_free", "other", "invalid", "missing")
@@ -90,29 +92,7 @@ def keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
 
 
-class Reader(Protocol):
-    """What `read_lead_rules` needs of the model reader (`scoring.model._Reader`)."""
-
-    def fail(self, where: str, message: str, line: int | None) -> None: ...
-
-    def line_of(self, table: str, index: int | None, key: str | None) -> int | None: ...
-
-    def number(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        where: str,
-        line: int | None,
-        default: float | None = None,
-        minimum: float | None = None,
-    ) -> float: ...
-
-    def known_keys(
-        self, data: Mapping[str, Any], allowed: set[str], where: str, table: str, index: int | None
-    ) -> None: ...
-
-
-def read_lead_rules(reader: Reader, raw: Any) -> LeadRules | None:
+def read_lead_rules(reader: ModelReader, raw: Any) -> LeadRules | None:
     """The `[leads]` section, or None when the model has none; problems go to
     `reader.fail` with their line."""
     if raw is None:
@@ -141,7 +121,7 @@ def read_lead_rules(reader: Reader, raw: Any) -> LeadRules | None:
     )
 
 
-def _table(reader: Reader, raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+def _table(reader: ModelReader, raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     value = raw.get(name, {})
     if not isinstance(value, Mapping):
         where = f"leads.{name}"
@@ -151,7 +131,7 @@ def _table(reader: Reader, raw: Mapping[str, Any], name: str) -> Mapping[str, An
 
 
 def _classes(
-    reader: Reader, table: Mapping[str, Any], name: str, classes: tuple[str, ...]
+    reader: ModelReader, table: Mapping[str, Any], name: str, classes: tuple[str, ...]
 ) -> dict[str, float]:
     where = f"leads.{name}"
     reader.known_keys(table, set(classes), where, where, None)
@@ -163,7 +143,7 @@ def _classes(
 
 
 def _accepted(
-    reader: Reader, raw: Mapping[str, Any], name: str, kind: str, case: Callable[[str], str]
+    reader: ModelReader, raw: Mapping[str, Any], name: str, kind: str, case: Callable[[str], str]
 ) -> Accepted | None:
     if name not in raw:
         return None
@@ -184,7 +164,7 @@ def _accepted(
     )
 
 
-def _keywords(reader: Reader, raw: Any) -> tuple[KeywordRule, ...]:
+def _keywords(reader: ModelReader, raw: Any) -> tuple[KeywordRule, ...]:
     if not isinstance(raw, list):
         line = reader.line_of("leads", None, "keyword")
         reader.fail("leads.keyword", "must be [[leads.keyword]] tables", line)

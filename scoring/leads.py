@@ -15,13 +15,12 @@ A lead without a country or a language gets the table's `unknown` points
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Protocol
 
-from scoring.explanation import stored_contribution
+from scoring.explanation import ScoreContribution
 from scoring.lead_model import Accepted, LeadRules
 from scoring.model import Model, default_model_text, parse_model
 from scoring.tiers import Tier
@@ -68,18 +67,11 @@ class LeadReason(StrEnum):
 
 
 @dataclass(frozen=True)
-class LeadContribution:
+class LeadContribution(ScoreContribution):
     """One reason for a lead's score, shaped like the account engine's
     `Contribution` so explanations are stored and shown alike."""
 
-    label: str
-    points: float
     reason: LeadReason
-    detail: Mapping[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The contribution as stored with the lead (plain JSON values)."""
-        return stored_contribution(self.label, self.points, self.reason, self.detail)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoring.lead_model import LeadRules, read_lead_rules
+from scoring.model_reader import WHOLE_FILE, ModelReader, Span
 
 PERIODS = ("visit", "day", "ever")
 OPERATORS = ("equals", "in", "not_in", "min", "max", "matches")
@@ -105,17 +106,6 @@ class Model:
     warm at most, so hot stays for new business (customers: the expansion lane)."""
 
 
-@dataclass(frozen=True)
-class Span:
-    """Lines of a model file: after line `after`, before line `before` (None: to the end)."""
-
-    after: int = 0
-    before: int | None = None
-
-
-WHOLE_FILE = Span()
-
-
 def default_model_text() -> str:
     """The shipped default model, as TOML."""
     from importlib import resources
@@ -138,105 +128,8 @@ def parse_model(text: str) -> Model:
     return model
 
 
-class _Reader:
-    """Walks the document, collecting problems rather than stopping at the first."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.problems: list[tuple[int | None, str]] = []
-
-    def fail(self, where: str, message: str, line: int | None) -> None:
-        self.problems.append((line, f"{where}: {message}"))
-
-    def line_of(
-        self, table: str, index: int | None, key: str | None, within: Span = WHOLE_FILE
-    ) -> int | None:
-        """The line of `key` in the `index`-th `[[table]]` (or `[table]`) inside the
-        lines `within`, best effort: the table's header line when `key` is not found."""
-        start = self.header_line(table, index, within)
-        if start is None:
-            return None
-        if key is None:
-            return start
-        key_line = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start + 1, len(self.lines) + 1):
-            text = self.lines[number - 1]
-            if re.match(r"^\s*\[", text) and not text.strip().startswith(f"[[{table}."):
-                break
-            if key_line.match(text):
-                return number
-        return start
-
-    def header_line(self, table: str, index: int | None, within: Span = WHOLE_FILE) -> int | None:
-        """The line of the `index`-th `[[table]]` header (the first when `index` is None)
-        after line `within.after` and before `within.before`."""
-        header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
-        end = len(self.lines) if within.before is None else within.before - 1
-        seen = 0
-        for number in range(within.after + 1, end + 1):
-            if header.match(self.lines[number - 1]):
-                seen += 1
-                if index is None or seen == index:
-                    return number
-        return None
-
-    def span_of(self, table: str, index: int) -> Span:
-        """The lines of the `index`-th `[[table]]`, up to the next `[[table]]` header."""
-        start = self.header_line(table, index)
-        if start is None:
-            return WHOLE_FILE
-        return Span(start, self.header_line(table, index + 1))
-
-    # -- values -------------------------------------------------------------
-
-    def number(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        where: str,
-        line: int | None,
-        default: float | None = None,
-        minimum: float | None = None,
-    ) -> float:
-        value = data.get(key, default)
-        if value is None:
-            self.fail(f"{where}.{key}", "required", line)
-            return 0.0
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(f"{where}.{key}", "must be a number", line)
-            return 0.0
-        if minimum is not None and value < minimum:
-            self.fail(f"{where}.{key}", f"must be {minimum:g} or more", line)
-        return float(value)
-
-    def text(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        where: str,
-        line: int | None,
-        default: str | None = None,
-    ) -> str:
-        value = data.get(key, default)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(f"{where}.{key}", "required text" if value is None else "must be text", line)
-            return ""
-        return value
-
-    def known_keys(
-        self,
-        data: Mapping[str, Any],
-        allowed: set[str],
-        where: str,
-        table: str,
-        index: int | None,
-        within: Span = WHOLE_FILE,
-    ) -> None:
-        for key in data:
-            if key not in allowed:
-                self.fail(f"{where}.{key}", "unknown key", self.line_of(table, index, key, within))
-
-    # -- sections -----------------------------------------------------------
+class _Reader(ModelReader):
+    """The account sections of the model, read with the shared checks."""
 
     def model(self, document: Mapping[str, Any]) -> Model | None:
         self.known_keys(
@@ -350,26 +243,23 @@ class _Reader:
         return str(per)
 
     def page(self, raw: Mapping[str, Any], index: int) -> PageRule:
-        where = f"page[{index}]"
-        self.known_keys(raw, {"match", "points", "per", "label"}, where, "page", index)
-        match = self.text(raw, "match", where, self.line_of("page", index, "match"))
-        return PageRule(
-            match=match,
-            points=self.number(raw, "points", where, self.line_of("page", index, "points")),
-            per=self.per(raw, where, "page", index),
-            label=str(raw.get("label") or f"Page {match}"),
-        )
+        return PageRule(*self.counted_rule(raw, index, "page", "match", "Page"))
 
     def event(self, raw: Mapping[str, Any], index: int) -> EventRule:
-        where = f"event[{index}]"
-        self.known_keys(raw, {"name", "points", "per", "label"}, where, "event", index)
-        name = self.text(raw, "name", where, self.line_of("event", index, "name"))
-        return EventRule(
-            name=name,
-            points=self.number(raw, "points", where, self.line_of("event", index, "points")),
-            per=self.per(raw, where, "event", index),
-            label=str(raw.get("label") or f"Event {name}"),
-        )
+        return EventRule(*self.counted_rule(raw, index, "event", "name", "Event"))
+
+    def counted_rule(
+        self, raw: Mapping[str, Any], index: int, table: str, key: str, kind: str
+    ) -> tuple[str, float, str, str]:
+        """The fields of a `[[page]]` or `[[event]]` rule, in their order: what it
+        matches (its `key`), its points, its `per` period and its label
+        (`{kind} {what it matches}` when the file gives none)."""
+        where = f"{table}[{index}]"
+        self.known_keys(raw, {key, "points", "per", "label"}, where, table, index)
+        matched = self.text(raw, key, where, self.line_of(table, index, key))
+        points = self.number(raw, "points", where, self.line_of(table, index, "points"))
+        label = str(raw.get("label") or f"{kind} {matched}")
+        return matched, points, self.per(raw, where, table, index), label
 
     def source(self, raw: Mapping[str, Any], index: int) -> SourceRule:
         where = f"source[{index}]"
