@@ -24,7 +24,6 @@ statements that take the most time (adds a little overhead to the figures).
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import random
@@ -32,7 +31,6 @@ import re
 import resource
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -45,7 +43,8 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.databases import POSTGRES, bench_database, drop_schema
+from bench.database_run import database_parser, start_run
+from bench.databases import POSTGRES, drop_schema
 from server import create_app
 from server.security import hash_password, new_api_token
 from server.storage import storage
@@ -119,10 +118,6 @@ def generate(app, accounts: int, snapshot_accounts: int, outcomes: int, now: dat
                 name="www",
                 public_key="benchsite",
                 domains=["bench.example"],
-                query_allowlist=[],
-                count_education=False,
-                count_government=False,
-                extra_networks=[],
                 created_at=now,
             )
         )
@@ -385,7 +380,7 @@ def export(database: str, client: requests.Session, base: str, accounts: int) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = database_parser(__doc__)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument(
         "--snapshot-accounts",
@@ -394,12 +389,10 @@ def main() -> None:
     )
     parser.add_argument("--outcomes", type=int, default=5_000)
     parser.add_argument("--requests", type=int, default=200, help="Timed requests per endpoint.")
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--sql", action="store_true", help="Time each SQL statement too.")
     args = parser.parse_args()
     snapshot_accounts = min(args.snapshot_accounts or args.accounts, args.accounts)
-    work = Path(tempfile.mkdtemp(prefix="vigie-dashboard-"))
-    url, schema = bench_database(args.database, work)
+    work, url, schema = start_run(args.database, "vigie-dashboard-")
     app = create_app(
         {
             "INSTANCE_PATH": str(work),

@@ -13,20 +13,19 @@ and memory: the resident size sampled as the import goes, and the peak.
 
 from __future__ import annotations
 
-import argparse
 import io
 import random
 import resource
 import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.databases import bench_database, drop_schema
+from bench.database_run import database_parser, start_run
+from bench.databases import drop_schema
 from enrich.companydb import build_company_db, read_networks
 from server import create_app
 from server.importing.filters import RequestFilter
@@ -159,13 +158,11 @@ def rss_mib() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = database_parser(__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="vigie-import-"))
-    url, schema = bench_database(args.database, work)
+    work, url, schema = start_run(args.database, "vigie-import-")
     now = datetime.now(UTC)
     databases = write_databases(work)
     log = work / "access.log"

@@ -10,11 +10,9 @@ does: every account, in batches of 500, with the default model.
 
 from __future__ import annotations
 
-import argparse
 import random
 import resource
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -24,7 +22,8 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.databases import bench_database, drop_schema
+from bench.database_run import database_parser, start_run
+from bench.databases import drop_schema
 from server import create_app
 from server.jobs.queue import drain
 from server.rescoring import rescore
@@ -60,10 +59,6 @@ def generate(app, accounts: int, events: int, now: datetime) -> None:
                 name="s",
                 public_key="k",
                 domains=["x.fr"],
-                query_allowlist=[],
-                count_education=False,
-                count_government=False,
-                extra_networks=[],
             )
         ).inserted_primary_key[0]
         rows = [
@@ -144,13 +139,11 @@ def generate(app, accounts: int, events: int, now: datetime) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = database_parser(__doc__)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=5_000_000)
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="vigie-scoring-"))
-    url, schema = bench_database(args.database, work)
+    work, url, schema = start_run(args.database, "vigie-scoring-")
     app = create_app({"INSTANCE_PATH": str(work), "DATABASE_URL": url, "JOBS_START_CRON": False})
     upgrade(storage(app).engine)
     now = datetime.now(UTC)
