@@ -52,12 +52,11 @@ class DownloadError(Exception):
 
 @dataclass(frozen=True)
 class Download:
-    """One database to fetch."""
+    """One database to fetch. Its file's `database_type` must start with `edition`."""
 
     edition: str
     url: str
     target: Path
-    expected_type: str
     archive: str  # "tar.gz" or "gz"
     checksum_url: str | None = None
     auth: tuple[str, str] | None = None
@@ -88,7 +87,6 @@ def maxmind_downloads(
                 edition=edition,
                 url=url,
                 target=directory / f"{edition}.mmdb",
-                expected_type=edition,
                 archive="tar.gz",
                 checksum_url=url + ".sha256",
                 auth=(account_id, license_key),
@@ -114,7 +112,6 @@ def dbip_downloads(
                 edition=edition,
                 url=url,
                 target=directory / f"dbip-{kind}-lite.mmdb",
-                expected_type=edition,
                 archive="gz",
                 fallback_url=fallback,
             )
@@ -174,7 +171,7 @@ def _download_and_swap(
         if expected and digest != expected:
             raise DownloadError(f"checksum mismatch: expected {expected[:12]}…, got {digest[:12]}…")
         _unpack(download.archive, archive, database)
-        _check_database(database, download.expected_type)
+        _check_database(database, download.edition)
         os.replace(database, download.target)
     version = expected or source.url
     _write_version(download.target, version)

@@ -19,24 +19,20 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from enrich.identity import account_key, registrable_domain
+from enrich.providers import FIRMOGRAPHIC_FIELDS
 from server.audit import Actor, record
 from server.storage.ingest import refresh_aggregates
 from server.storage.models import Account, AccountAlias, Contact, Event, Outcome, Visit
 from server.validation import InvalidInput
 
 FILLED_FROM_MERGED = (
-    "domain",
-    "industry",
-    "employees",
-    "revenue_band",
-    "country",
-    "city",
-    "linkedin_url",
+    *(name for name in FIRMOGRAPHIC_FIELDS if name != "name"),
     "network",
     "asn",
     "network_organisation",
 )
-"""Company facts the kept account takes from the merged one when it has none."""
+"""Company facts the kept account takes from the merged one when it has none: the
+firmographics but the name (the kept account keeps its own), and the network's facts."""
 
 
 def merge_accounts(

@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session
 
 from enrich.leads import EmailClass
 from scoring.tiers import Tier
+
+# The leads list pages, and bounds `min_score`, as the accounts list does.
+from server.accounts.filters import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_SCORE
 from server.paging import Page
 from server.storage.models import Account, Lead, LeadList
 from server.validation import InvalidInput
@@ -31,10 +34,6 @@ TIERS = tuple(tier.value for tier in reversed(Tier))
 SORTS = ("company", "-score", "score", "email")
 """`company`: leads whose company is hottest on the web first, then by score."""
 
-DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 200
-MAX_PAGE = 1_000_000
-MAX_SCORE = 1_000_000_000
 STREAM_CHUNK = 1_000
 """Leads fetched at a time when every matching lead is walked (export)."""
 

@@ -9,42 +9,36 @@ model's own text and is shown as written, the shipped one translated.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-EMAIL_CLASS_NAMES = {
-    "professional": _l("professional"),
-    "free": _l("personal mailbox"),
-    "role": _l("shared inbox"),
-    "disposable": _l("disposable"),
-    "invalid": _l("invalid"),
+
+class ClassWords(NamedTuple):
+    """A lead's e-mail or phone class in words (lazy strings, worded when shown)."""
+
+    name: object
+    """As the class column shows it."""
+    reason: object
+    """As a reason for the lead's score."""
+
+
+EMAIL_CLASSES = {
+    "professional": ClassWords(_l("professional"), _l("Professional e-mail")),
+    "free": ClassWords(_l("personal mailbox"), _l("Personal mailbox (webmail or ISP)")),
+    "role": ClassWords(_l("shared inbox"), _l("Shared inbox (contact@, info@…)")),
+    "disposable": ClassWords(_l("disposable"), _l("Disposable e-mail")),
+    "invalid": ClassWords(_l("invalid"), _l("Invalid e-mail")),
 }
-PHONE_CLASS_NAMES = {
-    "mobile": _l("mobile"),
-    "fixed": _l("fixed line"),
-    "voip": _l("VoIP"),
-    "toll_free": _l("toll-free"),
-    "other": _l("other"),
-    "invalid": _l("invalid"),
-    "missing": "—",
-}
-EMAIL_REASONS = {
-    "professional": _l("Professional e-mail"),
-    "free": _l("Personal mailbox (webmail or ISP)"),
-    "role": _l("Shared inbox (contact@, info@…)"),
-    "disposable": _l("Disposable e-mail"),
-    "invalid": _l("Invalid e-mail"),
-}
-PHONE_REASONS = {
-    "mobile": _l("Mobile phone"),
-    "fixed": _l("Fixed-line phone"),
-    "voip": _l("VoIP phone"),
-    "toll_free": _l("Toll-free number"),
-    "other": _l("Other phone number"),
-    "invalid": _l("Invalid phone number"),
-    "missing": _l("No phone number"),
+PHONE_CLASSES = {
+    "mobile": ClassWords(_l("mobile"), _l("Mobile phone")),
+    "fixed": ClassWords(_l("fixed line"), _l("Fixed-line phone")),
+    "voip": ClassWords(_l("VoIP"), _l("VoIP phone")),
+    "toll_free": ClassWords(_l("toll-free"), _l("Toll-free number")),
+    "other": ClassWords(_l("other"), _l("Other phone number")),
+    "invalid": ClassWords(_l("invalid"), _l("Invalid phone number")),
+    "missing": ClassWords("—", _l("No phone number")),
 }
 SOURCES = {
     "column": _l("from the list"),
@@ -57,11 +51,17 @@ DEFAULT_MODEL_LABELS = {"Software company": _l("Software company")}
 
 
 def email_class_name(value: str | None) -> str:
-    return str(EMAIL_CLASS_NAMES.get(value or "", value or "—"))
+    return _class_name(EMAIL_CLASSES, value)
 
 
 def phone_class_name(value: str | None) -> str:
-    return str(PHONE_CLASS_NAMES.get(value or "", value or "—"))
+    return _class_name(PHONE_CLASSES, value)
+
+
+def _class_name(classes: Mapping[str, ClassWords], value: str | None) -> str:
+    """The class's name; an unknown class as stored, none as a dash."""
+    words = classes.get(value or "")
+    return str(words.name) if words is not None else value or "—"
 
 
 def describe_lead_reason(item: Mapping[str, Any]) -> str:
@@ -70,9 +70,9 @@ def describe_lead_reason(item: Mapping[str, Any]) -> str:
     reason = item.get("reason")
     label = str(item.get("label", ""))
     if reason == "email":
-        return str(EMAIL_REASONS.get(item.get("email_class", ""), label))
+        return _class_reason(EMAIL_CLASSES, item.get("email_class"), label)
     if reason == "phone":
-        return str(PHONE_REASONS.get(item.get("phone_class", ""), label))
+        return _class_reason(PHONE_CLASSES, item.get("phone_class"), label)
     if reason == "phone_country":
         text = gettext("Phone in %(country)s", country=item.get("country"))
         return text if item.get("listed") else gettext("%(what)s (not listed)", what=text)
@@ -81,6 +81,11 @@ def describe_lead_reason(item: Mapping[str, Any]) -> str:
     if reason == "keyword":
         return str(DEFAULT_MODEL_LABELS.get(label, label))
     return label
+
+
+def _class_reason(classes: Mapping[str, ClassWords], value: Any, label: str) -> str:
+    words = classes.get(value or "")
+    return str(words.reason) if words is not None else label
 
 
 def _accepted(reason: str, item: Mapping[str, Any]) -> str:
