@@ -103,8 +103,8 @@ def read_lead_rules(reader: ModelReader, raw: Any) -> LeadRules | None:
     reader.known_keys(raw, SECTION_KEYS, "leads", "leads", None)
     tiers = _table(reader, raw, "tiers")
     where = "leads.tiers"
-    warm = reader.number(tiers, "warm", where, reader.line_of(where, None, "warm"), 30)
-    hot = reader.number(tiers, "hot", where, reader.line_of(where, None, "hot"), 60)
+    warm = reader.setting(tiers, where, "warm", 30)
+    hot = reader.setting(tiers, where, "hot", 60)
     if warm >= hot:
         reader.fail(
             f"{where}.hot", "must be above leads.tiers.warm", reader.line_of(where, None, "hot")
@@ -135,11 +135,7 @@ def _classes(
 ) -> dict[str, float]:
     where = f"leads.{name}"
     reader.known_keys(table, set(classes), where, where, None)
-    return {
-        key: reader.number(table, key, where, reader.line_of(where, None, key))
-        for key in classes
-        if key in table
-    }
+    return {key: reader.setting(table, where, key) for key in classes if key in table}
 
 
 def _accepted(
@@ -159,8 +155,8 @@ def _accepted(
         points[case(key)] = reader.number(table, key, where, line)
     return Accepted(
         points=points,
-        other=reader.number(table, OTHER, where, reader.line_of(where, None, OTHER), 0),
-        unknown=reader.number(table, UNKNOWN, where, reader.line_of(where, None, UNKNOWN), 0),
+        other=reader.setting(table, where, OTHER, 0),
+        unknown=reader.setting(table, where, UNKNOWN, 0),
     )
 
 

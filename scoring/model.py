@@ -151,8 +151,8 @@ class _Reader(ModelReader):
             None,
         )
         tiers = document.get("tiers", {})
-        warm = self.number(tiers, "warm", "tiers", self.line_of("tiers", None, "warm"))
-        hot = self.number(tiers, "hot", "tiers", self.line_of("tiers", None, "hot"))
+        warm = self.setting(tiers, "tiers", "warm")
+        hot = self.setting(tiers, "tiers", "hot")
         if warm >= hot:
             self.fail("tiers.hot", "must be above tiers.warm", self.line_of("tiers", None, "hot"))
         customers_hot = tiers.get("customers_hot", True)
@@ -160,25 +160,9 @@ class _Reader(ModelReader):
             where = self.line_of("tiers", None, "customers_hot")
             self.fail("tiers.customers_hot", "must be true or false", where)
         engagement = document.get("engagement", {})
-        window = self.number(
-            engagement,
-            "window_days",
-            "engagement",
-            self.line_of("engagement", None, "window_days"),
-            90,
-            1,
-        )
-        half_life = self.number(
-            engagement,
-            "half_life_days",
-            "engagement",
-            self.line_of("engagement", None, "half_life_days"),
-            30,
-            0,
-        )
-        visit_points = self.number(
-            document.get("visit", {}), "points", "visit", self.line_of("visit", None, "points"), 0
-        )
+        window = self.setting(engagement, "engagement", "window_days", 90, 1)
+        half_life = self.setting(engagement, "engagement", "half_life_days", 30, 0)
+        visit_points = self.setting(document.get("visit", {}), "visit", "points", 0)
         frequency = self.frequency(document.get("frequency"))
         pages = tuple(self.page(raw, i) for i, raw in enumerate(document.get("page", []), 1))
         events = tuple(self.event(raw, i) for i, raw in enumerate(document.get("event", []), 1))
@@ -212,24 +196,9 @@ class _Reader(ModelReader):
             raw, {"window_days", "points_per_day", "max"}, "frequency", "frequency", None
         )
         return Frequency(
-            window_days=int(
-                self.number(
-                    raw,
-                    "window_days",
-                    "frequency",
-                    self.line_of("frequency", None, "window_days"),
-                    30,
-                    1,
-                )
-            ),
-            points_per_day=self.number(
-                raw,
-                "points_per_day",
-                "frequency",
-                self.line_of("frequency", None, "points_per_day"),
-                0,
-            ),
-            max=self.number(raw, "max", "frequency", self.line_of("frequency", None, "max"), 0, 0),
+            window_days=int(self.setting(raw, "frequency", "window_days", 30, 1)),
+            points_per_day=self.setting(raw, "frequency", "points_per_day", 0),
+            max=self.setting(raw, "frequency", "max", 0, 0),
         )
 
     def per(self, raw: Mapping[str, Any], where: str, table: str, index: int) -> str:

@@ -97,15 +97,20 @@ class ModelReader:
             self.fail(f"{where}.{key}", f"must be {minimum:g} or more", line)
         return float(value)
 
-    def text(
+    def setting(
         self,
         data: Mapping[str, Any],
+        table: str,
         key: str,
-        where: str,
-        line: int | None,
-        default: str | None = None,
-    ) -> str:
-        value = data.get(key, default)
+        default: float | None = None,
+        minimum: float | None = None,
+    ) -> float:
+        """The number `key` of a table that stands once in the file (`[table]`,
+        read into `data`), checked as `number` checks it."""
+        return self.number(data, key, table, self.line_of(table, None, key), default, minimum)
+
+    def text(self, data: Mapping[str, Any], key: str, where: str, line: int | None) -> str:
+        value = data.get(key)
         if not isinstance(value, str) or not value.strip():
             self.fail(f"{where}.{key}", "required text" if value is None else "must be text", line)
             return ""
