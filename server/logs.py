@@ -106,7 +106,7 @@ def configure_logging(level: int | str = logging.INFO) -> logging.Handler:
     if handler is None:
         handler = PlainWhenPiped(sys.stderr)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler._vigie = True  # type: ignore[attr-defined]
+        handler._vigie = True  # type: ignore[attr-defined]  # a mark on the handler, read with getattr
         root.addHandler(handler)
     root.setLevel(level)
     for name in _QUIET_LOGGERS:

@@ -45,7 +45,7 @@ def new_hot_accounts(
         .order_by(Account.score.desc(), Account.id)
         .limit(DIGEST_SIZE)
     ).all()
-    return [(account_card(row, public_url), row.hot_since) for row in rows]  # type: ignore[misc]
+    return [(account_card(row, public_url), row.hot_since) for row in rows]  # type: ignore[misc]  # hot_since is set: the query keeps hot_since >= since
 
 
 def digest_email(

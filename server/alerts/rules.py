@@ -92,7 +92,7 @@ def _choice(value: Any, kind: type[Enum], field: str) -> Any:
     try:
         return kind(str(value or ""))
     except ValueError:
-        names = ", ".join(item.value for item in kind)  # type: ignore[attr-defined]
+        names = ", ".join(item.value for item in kind)
         raise InvalidInput(field, f"{value!r} is not one of {names}") from None
 
 

@@ -82,4 +82,4 @@ def recent_alerts(
         .where(AlertDelivery.org_id == org_id, AlertDelivery.rule_id.in_(rule_ids))
         .order_by(AlertDelivery.id.desc())
         .limit(RECENT_ALERTS)
-    ).all()  # type: ignore[return-value]
+    ).all()

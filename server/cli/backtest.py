@@ -10,7 +10,14 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoring.backtest import OutcomesError, ScoredAccount, backtest, read_outcomes, rule_name
+from scoring.backtest import (
+    BacktestReport,
+    OutcomesError,
+    ScoredAccount,
+    backtest,
+    read_outcomes,
+    rule_name,
+)
 from server.cli.context import CommandError, database_session, fail_cleanly
 from server.storage.models import Account, Outcome
 from server.storage.tenancy import get_organisation
@@ -76,7 +83,7 @@ def _scored(account: Account) -> ScoredAccount:
     return ScoredAccount(account.domain or "", account.score, account.tier, rules)
 
 
-def print_report(report) -> None:  # type: ignore[no-untyped-def]
+def print_report(report: BacktestReport) -> None:
     console = Console()
     auc = "n/a (needs won and lost accounts)" if report.auc is None else f"{report.auc:.3f}"
     console.print(f"Accounts: {report.won} won, {report.lost} lost. AUC of the score: {auc}")

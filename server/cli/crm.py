@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import click
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from enrich.crm import CRM_NAMES
 from enrich.crm.mapping import SECRETS, SETTINGS, mapping_text
@@ -29,7 +30,7 @@ from server.crm.connections import check_connection, configure, connections, ena
 from server.crm.push import accounts_to_resync, sync_log
 from server.jobs.crm import push_account_to_crm
 from server.storage import get_session, storage
-from server.storage.models import Account
+from server.storage.models import Account, CrmSync
 from server.storage.tenancy import get_organisation
 from server.validation import InvalidInput
 
@@ -58,10 +59,18 @@ def crm() -> None:
 @click.option("--push-warm/--no-push-warm", default=None, help="Also push warm accounts (daily).")
 @click.option("--disable", is_flag=True, help="Keep the settings but push nothing.")
 @fail_cleanly
-def configure_command(org_name, crm_name, pairs, secret_names, maps, push_warm, disable) -> None:  # type: ignore[no-untyped-def]
+def configure_command(
+    org_name: str,
+    crm_name: str,
+    pairs: tuple[str, ...],
+    secret_names: tuple[str, ...],
+    maps: tuple[str, ...],
+    push_warm: bool | None,
+    disable: bool,
+) -> None:
     """Connect the organisation to CRM (settings: see `vigie crm configure --help` and the README)."""
     plain = _pairs(pairs, SETTINGS[crm_name], "--set")
-    secrets = {}
+    secrets: dict[str, str] = {}
     for name in secret_names:
         if name not in SECRETS[crm_name]:
             raise InvalidInput("--secret", f"{name!r} is not one of {', '.join(SECRETS[crm_name])}")
@@ -114,7 +123,9 @@ def test_command(org_name: str, crm_name: str) -> None:
 )
 @click.option("--limit", default=200, show_default=True, help="Accounts pushed at most.")
 @fail_cleanly
-def push_command(org_name, domains, tier, crm_name, limit) -> None:  # type: ignore[no-untyped-def]
+def push_command(
+    org_name: str, domains: tuple[str, ...], tier: str | None, crm_name: str | None, limit: int
+) -> None:
     """Push accounts now, by domain or tier, and print each outcome."""
     if not domains and not tier:
         raise InvalidInput("--domain", "name a domain or a --tier")
@@ -168,8 +179,8 @@ def log_command(org_name: str, limit: int) -> None:
             click.echo("\t".join(_line(sync, name)))
 
 
-def _line(sync, name) -> list[str]:  # type: ignore[no-untyped-def]
-    detail = sync.change if sync.outcome == "pushed" else sync.reason or ""
+def _line(sync: CrmSync, name: str | None) -> list[str]:
+    detail = (sync.change if sync.outcome == "pushed" else sync.reason) or ""
     return [
         sync.at.isoformat(timespec="seconds"),
         sync.crm,
@@ -190,7 +201,7 @@ def _push(app: Flask, org_id: int, ids: Sequence[int], trigger: str, crm_name: s
     session.rollback()
 
 
-def _connected_org(session, org_name: str) -> int:  # type: ignore[no-untyped-def]
+def _connected_org(session: Session, org_name: str) -> int:
     organisation = get_organisation(session, org_name)
     if not enabled_connections(session, organisation.id):
         raise InvalidInput("crm", f"no CRM is connected for {org_name}; run `vigie crm configure`")

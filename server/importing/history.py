@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from scoring.engine import reached_at, score
+from scoring.engine import EventFacts, VisitFacts, reached_at, score
+from scoring.model import Model
 from scoring.tiers import Tier
 from server.batches import batched
 from server.rescoring import ACCOUNT_COLUMNS, RESCORE_BATCH, account_activity, account_facts
@@ -62,7 +63,7 @@ def rebuild_history(
 def _chunk_history(
     session: Session,
     ids: Sequence[int],
-    model: Any,
+    model: Model,
     since: datetime,
     ends: Sequence[tuple[date, datetime]],
     hot_from: dict[int, datetime],
@@ -103,6 +104,13 @@ def _chunk_history(
     return rows
 
 
-def _crossing(model, facts, visits, events, after, end):  # type: ignore[no-untyped-def]
+def _crossing(
+    model: Model,
+    facts: dict[str, Any],
+    visits: Sequence[VisitFacts],
+    events: Sequence[EventFacts],
+    after: datetime | None,
+    end: datetime,
+) -> datetime:
     """The time the score reached hot within the day, else the day's end (fit alone)."""
     return reached_at(model, facts, visits, events, model.hot, after, end) or end

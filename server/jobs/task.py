@@ -32,8 +32,8 @@ def task(queue: str = DEFAULT_QUEUE, merges_arguments: bool = False) -> Callable
         raise ValueError(f"queue: {queue!r} is not one of {', '.join(QUEUES)}")
 
     def mark(func: F) -> F:
-        func.vigie_queue = queue  # type: ignore[attr-defined]
-        func.vigie_merges_arguments = merges_arguments  # type: ignore[attr-defined]
+        func.vigie_queue = queue  # type: ignore[attr-defined]  # a mark on the function, read with getattr
+        func.vigie_merges_arguments = merges_arguments  # type: ignore[attr-defined]  # likewise
         return func
 
     return mark
