@@ -176,32 +176,32 @@ def announce_account_changes() -> int:
     return events
 
 
-def _announce_change(session, account, signal, public_url, now) -> int:  # type: ignore[no-untyped-def]
+def _announce_change(
+    session: Session,
+    account: Account,
+    signal: AccountSignal | None,
+    public_url: str | None,
+    now: datetime,
+) -> int:
+    """Emit an event for each change of the account's tier and score since
+    `signal` (what webhooks were last told), then record the account's state;
+    returns how many events were made."""
     if signal is None:
         session.add(AccountSignal(account_id=account.id, tier=account.tier, score=account.score))
         return 0
-    if signal.tier == account.tier and signal.score == account.score:
+    # event type, the key of the value webhooks were last told, that value, the current one
+    watched = (
+        (EventType.ACCOUNT_TIER_CHANGED, "previous_tier", signal.tier, account.tier),
+        (EventType.ACCOUNT_UPDATED, "previous_score", signal.score, account.score),
+    )
+    changes = [(event, key, told) for event, key, told, current in watched if told != current]
+    if not changes:
         return 0
     data = account_data(account, public_url)
-    made = 0
-    if signal.tier != account.tier:
-        emit(
-            account.org_id,
-            EventType.ACCOUNT_TIER_CHANGED.value,
-            {"account": data, "previous_tier": signal.tier},
-            session,
-        )
-        made += 1
-    if signal.score != account.score:
-        emit(
-            account.org_id,
-            EventType.ACCOUNT_UPDATED.value,
-            {"account": data, "previous_score": signal.score},
-            session,
-        )
-        made += 1
+    for event, key, told in changes:
+        emit(account.org_id, event.value, {"account": data, key: told}, session)
     signal.tier, signal.score, signal.announced_at = account.tier, account.score, now
-    return made
+    return len(changes)
 
 
 def send_test_message(
