@@ -342,8 +342,7 @@ class GuardedSession(requests.Session):
     def rebuild_auth(
         self, prepared_request: requests.PreparedRequest, response: requests.Response
     ) -> None:
-        # types-requests leaves Session.rebuild_auth unannotated
-        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]  # types-requests leaves Session.rebuild_auth unannotated
         if _origin(response.request.url) == _origin(prepared_request.url):
             return
         for name in list(prepared_request.headers):

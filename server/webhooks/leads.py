@@ -78,7 +78,9 @@ def announce_scored_leads(session: Session, org_id: int, now: datetime) -> int:
     for lead in leads:
         emit(org_id, EventType.LEAD_SCORED.value, lead_data(lead), session)
     if leads:
-        _set_mark(organisation, leads[-1].scored_at, leads[-1].id)  # type: ignore[arg-type]
+        last = leads[-1]
+        assert last.scored_at is not None  # the query keeps scored leads only
+        _set_mark(organisation, last.scored_at, last.id)
     return len(leads)
 
 
