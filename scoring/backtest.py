@@ -31,6 +31,9 @@ class OutcomesError(ValueError):
 
 @dataclass(frozen=True)
 class ScoredAccount:
+    """An account as the backtest reads it: its domain (matched to the outcomes),
+    score, tier, and the points each rule of its explanation gave."""
+
     domain: str
     score: float
     tier: str
@@ -39,6 +42,9 @@ class ScoredAccount:
 
 @dataclass(frozen=True)
 class RuleReport:
+    """One rule over the outcomes: the share of won and of lost accounts it gave
+    points to, and the points it gave them on average."""
+
     rule: str
     won_rate: float
     lost_rate: float
@@ -47,6 +53,9 @@ class RuleReport:
 
 @dataclass(frozen=True)
 class BacktestReport:
+    """How well the scores separate won accounts from lost ones; `unknown` are
+    the outcomes' domains no account has."""
+
     won: int
     lost: int
     auc: float | None
