@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Executable, Row, func, select
 from sqlalchemy.orm import Session
 
 from server.accounts.filters import AccountFilters
@@ -65,6 +65,28 @@ ROW_COLUMNS = (
     Account.confidence,
 )
 """The columns an `AccountRow` is built from."""
+
+ENRICHMENT_COLUMNS = (
+    Enrichment.provider,
+    Enrichment.status,
+    Enrichment.attempts,
+    Enrichment.last_error,
+    Enrichment.last_attempt_at,
+    Enrichment.last_success_at,
+)
+"""What an account's detail says of each provider's enrichment (not the data it returned)."""
+
+CONTACT_COLUMNS = (
+    Contact.name,
+    Contact.title,
+    Contact.seniority,
+    Contact.department,
+    Contact.email,
+    Contact.profile_url,
+    Contact.provider,
+    Contact.found_at,
+)
+"""What an account's detail says of each contact a provider found."""
 
 
 @dataclass(frozen=True)
@@ -273,7 +295,7 @@ def _score_history(session: Session, account_id: int) -> list[dict[str, Any]]:
         .where(ScoreSnapshot.account_id == account_id)
         .order_by(ScoreSnapshot.day)
     )
-    return [row._asdict() for row in session.execute(snapshots)]
+    return _dicts(session, snapshots)
 
 
 def _recent_visits(session: Session, account_id: int) -> list[dict[str, Any]]:
@@ -309,43 +331,32 @@ def _recent_visits(session: Session, account_id: int) -> list[dict[str, Any]]:
 
 
 def _outcomes(session: Session, org_id: int, account_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
+    return _dicts(
+        session,
         select(Outcome.outcome, Outcome.reason, Outcome.recorded_at)
         .where(Outcome.org_id == org_id, Outcome.account_id == account_id)
-        .order_by(Outcome.recorded_at.desc(), Outcome.id.desc())
+        .order_by(Outcome.recorded_at.desc(), Outcome.id.desc()),
     )
-    return [row._asdict() for row in rows]
 
 
 def _enrichments(session: Session, account_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(
-            Enrichment.provider,
-            Enrichment.status,
-            Enrichment.attempts,
-            Enrichment.last_error,
-            Enrichment.last_attempt_at,
-            Enrichment.last_success_at,
-        )
+    return _dicts(
+        session,
+        select(*ENRICHMENT_COLUMNS)
         .where(Enrichment.account_id == account_id)
-        .order_by(Enrichment.provider)
+        .order_by(Enrichment.provider),
     )
-    return [row._asdict() for row in rows]
 
 
 def _contacts(session: Session, account_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(
-            Contact.name,
-            Contact.title,
-            Contact.seniority,
-            Contact.department,
-            Contact.email,
-            Contact.profile_url,
-            Contact.provider,
-            Contact.found_at,
-        )
+    return _dicts(
+        session,
+        select(*CONTACT_COLUMNS)
         .where(Contact.account_id == account_id)
-        .order_by(Contact.name, Contact.id)
+        .order_by(Contact.name, Contact.id),
     )
-    return [row._asdict() for row in rows]
+
+
+def _dicts(session: Session, statement: Executable) -> list[dict[str, Any]]:
+    """The rows `statement` selects, each as a dict of its columns."""
+    return [row._asdict() for row in session.execute(statement)]

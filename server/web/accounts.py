@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from server.accounts.filters import parse_filters
-from server.accounts.listing import account_detail, list_accounts
+from server.accounts.filters import AccountFilters, parse_filters
+from server.accounts.listing import AccountPage, account_detail, list_accounts
 from server.accounts.lookup import distinct_values, get_account_or_404
 from server.accounts.reasons import is_persona
 from server.auth import current_org_id
@@ -23,7 +24,7 @@ from server.storage.tenancy import list_sites
 from server.validation import InvalidInput
 from server.web.blueprint import bp
 from server.web.corrections import identification_context
-from server.web.forms import EmptyForm, OutcomeForm
+from server.web.forms import EmptyForm, OutcomeForm, form_problems
 from server.web.integrations import crm_context
 from server.web.roles import is_admin
 
@@ -35,14 +36,7 @@ PERIODS = ("7d", "30d", "90d")
 def accounts() -> str:
     session = get_session()
     org_id = current_org_id()
-    error = None
-    try:
-        filters = parse_filters(request.args)
-        page = list_accounts(session, org_id, filters)
-    except InvalidInput as problem:  # a filter that cannot be used: all accounts, and why
-        error = str(problem)
-        filters = parse_filters({})
-        page = list_accounts(session, org_id, filters)
+    filters, page, error = _asked_page(session, org_id)
     return render_template(
         "accounts.html",
         page=page,
@@ -54,6 +48,17 @@ def accounts() -> str:
         industries=distinct_values(session, org_id, Account.industry),
         periods=PERIODS,
     )
+
+
+def _asked_page(session: Session, org_id: int) -> tuple[AccountFilters, AccountPage, str | None]:
+    """The filters the query string asks for, their page of accounts and None;
+    for filters that cannot be used, the first page of all accounts and why."""
+    try:
+        filters = parse_filters(request.args)
+        return filters, list_accounts(session, org_id, filters), None
+    except InvalidInput as problem:
+        filters = parse_filters({})
+        return filters, list_accounts(session, org_id, filters), str(problem)
 
 
 @bp.route("/accounts/<id:account_id>")
@@ -86,7 +91,7 @@ def record_outcome(account_id: int) -> Response:
     row = get_account_or_404(session, current_org_id(), account_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
-        flash(_("The feedback could not be recorded: %(why)s", why=_form_errors(form)), "error")
+        flash(_("The feedback could not be recorded: %(why)s", why=form_problems(form)), "error")
     elif form.outcome.data == "rejected" and not (form.reason.data or "").strip():
         flash(_("Say why the account is rejected: marketing learns from it."), "error")
     else:
@@ -121,7 +126,3 @@ def reenrich(account_id: int) -> Response:
         session.commit()
         flash(_("Enrichment requested."), "success")
     return redirect(url_for("web.account", account_id=account_id))
-
-
-def _form_errors(form) -> str:  # type: ignore[no-untyped-def]
-    return "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())

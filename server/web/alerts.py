@@ -33,7 +33,7 @@ from server.validation import InvalidInput
 from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.roles import current_actor, is_admin
-from server.web.sites import write_transaction
+from server.web.transactions import committed
 
 
 @bp.get("/alerts")
@@ -53,9 +53,7 @@ def alerts_add() -> Response:
         abort(403)
     except InvalidInput as problem:
         return render_alerts(error=str(problem), status=400)
-    session = write_transaction()
-    store.add_rule(session, current_org_id(), current_actor(), values)
-    session.commit()
+    committed(lambda session: store.add_rule(session, current_org_id(), current_actor(), values))
     flash(_("Alert rule added."), "success")
     return redirect(url_for("web.alerts"), code=303)
 
@@ -65,10 +63,11 @@ def alerts_add() -> Response:
 def alerts_remove(rule_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return render_alerts(error=_("The form expired: try again."), status=400)
-    session = write_transaction()
-    rule = managed_rule_or_abort(rule_id)
-    store.remove_rule(session, current_org_id(), current_actor(), rule)
-    session.commit()
+    committed(
+        lambda session: store.remove_rule(
+            session, current_org_id(), current_actor(), managed_rule_or_abort(rule_id)
+        )
+    )
     flash(_("Alert rule removed."), "success")
     return redirect(url_for("web.alerts"), code=303)
 

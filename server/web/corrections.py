@@ -13,6 +13,7 @@ the stored events at once and queues the rescoring of the accounts it changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectChoice, SelectField, StringField  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms stops at 3.2
 from wtforms.validators import Length
@@ -39,10 +41,11 @@ from server.corrections.store import (
 from server.jobs import enqueue
 from server.jobs.rescoring import rescore_accounts
 from server.storage import get_session
+from server.storage.models import Account
 from server.storage.types import utcnow
 from server.validation import InvalidInput
 from server.web.blueprint import bp
-from server.web.forms import EmptyForm
+from server.web.forms import EmptyForm, form_problems
 from server.web.roles import admin_required, current_actor
 from server.web.sites import collector_reads_sites_again
 
@@ -156,12 +159,10 @@ def correction_undo(correction_id: int) -> Response:
 def account_correct(account_id: int) -> Response:
     """Save a correction keyed by this account's ASN, organisation or network."""
     session = get_session()
-    account = get_account_or_404(get_session(), current_org_id(), account_id)
+    account = get_account_or_404(session, current_org_id(), account_id)
     form = CorrectionForm(prefix="correct")
     if not form.validate_on_submit():
-        return _refused(
-            account_id, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
-        )
+        return _refused(account_id, form_problems(form))
     key = {
         Scope.ASN.value: {"asn": account.asn},
         Scope.ORGANISATION.value: {"organisation": account.network_organisation},
@@ -206,7 +207,6 @@ def account_correct(account_id: int) -> Response:
 @admin_required
 def account_merge(account_id: int) -> Response:
     """Merge another account (by domain, key or number) into this one."""
-    session = get_session()
     kept = get_account_or_404(get_session(), current_org_id(), account_id)
     form = MergeForm(prefix="merge")
     if not form.validate_on_submit():
@@ -214,38 +214,45 @@ def account_merge(account_id: int) -> Response:
     other = find_account_by_name(get_session(), kept.org_id, (form.other.data or "").strip())
     if other is None:
         return _refused(account_id, _("other: no account has this domain or number"))
-    try:
-        merge_accounts(session, kept, other, utcnow(), current_actor())
-    except InvalidInput as error:
-        session.rollback()
-        return _refused(account_id, str(error))
-    enqueue(rescore_accounts, kept.id)
-    session.commit()
-    flash(_("Accounts merged: their visits are on this account."), "success")
-    return redirect(url_for("web.account", account_id=account_id))
+    return _rescored_change(
+        kept,
+        lambda session: merge_accounts(session, kept, other, utcnow(), current_actor()),
+        _("Accounts merged: their visits are on this account."),
+    )
 
 
 @bp.post("/accounts/<id:account_id>/rename")
 @login_required
 @admin_required
 def account_rename(account_id: int) -> Response:
-    session = get_session()
+    """Give the account the name and domain a user chose (they may weigh in its fit)."""
     account = get_account_or_404(get_session(), current_org_id(), account_id)
     form = RenameForm(prefix="rename")
     if not form.validate_on_submit():
-        return _refused(
-            account_id, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
-        )
-    try:
-        rename_account(
+        return _refused(account_id, form_problems(form))
+    return _rescored_change(
+        account,
+        lambda session: rename_account(
             session, account, form.name.data, form.domain.data, utcnow(), current_actor()
-        )
+        ),
+        _("Account renamed."),
+    )
+
+
+def _rescored_change(account: Account, change: Callable[[Session], object], done: str) -> Response:
+    """Run `change(session)`, queue the rescoring of `account` (the job leaves
+    with the commit) and go back to its page saying `done`; a refused value
+    changes nothing and the page says why."""
+    session = get_session()
+    account_id = account.id
+    try:
+        change(session)
     except InvalidInput as error:
         session.rollback()
         return _refused(account_id, str(error))
-    enqueue(rescore_accounts, account.id)  # the name and domain may weigh in the fit
+    enqueue(rescore_accounts, account_id)
     session.commit()
-    flash(_("Account renamed."), "success")
+    flash(done, "success")
     return redirect(url_for("web.account", account_id=account_id))
 
 

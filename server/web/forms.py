@@ -77,3 +77,8 @@ class TimeZoneForm(FlaskForm):
     time_zone = SelectField(
         _l("Time zone"), choices=[SelectChoice(name, name.replace("_", " ")) for name in TIME_ZONES]
     )
+
+
+def form_problems(form: FlaskForm) -> str:
+    """What is wrong with a submitted `form`, on one line: "field: error, error; field: error"."""
+    return "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())

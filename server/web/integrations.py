@@ -12,16 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -48,8 +39,9 @@ from server.storage.types import utcnow
 from server.validation import InvalidInput
 from server.web.blueprint import bp
 from server.web.forms import EmptyForm
+from server.web.pages import private_page
 from server.web.roles import admin_required, current_actor
-from server.web.sites import write_transaction
+from server.web.transactions import write_transaction
 
 CRM_LABELS = {"hubspot": "HubSpot", "salesforce": "Salesforce", "pipedrive": "Pipedrive"}
 
@@ -213,20 +205,16 @@ def render_integrations(errors: dict[str, str] | None = None, status: int = 200)
         }
         for crm in CRM_NAMES
     ]
-    response = make_response(
-        render_template(
-            "integrations.html",
-            cards=cards,
-            field_labels=FIELD_LABELS,
-            placeholders=PLACEHOLDERS,
-            vigie_fields=VIGIE_FIELDS,
-            syncs=sync_log(session, current_org_id(), limit=10),
-            labels=CRM_LABELS,
-        ),
+    return private_page(
+        "integrations.html",
         status,
+        cards=cards,
+        field_labels=FIELD_LABELS,
+        placeholders=PLACEHOLDERS,
+        vigie_fields=VIGIE_FIELDS,
+        syncs=sync_log(session, current_org_id(), limit=10),
+        labels=CRM_LABELS,
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def crm_context(account_id: int) -> dict[str, object]:

@@ -23,7 +23,7 @@ from server.storage.models import User
 from server.validation import InvalidInput
 from server.web.blueprint import bp
 from server.web.roles import current_actor
-from server.web.sites import write_transaction
+from server.web.transactions import write_transaction
 
 ALLOWED_BEFORE_CHANGE = frozenset(
     {"web.change_password", "web.logout", "web.login", "web.static", "web.favicon"}

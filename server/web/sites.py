@@ -8,7 +8,6 @@ from datetime import timedelta
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from server.audit import record
@@ -19,7 +18,7 @@ from server.script_tag import script_tag
 from server.sites.funnel import DEFAULT_FUNNEL_DAYS, Period, empty_funnel, site_funnels
 from server.sites.removal import delete_site, site_data
 from server.sites.traffic import TRAFFIC_DAYS, SiteTraffic, site_traffic, start_of_day
-from server.storage import begin_write, get_session
+from server.storage import get_session
 from server.storage.models import Organisation, Site
 from server.storage.tenancy import create_site, get_site, list_sites, update_site
 from server.storage.types import utcnow
@@ -34,6 +33,7 @@ from server.web.blueprint import bp
 from server.web.formatting import datetime_short
 from server.web.forms import SiteDeleteForm, SiteEditForm, SiteForm
 from server.web.roles import admin_required, current_actor, is_admin
+from server.web.transactions import write_transaction
 
 TRAFFIC_PERIOD = timedelta(days=TRAFFIC_DAYS)
 
@@ -193,11 +193,11 @@ def remove_site(site_id: int) -> str | Response:
 
 @bp.route("/sites/<id(bits=32):site_id>/status")
 @login_required
-def site_status(site_id: int) -> Response:
+def site_status(site_id: int) -> Response | tuple[Response, int]:
     """Whether the site's snippet has sent anything yet (polled by the sites page)."""
     site = get_site(get_session(), current_org_id(), site_id)
     if site is None:
-        return jsonify(error="no such site"), 404  # type: ignore[return-value]
+        return jsonify(error="no such site"), 404
     last = site.last_event_at
     if last is None:
         return jsonify(receiving=False, last_event_at=None)
@@ -212,14 +212,6 @@ def site_identity(form: SiteForm) -> tuple[str, list[str]]:
     """
     name = normalise_name(form.name.data or "")
     return name, normalise_domains(split_list(form.domains.data or ""))
-
-
-def write_transaction() -> Session:
-    """The request's session, restarted as a writer: on SQLite a read that turns
-    into a write fails at once if a job committed in between; a writer waits."""
-    session = get_session()
-    session.rollback()
-    return begin_write(session)
 
 
 def site_or_404(site_id: int) -> Site:

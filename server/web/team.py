@@ -9,8 +9,9 @@ never again; the user chooses their own at their next sign-in (password.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -25,9 +26,10 @@ from server.storage.models import User
 from server.team import add_user, change_role, get_member, reset_password, set_disabled, team
 from server.validation import InvalidInput
 from server.web.blueprint import bp
-from server.web.forms import EmptyForm
+from server.web.forms import EmptyForm, form_problems
+from server.web.pages import private_page
 from server.web.roles import ADMIN, MEMBER, admin_required, current_actor
-from server.web.sites import write_transaction
+from server.web.transactions import committed
 
 ROLE_CHOICES = [SelectChoice(ADMIN, _l("Admin")), SelectChoice(MEMBER, _l("Member"))]
 
@@ -54,17 +56,15 @@ def team_page() -> Response:
 def team_add() -> Response:
     form = AddUserForm()
     if not form.validate_on_submit():
-        problem = "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())
-        return render_team(form, errors={"email": problem}, status=400)
-    session = write_transaction()
+        return render_team(form, errors={"email": form_problems(form)}, status=400)
     try:
-        user, password = add_user(
-            session, current_org_id(), current_actor(), form.email.data or "", form.role.data
+        user, password = committed(
+            lambda session: add_user(
+                session, current_org_id(), current_actor(), form.email.data or "", form.role.data
+            )
         )
     except InvalidInput as error:
-        session.rollback()
         return render_team(form, errors={error.field: error.reason}, status=400)
-    session.commit()
     return render_team(AddUserForm(formdata=None), secret=(user.email, password))
 
 
@@ -83,27 +83,27 @@ def team_role(user_id: int) -> Response:
     )
 
 
-@bp.post("/team/<id(bits=32):user_id>/disable")
-@login_required
-@admin_required
-def team_disable(user_id: int) -> Response:
+def change_access(user_id: int, disabled: bool) -> Response:
+    """Disable a user (signed out at once), or enable them again; the view of
+    both `team_disable` and `team_enable`."""
     user = member_or_404(user_id)
     return apply_change(
         EmptyForm(),
-        lambda session: set_disabled(session, current_org_id(), current_actor(), user, True),
-        lambda: _("%(email)s is disabled: signed out and unable to sign in.", email=user.email),
+        lambda session: set_disabled(session, current_org_id(), current_actor(), user, disabled),
+        lambda: (
+            _("%(email)s is disabled: signed out and unable to sign in.", email=user.email)
+            if disabled
+            else _("%(email)s may sign in again.", email=user.email)
+        ),
     )
 
 
-@bp.post("/team/<id(bits=32):user_id>/enable")
-@login_required
-@admin_required
-def team_enable(user_id: int) -> Response:
-    user = member_or_404(user_id)
-    return apply_change(
-        EmptyForm(),
-        lambda session: set_disabled(session, current_org_id(), current_actor(), user, False),
-        lambda: _("%(email)s may sign in again.", email=user.email),
+for action, disabled in (("disable", True), ("enable", False)):
+    bp.add_url_rule(
+        f"/team/<id(bits=32):user_id>/{action}",
+        f"team_{action}",
+        login_required(admin_required(partial(change_access, disabled=disabled))),
+        methods=["POST"],
     )
 
 
@@ -116,11 +116,10 @@ def team_reset_password(user_id: int) -> Response:
         return render_team(
             AddUserForm(formdata=None), {"role": _("The form expired: try again.")}, 400
         )
-    session = write_transaction()
-    password = reset_password(session, current_org_id(), current_actor(), user)
-    email = user.email
-    session.commit()
-    return render_team(AddUserForm(formdata=None), secret=(email, password))
+    password = committed(
+        lambda session: reset_password(session, current_org_id(), current_actor(), user)
+    )
+    return render_team(AddUserForm(formdata=None), secret=(user.email, password))
 
 
 def apply_change(
@@ -130,16 +129,11 @@ def apply_change(
     with `done()` said; a refused change (the last admin) or an invalid `form`
     shows the page again with why (400)."""
     if not form.validate_on_submit():
-        problem = "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())
-        return render_team(AddUserForm(formdata=None), {"role": problem}, 400)
-    session = write_transaction()
+        return render_team(AddUserForm(formdata=None), {"role": form_problems(form)}, 400)
     try:
-        changed = change(session)
+        changed, message = committed(lambda session: (change(session), done()))
     except InvalidInput as error:
-        session.rollback()
         return render_team(AddUserForm(formdata=None), {error.field: error.reason}, 400)
-    message = done()
-    session.commit()
     if changed:
         flash(message, "success")
     return redirect(url_for("web.team_page"), code=303)
@@ -163,17 +157,13 @@ def render_team(
     secret: tuple[str, str] | None = None,
 ) -> Response:
     """The team page; `secret` is (e-mail, one-time password) to show this once."""
-    response = make_response(
-        render_template(
-            "team.html",
-            users=team(get_session(), current_org_id()),
-            form=form,
-            action_form=EmptyForm(),
-            errors=errors or {},
-            secret=secret,
-            me=current_user.id,
-        ),
+    return private_page(
+        "team.html",
         status,
+        users=team(get_session(), current_org_id()),
+        form=form,
+        action_form=EmptyForm(),
+        errors=errors or {},
+        secret=secret,
+        me=current_user.id,
     )
-    response.headers["Cache-Control"] = "no-store"  # a one-time password stays out of caches
-    return response

@@ -7,7 +7,7 @@ session cookie is signed, not encrypted) and never stored: only its hash is.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -21,8 +21,9 @@ from server.tokens import create_token, list_tokens, revoke_token
 from server.validation import InvalidInput
 from server.web.blueprint import bp
 from server.web.forms import EmptyForm
+from server.web.pages import private_page
 from server.web.roles import admin_required, current_actor
-from server.web.sites import write_transaction
+from server.web.transactions import committed
 
 
 class TokenForm(FlaskForm):
@@ -43,13 +44,14 @@ def tokens_create() -> Response:
     form = TokenForm()
     if not form.validate_on_submit():
         return render_tokens(form, error=_("The form expired: try again."), status=400)
-    session = write_transaction()
     try:
-        secret = create_token(session, current_org_id(), current_actor(), form.name.data or "")
+        secret = committed(
+            lambda session: create_token(
+                session, current_org_id(), current_actor(), form.name.data or ""
+            )
+        )
     except InvalidInput as problem:
-        session.rollback()
         return render_tokens(form, error=str(problem), status=400)
-    session.commit()
     return render_tokens(TokenForm(formdata=None), secret=secret)
 
 
@@ -59,13 +61,12 @@ def tokens_create() -> Response:
 def tokens_revoke(token_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return render_tokens(TokenForm(formdata=None), error=_("The form expired."), status=400)
-    session = write_transaction()
-    token = revoke_token(session, current_org_id(), current_actor(), token_id)
+    token = committed(
+        lambda session: revoke_token(session, current_org_id(), current_actor(), token_id)
+    )
     if token is None:
         abort(404)
-    name = token.name
-    session.commit()
-    flash(_("Token %(name)s revoked: the API refuses it from now on.", name=name), "success")
+    flash(_("Token %(name)s revoked: the API refuses it from now on.", name=token.name), "success")
     return redirect(url_for("web.tokens"), code=303)
 
 
@@ -73,16 +74,12 @@ def render_tokens(
     form: TokenForm, error: str | None = None, status: int = 200, secret: str | None = None
 ) -> Response:
     """The tokens page; `secret` is a token just created, shown this once."""
-    response = make_response(
-        render_template(
-            "tokens.html",
-            tokens=list_tokens(get_session(), current_org_id()),
-            form=form,
-            action_form=EmptyForm(),
-            error=error,
-            secret=secret,
-        ),
+    return private_page(
+        "tokens.html",
         status,
+        tokens=list_tokens(get_session(), current_org_id()),
+        form=form,
+        action_form=EmptyForm(),
+        error=error,
+        secret=secret,
     )
-    response.headers["Cache-Control"] = "no-store"  # the secret stays out of caches
-    return response

@@ -8,20 +8,23 @@ flashed (the session cookie is signed, not encrypted).
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from server.alerts.posting import host_of
 from server.auth import current_org_id
 from server.storage import get_session
+from server.storage.models import WebhookSubscription
 from server.storage.types import utcnow
 from server.validation import InvalidInput
 from server.web.blueprint import bp
 from server.web.forms import EmptyForm
+from server.web.pages import private_page
 from server.web.roles import admin_required, current_actor
-from server.web.sites import write_transaction
+from server.web.transactions import committed
 from server.webhooks import store
 from server.webhooks.delivery import Status
 from server.webhooks.events import EventType, schema
@@ -60,20 +63,20 @@ def webhooks() -> Response:
 def webhooks_add() -> Response:
     if not EmptyForm().validate_on_submit():
         return render_webhooks(error=_("The form expired: try again."), status=400)
-    session = write_transaction()
     try:
-        subscription = store.subscribe(
-            session,
-            current_org_id(),
-            current_actor(),
-            request.form.get("url", ""),
-            request.form.getlist("events"),
+        secret = committed(
+            lambda session: (
+                store.subscribe(
+                    session,
+                    current_org_id(),
+                    current_actor(),
+                    request.form.get("url", ""),
+                    request.form.getlist("events"),
+                ).secret
+            )
         )
     except InvalidInput as problem:
-        session.rollback()
         return render_webhooks(error=str(problem), status=400)
-    secret = subscription.secret
-    session.commit()
     return render_webhooks(secret=secret)
 
 
@@ -83,12 +86,14 @@ def webhooks_add() -> Response:
 def webhooks_remove(subscription_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return render_webhooks(error=_("The form expired: try again."), status=400)
-    session = write_transaction()
-    subscription = store.subscription_of(session, current_org_id(), subscription_id)
-    if subscription is None:
-        abort(404)
-    store.unsubscribe(session, current_org_id(), current_actor(), subscription)
-    session.commit()
+    committed(
+        lambda session: store.unsubscribe(
+            session,
+            current_org_id(),
+            current_actor(),
+            subscription_or_404(session, subscription_id),
+        )
+    )
     flash(_("Subscription removed."), "success")
     return redirect(url_for("web.webhooks"), code=303)
 
@@ -99,10 +104,8 @@ def webhooks_remove(subscription_id: int) -> Response:
 def webhooks_redeliver(delivery_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return render_webhooks(error=_("The form expired: try again."), status=400)
-    session = write_transaction()
-    if not redeliver(session, current_org_id(), delivery_id, utcnow()):
+    if not committed(lambda session: redeliver(session, current_org_id(), delivery_id, utcnow())):
         abort(404)
-    session.commit()
     flash(_("Delivery %(id)s sent again.", id=delivery_id), "success")
     return redirect(url_for("web.webhooks"), code=303)
 
@@ -113,8 +116,9 @@ def render_webhooks(
     session = get_session()
     shown = request.args.get("status") if request.method == "GET" else None
     shown = shown if shown in (Status.PENDING, Status.DELIVERED, Status.DEAD) else None
-    page = render_template(
+    return private_page(  # the secret stays out of caches
         "webhooks.html",
+        status,
         subscriptions=[(s, host_of(s.url)) for s in store.subscriptions(session, current_org_id())],
         deliveries=store.recent_deliveries(session, current_org_id(), shown),
         shown=shown,
@@ -123,6 +127,14 @@ def render_webhooks(
         error=error,
         secret=secret,
     )
-    response = make_response(page, status)
-    response.headers["Cache-Control"] = "no-store"  # the secret stays out of caches
-    return response
+
+
+def subscription_or_404(session: Session, subscription_id: int) -> WebhookSubscription:
+    """The organisation's subscription `subscription_id`.
+
+    :raise 404: for a subscription that does not exist or is another organisation's.
+    """
+    subscription = store.subscription_of(session, current_org_id(), subscription_id)
+    if subscription is None:
+        abort(404)
+    return subscription
