@@ -336,25 +336,24 @@ def language_code(text: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    from babel import Locale
-
-    return {
-        fold(name): code
-        for locale in NAME_LOCALES
-        for code, name in Locale(locale).territories.items()
-        if len(code) == 2 and code.isalpha()
-    }
+    return _codes_by_name("territories")
 
 
 @lru_cache(maxsize=1)
 def _language_names() -> dict[str, str]:
+    return _codes_by_name("languages")
+
+
+def _codes_by_name(table: str) -> dict[str, str]:
+    """Two-letter codes by their folded names in each of `NAME_LOCALES`, from the
+    `babel.Locale` attribute `table` (`territories` or `languages`)."""
     from babel import Locale
 
     return {
         fold(name): code
         for locale in NAME_LOCALES
-        for code, name in Locale(locale).languages.items()
-        if len(code) == 2
+        for code, name in getattr(Locale(locale), table).items()
+        if len(code) == 2 and code.isalpha()
     }
 
 
