@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from server.cli.context import CommandError, database_session, fail_cleanly
+from server.cli.context import CommandError, database_session, fail_cleanly, org_option
 from server.jobs.alerts import WebhookFailed, send_test_message
 from server.outbound import outbound_policy
 from server.storage.tenancy import get_organisation
@@ -17,7 +17,7 @@ def alerts() -> None:
 
 
 @alerts.command("webhook")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--test", "send_test", is_flag=True, help="Also send a test message now.")
 @click.argument("url")
 @fail_cleanly

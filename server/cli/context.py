@@ -37,6 +37,9 @@ class CommandError(click.ClickException):
     exit_code = USAGE_ERROR
 
 
+org_option = click.option("--org", "org_name", required=True, help="Organisation name.")
+"""The `--org NAME` option of a command that acts on one organisation."""
+
 IPDB_DIRECTORY = "/var/lib/vigie/ipdb"
 """Where the IP databases and the range table are kept unless `--dir` says otherwise."""
 

@@ -25,6 +25,7 @@ from server.cli.context import (
     database_session,
     fail_cleanly,
     load_app,
+    org_option,
 )
 from server.crm.connections import check_connection, configure, connections, enabled_connections
 from server.crm.push import accounts_to_resync, sync_log
@@ -43,7 +44,7 @@ def crm() -> None:
 
 
 @crm.command("configure")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.argument("crm_name", metavar="CRM", type=CRM_CHOICE)
 @click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE", help="A plain setting.")
 @click.option(
@@ -97,7 +98,7 @@ def configure_command(
 
 
 @crm.command("test")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.argument("crm_name", metavar="CRM", type=CRM_CHOICE)
 @fail_cleanly
 def test_command(org_name: str, crm_name: str) -> None:
@@ -115,7 +116,7 @@ def test_command(org_name: str, crm_name: str) -> None:
 
 
 @crm.command("push")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--domain", "domains", multiple=True, help="An account's domain (repeatable).")
 @click.option("--tier", type=click.Choice(("hot", "warm")), help="Every account of this tier.")
 @click.option(
@@ -146,7 +147,7 @@ def push_command(
 
 
 @crm.command("sync")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @fail_cleanly
 def sync_command(org_name: str) -> None:
     """Push now the accounts whose score changed since their last push (the daily resync)."""
@@ -168,7 +169,7 @@ def sync_command(org_name: str) -> None:
 
 
 @crm.command("log")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--limit", default=20, show_default=True, help="Pushes shown.")
 @fail_cleanly
 def log_command(org_name: str, limit: int) -> None:

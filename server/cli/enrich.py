@@ -15,6 +15,7 @@ from server.cli.context import (
     database_session,
     fail_cleanly,
     load_app,
+    org_option,
 )
 from server.enrichment import build_providers
 from server.jobs import drain, enqueue
@@ -30,7 +31,7 @@ def enrich() -> None:
 
 
 @enrich.command("providers")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @fail_cleanly
 def set_providers(org_name: str, source: Path) -> None:
@@ -53,7 +54,7 @@ def set_providers(org_name: str, source: Path) -> None:
 
 
 @enrich.command("run")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @fail_cleanly
 def run(org_name: str) -> None:
     """Enrich every account of the organisation now (queued on RQ in scale mode)."""

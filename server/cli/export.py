@@ -18,14 +18,14 @@ import click
 
 from server.accounts.csv_export import csv_chunks
 from server.accounts.filters import OUTCOMES, SORTS, TIERS, parse_filters
-from server.cli.context import CommandError, check_database, fail_cleanly, load_app
+from server.cli.context import CommandError, check_database, fail_cleanly, load_app, org_option
 from server.storage import get_session
 from server.storage.tenancy import get_organisation
 from server.validation import InvalidInput
 
 
 @click.command("export")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--tier", multiple=True, help=f"{', '.join(TIERS)}; repeat or comma-separate.")
 @click.option("--min-score", help="Only accounts scoring at least this.")
 @click.option("--q", help="Text in the account's name or domain (any case).")

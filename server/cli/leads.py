@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.audit import CLI, record
-from server.cli.context import CommandError, database_session, fail_cleanly
+from server.cli.context import CommandError, database_session, fail_cleanly, org_option
 from server.leads.export import lead_csv_chunks
 from server.leads.importing import (
     ColumnMapping,
@@ -43,7 +43,7 @@ def leads() -> None:
 
 
 @leads.command("import")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--list", "list_name", help="The list to append to (default: the file's name).")
 @click.option(
     "--email-column", help="The column holding the e-mail (default: remembered or guessed)."
@@ -139,7 +139,7 @@ def describe(summary: ImportSummary) -> str:
 
 
 @leads.command("export")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--list", "list_name", help="Only this list's leads.")
 @click.option("--min-score", help="Only leads scoring at least this.")
 @click.option("--excel-fr", is_flag=True, help="French Excel: ';' between cells.")
@@ -166,7 +166,7 @@ def export_command(
 
 
 @leads.command("lists")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @fail_cleanly
 def lists_command(org_name: str) -> None:
     """List the organisation's lead lists with their number of leads."""
@@ -179,7 +179,7 @@ def lists_command(org_name: str) -> None:
 
 
 @leads.command("erase-list")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--list", "list_name", required=True, help="The list to erase.")
 @fail_cleanly
 def erase_list_command(org_name: str, list_name: str) -> None:

@@ -15,6 +15,7 @@ from server.cli.context import (
     database_session,
     fail_cleanly,
     load_app,
+    org_option,
 )
 from server.leads.scoring import rescore_organisation_leads
 from server.rescoring import organisation_account_ids, rescore_in_batches
@@ -80,7 +81,7 @@ def rescore_with_progress(org_id: int | None) -> int:
 
 
 @model.command("set")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--by", "changed_by", default="cli", show_default=True, help="Who makes the change.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @fail_cleanly
@@ -107,7 +108,7 @@ def set_model(org_name: str, changed_by: str, source: Path) -> None:
 
 
 @model.command("history")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @fail_cleanly
 def history(org_name: str) -> None:
     """List the organisation's model versions, newest first."""
@@ -121,7 +122,7 @@ def history(org_name: str) -> None:
 
 
 @model.command("show")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @fail_cleanly
 def show(org_name: str) -> None:
     """Print the organisation's model in force (TOML)."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from enrich.classify import NetworkListError, read_network_entries
 from server.audit import CLI, record
@@ -16,6 +19,7 @@ from server.cli.context import (
     database_session,
     fail_cleanly,
     load_app,
+    org_option,
 )
 from server.passwords import check_new_password
 from server.script_tag import script_tag
@@ -61,6 +65,28 @@ def read_password(from_stdin: bool, email: str, organisation: str) -> str:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     return check_new_password(password, email, organisation)
+
+
+Row = TypeVar("Row")
+"""A row of an organisation's listing: a user, a site."""
+
+
+def add_list_command(
+    group: click.Group,
+    help: str,
+    rows_of: Callable[[Session, int], Sequence[Row]],
+    columns: Callable[[Row], tuple[str, ...]],
+) -> None:
+    """Add `list --org NAME` to `group`: a tab-separated line of `columns` for
+    each of the organisation's rows that `rows_of` gives."""
+
+    @group.command("list", help=help)
+    @org_option
+    @fail_cleanly
+    def list_rows(org_name: str) -> None:
+        with database_session() as session:
+            for row in rows_of(session, get_organisation(session, org_name).id):
+                click.echo("\t".join(columns(row)))
 
 
 @click.command()
@@ -125,7 +151,7 @@ def users() -> None:
 
 
 @users.command("add")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
 @click.argument("email")
 @password_stdin
@@ -164,14 +190,9 @@ def users_password(email: str, password_stdin: bool) -> None:
     click.echo(f"Password of {address} changed.")
 
 
-@users.command("list")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
-@fail_cleanly
-def users_list(org_name: str) -> None:
-    """List the users of an organisation."""
-    with database_session() as session:
-        for user in list_users(session, get_organisation(session, org_name).id):
-            click.echo(f"{user.email}\t{user.role}")
+add_list_command(
+    users, "List the users of an organisation.", list_users, lambda user: (user.email, user.role)
+)
 
 
 @click.group()
@@ -180,7 +201,7 @@ def sites() -> None:
 
 
 @sites.command("add")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option(
     "--domain",
     "domains",
@@ -235,14 +256,12 @@ def sites_add(
     click.echo(script_tag(collector_url, key))
 
 
-@sites.command("list")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
-@fail_cleanly
-def sites_list(org_name: str) -> None:
-    """List an organisation's sites, their keys and domains."""
-    with database_session() as session:
-        for site in list_sites(session, get_organisation(session, org_name).id):
-            click.echo(f"{site.public_key}\t{site.name}\t{', '.join(site.domains)}")
+add_list_command(
+    sites,
+    "List an organisation's sites, their keys and domains.",
+    list_sites,
+    lambda site: (site.public_key, site.name, ", ".join(site.domains)),
+)
 
 
 @click.group()
@@ -251,7 +270,7 @@ def tokens() -> None:
 
 
 @tokens.command("create")
-@click.option("--org", "org_name", required=True, help="Organisation name.")
+@org_option
 @click.option("--name", required=True, help="What the token is for, e.g. 'CRM sync'.")
 @fail_cleanly
 def tokens_create(org_name: str, name: str) -> None:
