@@ -17,12 +17,11 @@ as salt rotation keeps them) and the 30-day aggregates slid to now.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from enrich.resolver import Resolver
@@ -35,8 +34,8 @@ from server.demo.traffic import DAYS, Hit, simulated_days
 from server.jobs import drain
 from server.storage import session_scope, storage
 from server.storage.ingest import ingest
-from server.storage.models import Account, DailySalt
-from server.storage.salts import SALT_KEEP_DAYS, salt_for
+from server.storage.models import Account
+from server.storage.salts import rotate_salts
 from server.storage.snapshots import day_end
 
 JOBS_WAIT_SECONDS = 60.0
@@ -78,7 +77,7 @@ def replay(
     finally:
         resolver.close()
     with session_scope() as session:
-        forget_old_salts(session, now.date())
+        rotate_salts(session, now.date(), ahead=False)
         follow_up(session, _account_ids(session, site.org_id), now, FollowUp(aggregates=True))
     return beacons
 
@@ -105,15 +104,3 @@ def _replay_day(
 
 def _account_ids(session: Session, org_id: int) -> list[int]:
     return list(session.scalars(select(Account.id).where(Account.org_id == org_id)))
-
-
-def forget_old_salts(session: Session, today: date) -> int:
-    """Delete the salts of days before yesterday, as salt rotation does, and make
-    sure today's and yesterday's exist. Returns the number deleted."""
-    cutoff = today - timedelta(days=SALT_KEEP_DAYS - 1)
-    for day in (cutoff, today):
-        salt_for(session, day)
-    result = cast(  # a DELETE's result is a cursor's, with a row count
-        CursorResult[Any], session.execute(delete(DailySalt).where(DailySalt.day < cutoff))
-    )
-    return result.rowcount or 0

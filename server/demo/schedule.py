@@ -42,6 +42,9 @@ class Person:
 
 @dataclass(frozen=True)
 class PlannedVisit:
+    """A visit the demo will send: who, from which company, about what, and
+    whether it is the company's first."""
+
     company: DemoCompany
     person: Person
     intent: Intent
@@ -50,6 +53,8 @@ class PlannedVisit:
 
 @dataclass(frozen=True)
 class Plan:
+    """How a profile's companies visit (see the module's docstring)."""
+
     days: tuple[int, int]  # distinct visit days, at least and at most
     window: tuple[float, float]  # part of the period they fall in (0 = oldest, 1 = today)
     recency: float  # how much later days are preferred (0 = not at all)

@@ -45,15 +45,18 @@ def salt_for(session: Session, day: date) -> bytes:
     return salt
 
 
-def rotate_salts(session: Session, today: date) -> int:
-    """Create today's and tomorrow's salts and delete expired ones.
+def rotate_salts(session: Session, today: date, ahead: bool = True) -> int:
+    """Make sure the salts of the days still hashed exist, yesterday's and
+    today's, and tomorrow's too when `ahead` (made before midnight needs it;
+    a replay of past days, as the demo's, has no tomorrow); delete older ones.
 
     Returns the number of salts deleted.
     """
-    salt_for(session, today)
-    salt_for(session, today + timedelta(days=1))
-    cutoff = today - timedelta(days=SALT_KEEP_DAYS - 1)
+    oldest_kept = today - timedelta(days=SALT_KEEP_DAYS - 1)
+    newest = today + timedelta(days=1) if ahead else today
+    for offset in range((newest - oldest_kept).days + 1):
+        salt_for(session, oldest_kept + timedelta(days=offset))
     result = cast(  # a DELETE's result is a cursor's, with a row count
-        CursorResult[Any], session.execute(delete(DailySalt).where(DailySalt.day < cutoff))
+        CursorResult[Any], session.execute(delete(DailySalt).where(DailySalt.day < oldest_kept))
     )
     return result.rowcount or 0
