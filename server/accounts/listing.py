@@ -76,6 +76,32 @@ ENRICHMENT_COLUMNS = (
 )
 """What an account's detail says of each provider's enrichment (not the data it returned)."""
 
+FIRMOGRAPHIC_ATTRIBUTES = (
+    "id",
+    "name",
+    "domain",
+    "industry",
+    "employees",
+    "revenue_band",
+    "country",
+    "city",
+    "linkedin_url",
+    "first_seen",
+    "last_seen",
+    "visits_30d",
+    "active_days_30d",
+    "pageviews_total",
+    "identified_by",
+    "confidence",
+    "asn",
+    "network_organisation",
+    "renamed_at",
+)
+"""The account's attributes an account's detail gives as they are stored."""
+
+SCORE_ATTRIBUTES = ("score", "tier", "fit", "engagement", "hot_since", "scored_at")
+"""The score attributes an account's detail gives as they are stored."""
+
 CONTACT_COLUMNS = (
     Contact.name,
     Contact.title,
@@ -252,41 +278,22 @@ def account_detail(session: Session, org_id: int, account_id: int) -> dict[str, 
 
 def _firmographics(account: Account) -> dict[str, Any]:
     return {
-        "id": account.id,
-        "name": account.name,
-        "domain": account.domain,
-        "industry": account.industry,
-        "employees": account.employees,
-        "revenue_band": account.revenue_band,
-        "country": account.country,
-        "city": account.city,
-        "linkedin_url": account.linkedin_url,
+        **_attributes(account, FIRMOGRAPHIC_ATTRIBUTES),
         "firmographics": dict(account.firmographics or {}),
-        "first_seen": account.first_seen,
-        "last_seen": account.last_seen,
-        "visits_30d": account.visits_30d,
-        "active_days_30d": account.active_days_30d,
-        "pageviews_total": account.pageviews_total,
         "top_pages": list(account.top_pages or []),
-        "identified_by": account.identified_by,
-        "confidence": account.confidence,
-        "asn": account.asn,
-        "network_organisation": account.network_organisation,
-        "renamed_at": account.renamed_at,
     }
 
 
 def _score(account: Account) -> dict[str, Any]:
     return {
-        "score": account.score,
-        "tier": account.tier,
-        "fit": account.fit,
-        "engagement": account.engagement,
-        "hot_since": account.hot_since,
-        "scored_at": account.scored_at,
+        **_attributes(account, SCORE_ATTRIBUTES),
         "explanation": list(account.explanation or []),
         "why": why_text(account.explanation or []),
     }
+
+
+def _attributes(account: Account, names: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(account, name) for name in names}
 
 
 def _score_history(session: Session, account_id: int) -> list[dict[str, Any]]:
