@@ -98,10 +98,14 @@ def _skipped_after(hook: Callable[[Any], Any], blueprint_name: str) -> Callable[
 
 
 def rate_limit_key() -> str:
-    """The client, as a keyed hash: the limiter's storage never holds an address."""
+    """The client of the current request, as `client_key` writes it."""
     ip = client_address(request.environ, current_app.config["TRUSTED_PROXIES"])
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, ip.encode(), hashlib.sha256).hexdigest()[:32]
+    return client_key(ip, current_app.config["SECRET_KEY"])
+
+
+def client_key(ip: str, secret: str) -> str:
+    """The client at `ip`, as a keyed hash: the limiter's storage never holds an address."""
+    return hmac.new(secret.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class ProcessRateLimit:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
@@ -23,6 +24,8 @@ COLLECTOR_BLUEPRINTS = frozenset({"collect", "tracker"})
 
 HSTS_MAX_AGE = 365 * 24 * 3600
 """How long browsers keep to https once they saw the dashboard over it: a year."""
+
+HSTS = f"max-age={HSTS_MAX_AGE}; includeSubDomains"
 
 NONCE_BYTES = 18
 """Random bytes of a per-request script nonce (24 characters of base64)."""
@@ -57,9 +60,20 @@ def add_security_headers(response: Response) -> Response:
         headers["Content-Security-Policy"] = COLLECTOR_POLICY
     else:
         headers["Content-Security-Policy"] = dashboard_policy(g.get("csp_nonce"))
-    if served_over_https():
-        headers["Strict-Transport-Security"] = f"max-age={HSTS_MAX_AGE}; includeSubDomains"
+    if served_over_https(request.environ, current_app.config):
+        headers["Strict-Transport-Security"] = HSTS
     return response
+
+
+def collector_headers(
+    environ: Mapping[str, str], config: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """The security headers of an answer of the collector's, for a request
+    answered without Flask (`server.collect.endpoint`)."""
+    headers = [*EVERYWHERE.items(), ("Content-Security-Policy", COLLECTOR_POLICY)]
+    if served_over_https(environ, config):
+        headers.append(("Strict-Transport-Security", HSTS))
+    return headers
 
 
 def dashboard_policy(nonce: str | None) -> str:
@@ -82,13 +96,13 @@ def dashboard_policy(nonce: str | None) -> str:
     )
 
 
-def served_over_https() -> bool:
+def served_over_https(environ: Mapping[str, str], config: Mapping[str, Any]) -> bool:
     """Whether users reach the dashboard over https: `VIGIE_PUBLIC_URL` says so,
     or the request came over https, directly or through the trusted proxies."""
-    public_url = current_app.config.get("PUBLIC_URL") or ""
+    public_url = config.get("PUBLIC_URL") or ""
     if public_url.startswith("https://"):
         return True
-    return request_scheme(request.environ, current_app.config["TRUSTED_PROXIES"]) == "https"
+    return request_scheme(environ, config["TRUSTED_PROXIES"]) == "https"
 
 
 def request_scheme(environ: Mapping[str, str], trusted_proxies: int) -> str:

@@ -1,9 +1,10 @@
 """The collector: beacons in, company-identified anonymous records out.
 
 `init_app` builds the collector's parts once per app (site cache, user-agent
-classifier, salts, sink, rate limit) and registers the blueprint.
+classifier, salts, sink, rate limit), puts the `POST /e` endpoint in front of
+Flask (`endpoint`) and registers the blueprint of the preflight and the pixel.
 
-The blueprint keeps its request path lean: Flask-Limiter's hooks skip it
+The blueprint keeps its request path lean too: Flask-Limiter's hooks skip it
 (beacons are counted by a `ProcessRateLimit` of their own, see `server.limits`), CSRF
 protection skips it (beacons come from other sites, without a session), and
 no session is opened for it (`server.collect.session`).
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.collect import session
+from server.collect import endpoint, session
 from server.collect.agents import AgentClassifier
 from server.collect.parts import EXTENSION, CollectParts
 from server.collect.pipeline import Collector, SaltCache
@@ -35,7 +36,7 @@ def init_app(app: Flask) -> None:
     limits = limiter(app)
     limits.exempt(bp)
     skip_for_blueprint(app, bp.name)  # not even Flask-Limiter's bookkeeping
-    app.extensions[EXTENSION] = CollectParts(
+    parts = app.extensions[EXTENSION] = CollectParts(
         sites=SiteCache(sessions),
         pipeline=Collector(AgentClassifier(), resolver(app), SaltCache(sessions)),
         sink=choose_sink(app),
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.extensions["csrf"].exempt(bp)
     app.register_blueprint(bp)
     session.init_app(app, bp.name)
+    endpoint.install(app, parts)
 
 
 def beacon_rate_limit(app: Flask) -> ProcessRateLimit:
