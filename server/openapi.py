@@ -36,22 +36,28 @@ from server.accounts.filters import (
 from server.accounts.listing import AccountRow
 from server.collect.beacon import MAX_BODY_BYTES, MAX_PROP_KEY_LENGTH, Beacon
 from server.ids import MAX_ID
-from server.openapi_funnel import FUNNEL, FUNNEL_ARGUMENTS, FUNNEL_REPORT, funnel_operation
-from server.openapi_leads import (
-    LEAD,
-    LEAD_CSV_ARGUMENTS,
-    LEAD_LIST_ARGUMENTS,
-    leads_csv_operation,
-    leads_operation,
-)
-from server.openapi_schemas import (
-    ERROR,
+from server.openapi_arguments import (
+    COUNTRY,
     EXCEL,
-    account_detail_schema,
+    SITE_KEY,
+    Argument,
+    argument,
+    choice,
+    date_or_period,
+    min_score_argument,
     paging_arguments,
-    refine_beacon,
-    refine_row,
 )
+from server.openapi_funnel import FUNNEL, FUNNEL_REPORT, funnel_operation
+from server.openapi_leads import LEAD, leads_csv_operation, leads_operation
+from server.openapi_operations import (
+    api_errors,
+    csv_operation,
+    error,
+    json_answer,
+    operation,
+    page_operation,
+)
+from server.openapi_schemas import ERROR, account_detail_schema, refine_beacon, refine_row
 from server.validation import InvalidInput
 
 bp = Blueprint("openapi", __name__)
@@ -65,62 +71,34 @@ PERIOD = "^(?:[1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-5][0-9]|3660)d$"
 TIER_LIST = "^(?:{0})(?:,(?:{0}))*$".format("|".join(TIERS))
 """One tier or several, comma-separated."""
 
-FILTERS: tuple[dict[str, Any], ...] = (
-    {
-        "name": "site",
-        "description": "A site's key or numeric id.",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
-    },
-    {
-        "name": "tier",
-        "description": "Tiers to keep: repeated, or comma-separated (`hot,warm`).",
-        "schema": {"type": "array", "items": {"type": "string", "pattern": TIER_LIST}},
-        "style": "form",
-        "explode": True,
-    },
-    {
-        "name": "min_score",
-        "schema": {"type": "integer", "minimum": -MAX_SCORE, "maximum": MAX_SCORE},
-    },
-    {
-        "name": "q",
-        "description": "Part of the name or domain.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": NO_CONTROL},
-    },
-    {
-        "name": "country",
-        "description": "ISO 3166-1 alpha-2, either case.",
-        "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
-    },
-    {
-        "name": "industry",
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": NO_CONTROL},
-    },
-    {
-        "name": "since",
-        "description": f"Last seen since a date, or within a period of 1 to {MAX_SINCE_DAYS} days.",
-        "schema": {
-            "anyOf": [
-                {"type": "string", "format": "date"},
-                {"type": "string", "pattern": PERIOD},
-            ]
-        },
-    },
-    {
-        "name": "outcome",
-        "description": "Latest sales outcome; `none`: no feedback yet.",
-        "schema": {"type": "string", "enum": list(OUTCOMES)},
-    },
-    {
-        "name": "confidence",
-        "description": "How surely the company was identified; `low`: worth checking.",
-        "schema": {"type": "string", "enum": list(CONFIDENCES)},
-    },
-    {
-        "name": "sort",
-        "description": "A leading `-` sorts in descending order.",
-        "schema": {"type": "string", "enum": list(SORTS), "default": "-score"},
-    },
+FILTER_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": NO_CONTROL}
+"""The text a filter searches for or matches."""
+
+FILTERS: tuple[Argument, ...] = (
+    argument("site", SITE_KEY, "A site's key or numeric id."),
+    argument(
+        "tier",
+        {"type": "array", "items": {"type": "string", "pattern": TIER_LIST}},
+        "Tiers to keep: repeated, or comma-separated (`hot,warm`).",
+        style="form",
+        explode=True,
+    ),
+    min_score_argument(MAX_SCORE),
+    argument("q", FILTER_TEXT, "Part of the name or domain."),
+    COUNTRY,
+    argument("industry", FILTER_TEXT),
+    argument(
+        "since",
+        date_or_period(PERIOD),
+        f"Last seen since a date, or within a period of 1 to {MAX_SINCE_DAYS} days.",
+    ),
+    argument("outcome", choice(OUTCOMES), "Latest sales outcome; `none`: no feedback yet."),
+    argument(
+        "confidence",
+        choice(CONFIDENCES),
+        "How surely the company was identified; `low`: worth checking.",
+    ),
+    argument("sort", choice(SORTS, default="-score"), "A leading `-` sorts in descending order."),
 )
 """The accounts filters, as the API takes them: every value as typed, never empty."""
 
@@ -128,8 +106,6 @@ PAGING = paging_arguments(MAX_PAGE, MAX_PER_PAGE, DEFAULT_PER_PAGE)
 
 LIST_ARGUMENTS = FILTERS + PAGING
 CSV_ARGUMENTS = FILTERS + EXCEL
-
-SECURITY: list[dict[str, list[str]]] = [{"token": []}, {"session": []}]
 
 
 @bp.get("/openapi.json")
@@ -212,15 +188,9 @@ def document() -> dict[str, Any]:
             "/api/accounts": {"get": _accounts(row)},
             "/api/accounts/{account_id}": {"get": _account()},
             "/api/accounts.csv": {"get": _csv()},
-            "/api/funnel": {
-                "get": funnel_operation(_query(FUNNEL_ARGUMENTS), _api_errors(), SECURITY)
-            },
-            "/api/leads": {
-                "get": leads_operation(_query(LEAD_LIST_ARGUMENTS), _api_errors(), SECURITY)
-            },
-            "/api/leads.csv": {
-                "get": leads_csv_operation(_query(LEAD_CSV_ARGUMENTS), _api_errors(), SECURITY)
-            },
+            "/api/funnel": {"get": funnel_operation()},
+            "/api/leads": {"get": leads_operation()},
+            "/api/leads.csv": {"get": leads_csv_operation()},
         },
         "components": {
             "schemas": components,
@@ -254,92 +224,40 @@ def _collect(beacon: dict[str, Any]) -> dict[str, Any]:
             "202": {
                 "description": "Accepted, or dropped on purpose (bot, opt-out, non-business network)."
             },
-            "400": _error("A field is missing or wrong: `<field>: <reason>`."),
-            "403": _error("Unknown site key, or an origin or page outside the site's domains."),
-            "413": _error(f"Body larger than {MAX_BODY_BYTES} bytes."),
-            "429": _error("Over the rate limit of the client's address."),
-            "503": _error("The event could not be stored anywhere."),
+            "400": error("A field is missing or wrong: `<field>: <reason>`."),
+            "403": error("Unknown site key, or an origin or page outside the site's domains."),
+            "413": error(f"Body larger than {MAX_BODY_BYTES} bytes."),
+            "429": error("Over the rate limit of the client's address."),
+            "503": error("The event could not be stored anywhere."),
         },
     }
 
 
 def _accounts(row: dict[str, Any]) -> dict[str, Any]:
-    page = {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": row, "maxItems": MAX_PER_PAGE},
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-        },
-        "required": ["items", "total", "page", "per_page"],
-    }
-    return {
-        "summary": "Accounts of the caller's organisation, filtered, sorted and paginated",
-        "security": SECURITY,
-        "parameters": _query(LIST_ARGUMENTS),
-        "responses": {
-            "200": {
-                "description": "One page of accounts and the number matching the filters.",
-                "content": {"application/json": {"schema": page}},
-            },
-            **_api_errors(),
-        },
-    }
+    return page_operation(
+        "Accounts of the caller's organisation, filtered, sorted and paginated",
+        "accounts",
+        row,
+        LIST_ARGUMENTS,
+        MAX_PAGE,
+        MAX_PER_PAGE,
+    )
 
 
 def _account() -> dict[str, Any]:
     account_id = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
-    return {
-        "summary": "One account: firmographics, score, explanation, history, recent visits",
-        "security": SECURITY,
-        "parameters": [
-            {"name": "account_id", "in": "path", "required": True, "schema": account_id}
-        ],
-        "responses": {
-            "200": {
-                "description": "The account.",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/AccountDetail"}}
-                },
-            },
-            **_api_errors(bad_request=False),
-            "404": _error("No such account in the caller's organisation (or an id out of range)."),
+    return operation(
+        "One account: firmographics, score, explanation, history, recent visits",
+        [{"name": "account_id", "in": "path", "required": True, "schema": account_id}],
+        json_answer("The account.", {"$ref": "#/components/schemas/AccountDetail"}),
+        {
+            **api_errors(bad_request=False),
+            "404": error("No such account in the caller's organisation (or an id out of range)."),
         },
-    }
+    )
 
 
 def _csv() -> dict[str, Any]:
-    return {
-        "summary": "Every account matching the filters, as streamed CSV (UTF-8 with BOM)",
-        "security": SECURITY,
-        "parameters": _query(CSV_ARGUMENTS),
-        "responses": {
-            "200": {
-                "description": "CSV; cells starting with = + - @ are neutralised.",
-                "content": {"text/csv": {"schema": {"type": "string"}}},
-            },
-            **_api_errors(),
-        },
-    }
-
-
-def _query(parameters: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
-    return [{**parameter, "in": "query", "required": False} for parameter in parameters]
-
-
-def _api_errors(bad_request: bool = True) -> dict[str, Any]:
-    errors = {
-        "401": _error("No valid token or session."),
-        "403": _error("The caller may not use this."),
-    }
-    if bad_request:
-        errors["400"] = _error("An argument that cannot be used; `field` names it.")
-    return errors
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    return csv_operation(
+        "Every account matching the filters, as streamed CSV (UTF-8 with BOM)", CSV_ARGUMENTS
+    )

@@ -7,36 +7,25 @@ from __future__ import annotations
 from typing import Any
 
 from server.collect.count_reasons import MAX_REASON_LENGTH
+from server.openapi_arguments import DATE, SITE_KEY, Argument, argument, date_or_period
+from server.openapi_operations import api_errors, json_answer, operation, query
 from server.sites.funnel import DEFAULT_FUNNEL_DAYS, MAX_FUNNEL_DAYS, STEPS
 
 FUNNEL_PERIOD = "^(?:[1-9][0-9]?|[12][0-9]{2}|3[0-5][0-9]|36[0-6])d$"
 """`1d` to `366d` (`MAX_FUNNEL_DAYS`, spelled out: a test holds them together)."""
 
-FUNNEL_ARGUMENTS: tuple[dict[str, Any], ...] = (
-    {
-        "name": "site",
-        "description": "A site's key or numeric id; without it, every site of the organisation.",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
-    },
-    {
-        "name": "since",
-        "description": (
-            "First day (UTC), or a period of 1 to "
-            f"{MAX_FUNNEL_DAYS} days ending with `until` (default `{DEFAULT_FUNNEL_DAYS}d`). "
-            f"At most {MAX_FUNNEL_DAYS} days, not after `until`."
-        ),
-        "schema": {
-            "anyOf": [
-                {"type": "string", "format": "date"},
-                {"type": "string", "pattern": FUNNEL_PERIOD},
-            ]
-        },
-    },
-    {
-        "name": "until",
-        "description": "Last day (UTC), included; default today.",
-        "schema": {"type": "string", "format": "date"},
-    },
+FUNNEL_ARGUMENTS: tuple[Argument, ...] = (
+    argument(
+        "site", SITE_KEY, "A site's key or numeric id; without it, every site of the organisation."
+    ),
+    argument(
+        "since",
+        date_or_period(FUNNEL_PERIOD),
+        "First day (UTC), or a period of 1 to "
+        f"{MAX_FUNNEL_DAYS} days ending with `until` (default `{DEFAULT_FUNNEL_DAYS}d`). "
+        f"At most {MAX_FUNNEL_DAYS} days, not after `until`.",
+    ),
+    argument("until", DATE, "Last day (UTC), included; default today."),
 )
 """The funnel's arguments, as the API takes them: every value as typed, never empty."""
 
@@ -116,27 +105,18 @@ FUNNEL_REPORT: dict[str, Any] = {
 }
 
 
-def funnel_operation(
-    query: list[dict[str, Any]], errors: dict[str, Any], security: list[dict[str, list[str]]]
-) -> dict[str, Any]:
-    """The operation of `GET /api/funnel`, with the document's own error answers."""
-    return {
-        "summary": "The identification funnel of the organisation or of one site, per day",
-        "description": (
-            "Beacons → bots (by reason) → data centres (by provider) → homes → mobile → "
-            "unknown → other networks → companies, with the match rate, over the period "
-            "and for each of its days (UTC). A site that is not the organisation's is a 400 "
-            "naming `site`."
+def funnel_operation() -> dict[str, Any]:
+    """The operation of `GET /api/funnel`."""
+    return operation(
+        "The identification funnel of the organisation or of one site, per day",
+        query(FUNNEL_ARGUMENTS),
+        json_answer(
+            "The funnel over the period, and per day.",
+            {"$ref": "#/components/schemas/FunnelReport"},
         ),
-        "security": security,
-        "parameters": query,
-        "responses": {
-            "200": {
-                "description": "The funnel over the period, and per day.",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/FunnelReport"}}
-                },
-            },
-            **errors,
-        },
-    }
+        api_errors(),
+        "Beacons → bots (by reason) → data centres (by provider) → homes → mobile → "
+        "unknown → other networks → companies, with the match rate, over the period "
+        "and for each of its days (UTC). A site that is not the organisation's is a 400 "
+        "naming `site`.",
+    )

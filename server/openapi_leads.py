@@ -15,40 +15,34 @@ from server.leads.query import (
     SORTS,
     TIERS,
 )
-from server.openapi_schemas import DATE_TIME, EXCEL, ID, nullable, paging_arguments
+from server.openapi_arguments import (
+    COUNTRY,
+    EXCEL,
+    Argument,
+    argument,
+    choice,
+    min_score_argument,
+    paging_arguments,
+)
+from server.openapi_operations import csv_operation, page_operation
+from server.openapi_schemas import DATE_TIME, EXPLANATION, ID, nullable
 
 MAX_LIST_ID = 2**31 - 1
 """Largest list id (an `Integer` column)."""
 
-LEAD_FILTERS: tuple[dict[str, Any], ...] = (
-    {
-        "name": "email_class",
-        "schema": {"type": "string", "enum": list(EMAIL_CLASSES)},
-    },
-    {
-        "name": "tier",
-        "description": "The lead's own tier (not its company's).",
-        "schema": {"type": "string", "enum": list(TIERS)},
-    },
-    {
-        "name": "country",
-        "description": "ISO 3166-1 alpha-2, either case.",
-        "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
-    },
-    {
-        "name": "list",
-        "description": "A lead list's id.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIST_ID},
-    },
-    {
-        "name": "min_score",
-        "schema": {"type": "integer", "minimum": -MAX_SCORE, "maximum": MAX_SCORE},
-    },
-    {
-        "name": "sort",
-        "description": "`company`: leads whose company is hottest on the web first, then by score.",
-        "schema": {"type": "string", "enum": list(SORTS), "default": "company"},
-    },
+LEAD_FILTERS: tuple[Argument, ...] = (
+    argument("email_class", choice(EMAIL_CLASSES)),
+    argument("tier", choice(TIERS), "The lead's own tier (not its company's)."),
+    COUNTRY,
+    argument(
+        "list", {"type": "integer", "minimum": 1, "maximum": MAX_LIST_ID}, "A lead list's id."
+    ),
+    min_score_argument(MAX_SCORE),
+    argument(
+        "sort",
+        choice(SORTS, default="company"),
+        "`company`: leads whose company is hottest on the web first, then by score.",
+    ),
 )
 """The leads filters, as the API takes them: every value as typed, never empty."""
 
@@ -78,14 +72,7 @@ LEAD = {
         "score": {"type": "integer"},
         "tier": TIER,
         "why": TEXT,
-        "explanation": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"label": TEXT, "points": {"type": "number"}},
-                "required": ["label", "points"],
-            },
-        },
+        "explanation": EXPLANATION,
         "scored_at": nullable(DATE_TIME),
         "imported_at": DATE_TIME,
         "account_id": nullable(ID),
@@ -98,54 +85,22 @@ LEAD = {
 }  # fmt: skip
 
 
-def leads_operation(
-    parameters: list[dict[str, Any]], errors: dict[str, Any], security: list[Any]
-) -> dict[str, Any]:
-    page = {
-        "type": "object",
-        "properties": {
-            "items": {
-                "type": "array",
-                "items": {"$ref": "#/components/schemas/Lead"},
-                "maxItems": MAX_PER_PAGE,
-            },
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-        },
-        "required": ["items", "total", "page", "per_page"],
-    }
-    return {
-        "summary": "Leads of the caller's organisation, with their company's web score",
-        "security": security,
-        "parameters": parameters,
-        "responses": {
-            "200": {
-                "description": "One page of leads and the number matching the filters.",
-                "content": {"application/json": {"schema": page}},
-            },
-            **errors,
-        },
-    }
+def leads_operation() -> dict[str, Any]:
+    return page_operation(
+        "Leads of the caller's organisation, with their company's web score",
+        "leads",
+        {"$ref": "#/components/schemas/Lead"},
+        LEAD_LIST_ARGUMENTS,
+        MAX_PAGE,
+        MAX_PER_PAGE,
+    )
 
 
-def leads_csv_operation(
-    parameters: list[dict[str, Any]], errors: dict[str, Any], security: list[Any]
-) -> dict[str, Any]:
-    return {
-        "summary": "Every lead matching the filters, as streamed CSV (UTF-8 with BOM)",
-        "description": (
-            "Columns: email, score, tier, email_class, phone_class, phone, country, "
-            "country_source, language, company_domain, account_name, account_score, "
-            "account_tier, list, imported_at, why."
-        ),
-        "security": security,
-        "parameters": parameters,
-        "responses": {
-            "200": {
-                "description": "CSV; cells starting with = + - @ are neutralised.",
-                "content": {"text/csv": {"schema": {"type": "string"}}},
-            },
-            **errors,
-        },
-    }
+def leads_csv_operation() -> dict[str, Any]:
+    return csv_operation(
+        "Every lead matching the filters, as streamed CSV (UTF-8 with BOM)",
+        LEAD_CSV_ARGUMENTS,
+        "Columns: email, score, tier, email_class, phone_class, phone, country, "
+        "country_source, language, company_domain, account_name, account_score, "
+        "account_tier, list, imported_at, why.",
+    )

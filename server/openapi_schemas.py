@@ -41,6 +41,15 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
 TIER = {"type": "string", "enum": list(TIERS)}
 RECORDED_OUTCOME = {"type": "string", "enum": [name for name in OUTCOMES if name != "none"]}
+EXPLANATION = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"label": {"type": "string"}, "points": {"type": "number"}},
+        "required": ["label", "points"],
+    },
+}
+"""A score's explanation: each rule's label and the points it gave."""
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -171,14 +180,7 @@ def account_detail_schema() -> dict[str, Any]:
             "engagement": {"type": "number"},
             "hot_since": nullable(DATE_TIME),
             "scored_at": nullable(DATE_TIME),
-            "explanation": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"label": text, "points": {"type": "number"}},
-                    "required": ["label", "points"],
-                },
-            },
+            "explanation": EXPLANATION,
             "why": text,
             "outcome": nullable(RECORDED_OUTCOME),
             "outcomes": _list(
@@ -247,34 +249,3 @@ def _list(properties: dict[str, Any]) -> dict[str, Any]:
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties)}
-
-
-EXCEL: tuple[dict[str, Any], ...] = (
-    {
-        "name": "excel",
-        "description": "`fr`: `;` as the delimiter, for a French Excel.",
-        "schema": {"type": "string", "enum": ["fr"]},
-    },
-)
-"""The argument of a CSV export that asks for a French Excel's delimiter."""
-
-
-def paging_arguments(
-    max_page: int, max_per_page: int, default_per_page: int
-) -> tuple[dict[str, Any], ...]:
-    """The `page` and `per_page` arguments of a paginated list, with its bounds."""
-    return (
-        {
-            "name": "page",
-            "schema": {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1},
-        },
-        {
-            "name": "per_page",
-            "schema": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": max_per_page,
-                "default": default_per_page,
-            },
-        },
-    )
