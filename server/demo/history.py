@@ -17,7 +17,7 @@ as salt rotation keeps them) and the 30-day aggregates slid to now.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -77,7 +77,8 @@ def replay(
     finally:
         resolver.close()
     with session_scope() as session:
-        rotate_salts(session, now.date(), ahead=False)
+        today = now.date()  # the last two days the replay hashed, and none ahead
+        rotate_salts(session, today, made=(today - timedelta(days=1), today))
         follow_up(session, _account_ids(session, site.org_id), now, FollowUp(aggregates=True))
     return beacons
 

@@ -28,7 +28,7 @@ AGGREGATE_BATCH = 1_000
 
 @task(queue="maintenance")
 def rotate_daily_salts() -> int:
-    """Make sure yesterday's, today's and tomorrow's salts exist; delete expired ones."""
+    """Make sure today's and tomorrow's salts exist; delete expired ones."""
     with session_scope() as session:
         deleted = rotate_salts(session, utcnow().date())
     log.info("daily salts rotated, %d expired salt(s) deleted", deleted)

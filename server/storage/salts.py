@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -45,17 +46,16 @@ def salt_for(session: Session, day: date) -> bytes:
     return salt
 
 
-def rotate_salts(session: Session, today: date, ahead: bool = True) -> int:
-    """Make sure the salts of the days still hashed exist, yesterday's and
-    today's, and tomorrow's too when `ahead` (made before midnight needs it;
-    a replay of past days, as the demo's, has no tomorrow); delete older ones.
+def rotate_salts(session: Session, today: date, made: Iterable[date] | None = None) -> int:
+    """Make sure the salts of the days in `made` exist (by default today's and
+    tomorrow's, made before midnight needs it) and delete the expired ones,
+    older than yesterday.
 
     Returns the number of salts deleted.
     """
+    for day in (today, today + timedelta(days=1)) if made is None else made:
+        salt_for(session, day)
     oldest_kept = today - timedelta(days=SALT_KEEP_DAYS - 1)
-    newest = today + timedelta(days=1) if ahead else today
-    for offset in range((newest - oldest_kept).days + 1):
-        salt_for(session, oldest_kept + timedelta(days=offset))
     result = cast(  # a DELETE's result is a cursor's, with a row count
         CursorResult[Any], session.execute(delete(DailySalt).where(DailySalt.day < oldest_kept))
     )
