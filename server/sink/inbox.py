@@ -1,20 +1,22 @@
-"""The embedded queue: accepted records in a SQLite file of their own.
+"""The embedded queue: accepted records kept apart from the main database.
 
-The collector appends each accepted record here and answers; the ingest
-writer (`server.sink.consumer`) takes them out in batches and stores them in
-the main database. The inbox does not share the main database's write lock,
-so a request never waits for sessionisation, aggregates or a dashboard form.
+The collector appends each accepted record to the inbox's spool (a segment
+file per serving process, `server.sink.spool`) and answers; the ingest writer
+(`server.sink.consumer`) takes them out in batches and stores them in the
+main database. Neither shares a lock with the other or with the main
+database, so a request never waits for sessionisation, aggregates, the writer
+or a dashboard form.
 
-The file is in WAL mode with `synchronous=NORMAL`: an append is committed when
-the request answers and survives the process being killed; only a power loss
-can take the last commits that the operating system had not written yet.
+The inbox's SQLite file (WAL mode, `synchronous=NORMAL`) belongs to the
+writer: how far each spool segment is stored, the dead letters, and the
+dead letters queued again (`replay_dead`), which are taken first.
 
 One writer at a time drains an inbox: it holds an exclusive lock on a file
 beside it (`flock`), which the system releases when the writer's process
 ends, however it ends. The writer reads the oldest entries, stores them and
-only then deletes them, so a writer killed mid-batch leaves them for the next
-one (the main database skips events it already has, and counts carry a
-receipt). Appends never wait for the writer beyond a short delete. An entry
+only then marks them stored, so a writer killed mid-batch leaves them for
+the next one (the main database skips events it already has, and counts
+carry a receipt). An entry
 that cannot be stored goes to the dead letters with its reason, where
 `vigie ingest --dead` lists it and `--replay-dead` or `--drop-dead` act on it.
 """
@@ -30,6 +32,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.sink.spool import SpoolAppender, SpoolReader, parse_id
+
 BUSY_TIMEOUT_S = 30.0
 """How long an append waits for another one holding the inbox's write lock."""
 
@@ -37,6 +41,10 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     payload BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS spool_offsets (
+    segment TEXT PRIMARY KEY,
+    stored INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS dead (
     id INTEGER PRIMARY KEY,
@@ -76,6 +84,9 @@ class Inbox:
         self._local = threading.local()
         self._append_lock = threading.Lock()
         self._connection().executescript(SCHEMA)
+        spool = self.path.with_name(self.path.name + ".spool")
+        self._appender = SpoolAppender(spool)
+        self._spool = SpoolReader(spool, self)
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
@@ -96,48 +107,70 @@ class Inbox:
         return _Transaction(self._connection())
 
     def append(self, payloads: Sequence[bytes]) -> None:
-        """Queue `payloads` in one transaction; they are durable when this returns.
+        """Queue `payloads`: durable against this process being killed when
+        this returns (see `server.sink.spool`).
 
-        The threads of one process take turns here rather than in SQLite's
-        busy handler, which sleeps in steps of milliseconds."""
-        rows = [(payload,) for payload in payloads]
-        with self._append_lock, self._transaction() as connection:
-            connection.executemany("INSERT INTO entries (payload) VALUES (?)", rows)
+        :raise OSError: when the spool cannot be written (disk full…).
+        """
+        self._appender.append(payloads)
 
     @property
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
     def oldest(self, limit: int) -> list[Entry]:
-        """The `limit` oldest entries (for the writer)."""
+        """The `limit` oldest entries (for the writer): requeued ones first,
+        then the spool's."""
         rows = self._connection().execute(
             "SELECT id, payload FROM entries ORDER BY id LIMIT ?", (limit,)
         )
-        return [Entry(str(row[0]), bytes(row[1])) for row in rows]
+        entries = [Entry(str(row[0]), bytes(row[1])) for row in rows]
+        if len(entries) < limit:
+            spooled = self._spool.read(limit - len(entries))
+            entries += [Entry(entry.id, entry.payload) for entry in spooled]
+        return entries
 
     def done(self, ids: Iterable[str]) -> None:
-        """Remove entries that were stored, then fold the log back into the file
-        (a passive checkpoint: it never waits for an append)."""
-        rows = [(int(i),) for i in ids]
+        """Forget entries that were stored, then fold the log back into the
+        file (a passive checkpoint) and remove spool segments stored to their end."""
+        offsets, rows = _split_ids(ids)
         with self._append_lock, self._transaction() as connection:
             connection.executemany("DELETE FROM entries WHERE id = ?", rows)
+            _store_offsets(connection, offsets)
         self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if offsets:
+            self._spool.remove_finished()
 
     def bury(self, entries: Sequence[tuple[Entry, str]]) -> None:
         """Move entries that cannot be stored to the dead letters, with their reason."""
         now = time.time()
+        offsets, _ = _split_ids(entry.id for entry, _ in entries)
         with self._transaction() as connection:
-            connection.executemany(
-                "INSERT OR REPLACE INTO dead (id, payload, reason, buried_at) VALUES (?, ?, ?, ?)",
-                [(int(entry.id), entry.payload, reason, now) for entry, reason in entries],
-            )
-            connection.executemany(
-                "DELETE FROM entries WHERE id = ?", [(int(entry.id),) for entry, _ in entries]
-            )
+            for entry, reason in entries:
+                number = int(entry.id) if entry.id.isdigit() else _new_id(connection, entry)
+                connection.execute(
+                    "INSERT OR REPLACE INTO dead (id, payload, reason, buried_at) VALUES (?, ?, ?, ?)",
+                    (number, entry.payload, reason, now),
+                )
+                connection.execute("DELETE FROM entries WHERE id = ?", (number,))
+            _store_offsets(connection, offsets)
+        if offsets:
+            self._spool.remove_finished()
+
+    # Offsets: how far each spool segment is stored (read by `SpoolReader`).
+
+    def stored_offsets(self) -> dict[str, int]:
+        rows = self._connection().execute("SELECT segment, stored FROM spool_offsets")
+        return {segment: stored for segment, stored in rows}
+
+    def forget_offset(self, segment: str) -> None:
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM spool_offsets WHERE segment = ?", (segment,))
 
     def waiting(self) -> int:
         """Entries not stored yet."""
-        return self._connection().execute("SELECT count(*) FROM entries").fetchone()[0]
+        requeued = self._connection().execute("SELECT count(*) FROM entries").fetchone()[0]
+        return int(requeued) + self._spool.waiting()
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         rows = self._connection().execute(
@@ -210,6 +243,36 @@ class _Transaction:
 
     def __exit__(self, kind, _value, _traceback) -> None:  # type: ignore[no-untyped-def]
         self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _split_ids(ids: Iterable[str]) -> tuple[dict[str, int], list[tuple[int]]]:
+    """The spool's entries as the offset each segment is stored to; the table's as rows."""
+    offsets: dict[str, int] = {}
+    rows: list[tuple[int]] = []
+    for entry_id in ids:
+        spooled = parse_id(entry_id)
+        if spooled is None:
+            rows.append((int(entry_id),))
+        else:
+            segment, end = spooled
+            offsets[segment] = max(end, offsets.get(segment, 0))
+    return offsets, rows
+
+
+def _store_offsets(connection: sqlite3.Connection, offsets: dict[str, int]) -> None:
+    connection.executemany(
+        "INSERT INTO spool_offsets (segment, stored) VALUES (?, ?) "
+        "ON CONFLICT (segment) DO UPDATE SET stored = max(stored, excluded.stored)",
+        list(offsets.items()),
+    )
+
+
+def _new_id(connection: sqlite3.Connection, entry: Entry) -> int:
+    """An id for a spool entry that goes to the dead letters, from the table's
+    own sequence (so no dead letter's id is ever given twice)."""
+    cursor = connection.execute("INSERT INTO entries (payload) VALUES (?)", (entry.payload,))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 def _id_filter(ids: Sequence[str] | None) -> tuple[str, tuple[int, ...]]:

@@ -260,7 +260,7 @@ def test_same_data_sent_live_gives_the_same_accounts_and_scores(
     for hit in hits:
         body = live_beacon(hit)
         if body is not None:
-            monkeypatch.setattr("server.collect.views.utcnow", lambda at=hit.at: at)
+            monkeypatch.setattr("server.collect.endpoint.utcnow", lambda at=hit.at: at)
             assert send(live, body, ip=hit.ip, user_agent=hit.agent).status_code == 202
     monkeypatch.undo()
     assert drain(live, timeout=60)
@@ -591,7 +591,7 @@ def test_lines_logged_once_the_snippet_was_live_are_left_to_it(
 ):
     """A page view logged after the snippet's first event was also sent live: not twice."""
     live_from = now - timedelta(hours=2)
-    monkeypatch.setattr("server.collect.views.utcnow", lambda: live_from)
+    monkeypatch.setattr("server.collect.endpoint.utcnow", lambda: live_from)
     body = {"site": SITE_KEY, "type": "pageview", "url": SITE + "/pricing"}
     assert send(site_app, body, ip="81.2.69.10").status_code == 202
     before = Hit(live_from - timedelta(hours=1), "81.2.69.10", CHROME, "/demo", "pageview")

@@ -85,8 +85,9 @@ def test_dead_letters_can_be_replayed_or_dropped(tmp_path):
     entries = inbox.oldest(10)
     inbox.bury([(entries[0], "broken"), (entries[1], "broken too")])
     assert inbox.waiting() == 0 and inbox.dead_count() == 2
-    assert [d.reason for d in inbox.dead_letters()] == ["broken", "broken too"]
-    assert inbox.replay_dead([entries[0].id]) == 1
+    letters = inbox.dead_letters()
+    assert [d.reason for d in letters] == ["broken", "broken too"]
+    assert inbox.replay_dead([letters[0].id]) == 1
     assert [e.payload for e in inbox.oldest(10)] == [b"one"]
     assert inbox.drop_dead() == 1 and inbox.dead_count() == 0
 
