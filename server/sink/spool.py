@@ -130,11 +130,9 @@ class SpoolAppender:
 
 
 class Offsets(Protocol):
-    """How far each segment is stored (kept by the writer)."""
+    """How far each segment is stored (kept by the writer, see `Inbox.done`)."""
 
     def stored_offsets(self) -> dict[str, int]: ...
-
-    def set_offsets(self, offsets: dict[str, int]) -> None: ...
 
     def forget_offset(self, segment: str) -> None: ...
 
