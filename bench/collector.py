@@ -19,6 +19,11 @@ from the first stored event to the last, so process start is left out.
 
     python bench/collector.py [--workers 2] [--threads 4] [--connections 32] [--seconds 15]
 
+Every server gets the same `--worker-connections` (connections / workers), so
+that wrk's keep-alive connections are split evenly between the workers: left
+to race, one worker could take all of them, and one server's figure swung
+threefold from one start to the next.
+
 Every beacon comes from a business address of the company database (through a
 trusted proxy header, 256 addresses), with a browser's user agent.
 
@@ -221,7 +226,14 @@ def measure(name: str, command, env: dict[str, str], args, script) -> dict[str, 
     stops included."""
     port = free_port()
     access_log = script.with_name(f"access-{port}.log")
-    env = {**env, "GUNICORN_CMD_ARGS": f"--access-logfile {access_log}"}
+    # Each worker takes at most its share of wrk's keep-alive connections: left
+    # to race, one worker often took all 32 while the other idled, and the
+    # same server measured anywhere from 1,700 to 6,300 req/s from one start to the next.
+    share = max(1, args.connections // args.workers)
+    env = {
+        **env,
+        "GUNICORN_CMD_ARGS": f"--access-logfile {access_log} --worker-connections {share}",
+    }
     process = start_server(command(port), port, env)
     try:
         cpu_before = tree_cpu_seconds(process.pid)
