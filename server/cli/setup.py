@@ -28,6 +28,7 @@ from server.storage import session_scope, storage
 from server.storage.migrate import upgrade
 from server.storage.tenancy import (
     ROLES,
+    SiteSettings,
     create_api_token,
     create_organisation,
     create_site,
@@ -240,15 +241,14 @@ def sites_add(
     parameters = normalise_query_parameters(allow_query, "--allow-query")
     with database_session() as session:
         organisation = get_organisation(session, org_name)
-        site = create_site(
-            session,
-            organisation,
+        settings = SiteSettings(
             normalise_name(name or hosts[0], "--name"),
             hosts,
-            parameters,
-            count_education,
-            count_government,
+            query_allowlist=parameters,
+            count_education=count_education,
+            count_government=count_government,
         )
+        site = create_site(session, organisation, settings)
         record(session, organisation.id, CLI, "site.added", site.name, domains=hosts)
         key, site_name = site.public_key, site.name
     click.echo(f'Site "{site_name}" added; site key: {key}')

@@ -34,7 +34,13 @@ from server.storage.models import (
     User,
     Visit,
 )
-from server.storage.tenancy import create_organisation, create_site, create_user, find_organisation
+from server.storage.tenancy import (
+    SiteSettings,
+    create_organisation,
+    create_site,
+    create_user,
+    find_organisation,
+)
 
 DEMO_ORGANISATION = "Demo"
 DEMO_ADMIN = "demo@vigie.example"
@@ -97,7 +103,7 @@ def ensure_demo_site(session: Session, organisation: Organisation) -> Site:
         # A demo built before the key was remembered: its site tracks the demo's domain.
         site = next((s for s in organisation.sites if DEMO_DOMAIN in s.domains), None)
     if site is None:
-        site = create_site(session, organisation, DEMO_SITE_NAME, [DEMO_DOMAIN])
+        site = create_site(session, organisation, SiteSettings(DEMO_SITE_NAME, [DEMO_DOMAIN]))
     if key != site.public_key:
         organisation.settings = {**(organisation.settings or {}), SITE_SETTING: site.public_key}
     return site

@@ -8,6 +8,7 @@ tracked) and raises `InvalidInput` naming the field.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -98,55 +99,60 @@ def create_api_token(session: Session, org_id: int, name: str, user_id: int | No
     return token
 
 
-def create_site(
-    session: Session,
-    organisation: Organisation,
-    name: str,
-    domains: Sequence[str],
-    query_allowlist: Sequence[str] = (),
-    count_education: bool = False,
-    count_government: bool = False,
-) -> Site:
+@dataclass(frozen=True)
+class SiteSettings:
+    """What an admin chooses for a site: the same fields whether it is added or edited.
+
+    Domains and query parameters keep their first order, without repeats.
+    """
+
+    name: str
+    domains: Sequence[str]
+    query_allowlist: Sequence[str] = ()
+    """Query parameters kept in a stored page URL; the others are cut off."""
+    count_education: bool = False
+    """Whether visits from education networks count as accounts, as business ones do."""
+    count_government: bool = False
+    """Whether visits from government networks count as accounts, as business ones do."""
+
+    def __post_init__(self) -> None:
+        # Frozen: the cleaned tuples replace what was given, once, here.
+        object.__setattr__(self, "domains", tuple(dict.fromkeys(self.domains)))
+        object.__setattr__(self, "query_allowlist", tuple(dict.fromkeys(self.query_allowlist)))
+
+
+def create_site(session: Session, organisation: Organisation, settings: SiteSettings) -> Site:
     """Add a tracked site with a fresh public key.
 
     :raise InvalidInput: for no domain, a name taken in the organisation, or a
         domain another site of the organisation already tracks.
     """
-    check_site(organisation, name, domains)
-    site = Site(
-        name=name,
-        public_key=new_site_key(),
-        domains=list(dict.fromkeys(domains)),
-        query_allowlist=list(dict.fromkeys(query_allowlist)),
-        count_education=count_education,
-        count_government=count_government,
-    )
+    check_site(organisation, settings.name, settings.domains)
+    site = Site(public_key=new_site_key())
+    write_settings(site, settings)
     organisation.sites.append(site)
     session.flush()
     return site
 
 
-def update_site(
-    session: Session,
-    site: Site,
-    name: str,
-    domains: Sequence[str],
-    query_allowlist: Sequence[str] = (),
-    count_education: bool = False,
-    count_government: bool = False,
-) -> Site:
+def update_site(session: Session, site: Site, settings: SiteSettings) -> Site:
     """Change a site's settings; its key (and so its snippet) stays.
 
     :raise InvalidInput: under the same rules as `create_site`, the site itself aside.
     """
-    check_site(site.organisation, name, domains, editing=site)
-    site.name = name
-    site.domains = list(dict.fromkeys(domains))
-    site.query_allowlist = list(dict.fromkeys(query_allowlist))
-    site.count_education = count_education
-    site.count_government = count_government
+    check_site(site.organisation, settings.name, settings.domains, editing=site)
+    write_settings(site, settings)
     session.flush()
     return site
+
+
+def write_settings(site: Site, settings: SiteSettings) -> None:
+    """Copy `settings` onto `site`'s columns (already checked by `check_site`)."""
+    site.name = settings.name
+    site.domains = list(settings.domains)
+    site.query_allowlist = list(settings.query_allowlist)
+    site.count_education = settings.count_education
+    site.count_government = settings.count_government
 
 
 def check_site(

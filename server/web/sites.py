@@ -20,7 +20,7 @@ from server.sites.removal import delete_site, site_data
 from server.sites.traffic import TRAFFIC_DAYS, SiteTraffic, site_traffic, start_of_day
 from server.storage import get_session
 from server.storage.models import Organisation, Site
-from server.storage.tenancy import create_site, get_site, list_sites, update_site
+from server.storage.tenancy import SiteSettings, create_site, get_site, list_sites, update_site
 from server.storage.types import utcnow
 from server.validation import (
     InvalidInput,
@@ -59,7 +59,7 @@ def add_site() -> str | Response:
         assert organisation is not None  # the signed-in user's own organisation
         try:
             name, domains = site_identity(form)
-            site = create_site(session, organisation, name, domains)
+            site = create_site(session, organisation, SiteSettings(name, domains))
         except InvalidInput as error:
             session.rollback()
             errors[error.field] = error.reason
@@ -125,15 +125,14 @@ def edit_site(site_id: int) -> str | Response:
         try:
             name, domains = site_identity(form)
             parameters = normalise_query_parameters(split_list(form.allow_query.data or ""))
-            update_site(
-                session,
-                site,
+            settings = SiteSettings(
                 name,
                 domains,
-                parameters,
-                bool(form.count_education.data),
-                bool(form.count_government.data),
+                query_allowlist=parameters,
+                count_education=bool(form.count_education.data),
+                count_government=bool(form.count_government.data),
             )
+            update_site(session, site, settings)
         except InvalidInput as error:
             session.rollback()
             errors[error.field] = error.reason

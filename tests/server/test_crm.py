@@ -17,7 +17,7 @@ from server.jobs import drain, enqueue
 from server.jobs.rescoring import rescore_accounts
 from server.storage import session_scope
 from server.storage.models import Account, AuditEntry, CrmConnection, CrmSync
-from server.storage.tenancy import create_organisation, create_site
+from server.storage.tenancy import SiteSettings, create_organisation, create_site
 from server.storage.types import utcnow
 from tests.support.accounts import add_visit, make_account
 from tests.support.cli import cli_for
@@ -59,7 +59,7 @@ def organisation_with_account(app, domain="acme.example", connection_class="busi
     """Acme, a site and an account whose visit saw the pricing page (still cold)."""
     with app.app_context(), session_scope() as session:
         org = create_organisation(session, "Acme")
-        site = create_site(session, org, "Shop", ["shop.example"])
+        site = create_site(session, org, SiteSettings("Shop", ["shop.example"]))
         account = make_account(session, org.id, "Acme Corp", domain=domain)
         visit = add_visit(session, account, site.id, utcnow() - timedelta(hours=1), ("/pricing",))
         visit.connection_class = connection_class

@@ -54,7 +54,7 @@ from server.storage.models import (
     User,
     Visit,
 )
-from server.storage.tenancy import create_organisation, create_site, find_organisation
+from server.storage.tenancy import SiteSettings, create_organisation, create_site, find_organisation
 from server.storage.types import utcnow
 from tests.support.cli import cli_for
 from tests.support.processes import VIGIE, free_port, serving, vigie
@@ -310,7 +310,7 @@ def test_the_demo_has_a_site_of_its_own_found_again_by_its_key(app):
     renamed, and with another site sorting first, it is still the demo's."""
     with app.app_context(), session_scope() as session:
         organisation = create_organisation(session, DEMO_ORGANISATION)
-        create_site(session, organisation, "AAA site", ["aaa.example"])
+        create_site(session, organisation, SiteSettings("AAA site", ["aaa.example"]))
     with app.app_context(), session_scope() as session:
         first = ensure_demo_tenant(session)
         assert (first.site.name, first.site.domains) == ("Demo site", [DEMO_DOMAIN])
@@ -319,7 +319,7 @@ def test_the_demo_has_a_site_of_its_own_found_again_by_its_key(app):
         first.site.name, first.site.domains = "Our demo", ["demo.example"]
     with app.app_context(), session_scope() as session:
         organisation = find_organisation(session, DEMO_ORGANISATION)
-        create_site(session, organisation, "AAB site", ["aab.example"])
+        create_site(session, organisation, SiteSettings("AAB site", ["aab.example"]))
         again = ensure_demo_tenant(session)
         assert again.site.public_key == key and again.password is None
         assert len(organisation.sites) == 3

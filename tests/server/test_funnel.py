@@ -23,7 +23,7 @@ from server.sites.funnel import (
 from server.storage import session_scope
 from server.storage.ingest import ingest
 from server.storage.models import Organisation, Site, TrafficCount
-from server.storage.tenancy import create_api_token, create_site
+from server.storage.tenancy import SiteSettings, create_api_token, create_site
 from server.storage.types import utcnow
 from tests.server.test_ingest_concurrency import in_batches, run_consumers
 from tests.support.collector import ACME_IP, CHROME, ORANGE_IP, SITE_KEY, pageview, send
@@ -173,7 +173,9 @@ def test_the_funnel_per_site_and_per_day(funnel_app):
 
 
 def make_other_site(session, org_id) -> int:
-    site = create_site(session, session.get(Organisation, org_id), "Blog", ["blog.example"])
+    site = create_site(
+        session, session.get(Organisation, org_id), SiteSettings("Blog", ["blog.example"])
+    )
     session.flush()
     return site.id
 

@@ -27,7 +27,7 @@ from server.storage.models import (
     TrafficCount,
     Visit,
 )
-from server.storage.tenancy import create_organisation, create_site, create_user
+from server.storage.tenancy import SiteSettings, create_organisation, create_site, create_user
 from tests.support.factories import make_site
 from tests.support.signin import signs_in
 
@@ -360,7 +360,7 @@ def test_dashboard_writes_succeed_while_beacons_are_stored(make_app, tmp_path, s
     with app.app_context(), session_scope() as session:
         acme = create_organisation(session, "Acme")
         create_user(session, acme, ADMIN, PASSWORD, role="admin")
-        flooded = create_site(session, acme, "Flooded", ["flooded.example"])
+        flooded = create_site(session, acme, SiteSettings("Flooded", ["flooded.example"]))
         ids = (acme.id, flooded.id)
     url, stop = served(app)
     try:

@@ -23,7 +23,7 @@ from server.storage.models import (
     TrafficCount,
     Visit,
 )
-from server.storage.tenancy import create_organisation, create_site, create_user
+from server.storage.tenancy import SiteSettings, create_organisation, create_site, create_user
 from server.storage.types import utcnow
 from server.validation import InvalidInput, normalise_domain, split_list
 from tests.support.accounts import add_visit, make_account
@@ -54,9 +54,9 @@ def world(app):
         other = create_organisation(session, "Other")
         create_user(session, acme, ADMIN, PASSWORD, role="admin")
         create_user(session, acme, MEMBER, PASSWORD, role="member")
-        shop = create_site(session, acme, "Shop", ["shop.example"])
-        blog = create_site(session, acme, "Blog", ["blog.example"])
-        theirs = create_site(session, other, "Theirs", ["other.example"])
+        shop = create_site(session, acme, SiteSettings("Shop", ["shop.example"]))
+        blog = create_site(session, acme, SiteSettings("Blog", ["blog.example"]))
+        theirs = create_site(session, other, SiteSettings("Theirs", ["other.example"]))
         return {
             "org_id": acme.id,
             "shop": shop.id,

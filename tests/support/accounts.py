@@ -20,7 +20,13 @@ from server.storage.models import (
     ScoreSnapshot,
     Visit,
 )
-from server.storage.tenancy import create_api_token, create_organisation, create_site, create_user
+from server.storage.tenancy import (
+    SiteSettings,
+    create_api_token,
+    create_organisation,
+    create_site,
+    create_user,
+)
 from server.storage.types import utcnow
 
 PASSWORD = "correct horse battery"
@@ -91,9 +97,9 @@ def seed_accounts(app: Flask) -> World:
     with app.app_context(), session_scope() as session:
         acme = create_organisation(session, "Acme")
         other = create_organisation(session, "Other")
-        site = create_site(session, acme, "Main", ["acme.example"])
-        second = create_site(session, acme, "Blog", ["blog.acme.example"])
-        other_site = create_site(session, other, "Theirs", ["other.example"])
+        site = create_site(session, acme, SiteSettings("Main", ["acme.example"]))
+        second = create_site(session, acme, SiteSettings("Blog", ["blog.acme.example"]))
+        other_site = create_site(session, other, SiteSettings("Theirs", ["other.example"]))
         user = create_user(session, acme, "sales@acme.example", PASSWORD)
         token = create_api_token(session, acme.id, "tests", user.id)
         hot = make_account(

@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 from server.storage import session_scope
 from server.storage.models import ApiToken
 from server.storage.tenancy import (
+    SiteSettings,
     create_api_token,
     create_organisation,
     create_site,
@@ -48,7 +49,7 @@ def make_team(app: Flask) -> Team:
         admin = create_user(session, acme, ADMIN, PASSWORD, role="admin")
         member = create_user(session, acme, MEMBER, PASSWORD, role="member")
         outsider = create_user(session, other, OUTSIDER, PASSWORD, role="admin")
-        site = create_site(session, acme, "Shop", ["shop.example"])
+        site = create_site(session, acme, SiteSettings("Shop", ["shop.example"]))
         account = make_account(session, acme.id, "Hot Corp", domain="hot.example")
         create_api_token(session, acme.id, "CRM sync", user_id=admin.id)
         token_id = session.scalar(select(ApiToken.id).where(ApiToken.org_id == acme.id))
