@@ -5,8 +5,11 @@ carry e-mails before the collector redacts them); every gunicorn handler gets
 the address-redacting filter.
 """
 
+from typing import Any
+
 from server.collect.parts import warm_up_collector
 from server.logs import protect_handlers
+from server.sink.embedded import stop_local_writer
 
 # No control socket in the user's home (gunicorn 25+; older ones ignore the name):
 # several Vigie servers on one machine would fight over its one path.
@@ -19,10 +22,15 @@ accesslog = "-"
 access_log_format = '- %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 
-def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+def on_starting(server: Any) -> None:
     protect_handlers()
 
 
-def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+def post_worker_init(worker: Any) -> None:
     protect_handlers()
     warm_up_collector(worker.wsgi)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """A worker that stops drains what it accepted (its writer thread, if any)."""
+    stop_local_writer(worker.wsgi)

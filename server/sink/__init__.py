@@ -1,14 +1,15 @@
 """Sinks: where the collector hands accepted records, to be stored later.
 
-* `InboxSink` (embedded, `embedded.py`): appended to a SQLite inbox file of
-  its own; a writer drains it into the database.
-* `RedisStreamSink` (scale mode, `stream.py`): appended to a Redis Stream that
-  `vigie ingest` consumers drain; if Redis fails, to the inbox.
+Every request appends its record to the inbox (`embedded.py`): one `write()`
+to its process's spool file (`spool.py`), durable when the request answers.
+One writer thread among the serving processes then drains the inbox:
 
-Each request appends its own record and answers: handing records to a thread
-that writes those of concurrent requests together was measured slower (every
-handoff waits for the interpreter lock). Draining is one loop for both queues
-(`consumer.py`), which stores batches through `server.after_store`.
+* embedded: into the database (the ingest loop, `consumer.py`);
+* scale mode: to the Redis Stream, a batch per pipelined round trip
+  (`forward.py`), which `vigie ingest` consumers drain (`stream.py`) with
+  the same loop; while Redis is down, into the database directly.
+
+The loop stores batches through `server.after_store`.
 """
 
 from __future__ import annotations

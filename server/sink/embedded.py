@@ -1,6 +1,11 @@
-"""The embedded write path: the inbox file, its sink and its writer.
+"""The write path's first hop: the inbox, its sink and its writer.
 
-    request → InboxSink (append, answer 202) → inbox file → InboxWriter → database
+    request → InboxSink (append, answer 202) → inbox → InboxWriter → database
+                                                           └─ scale mode: → Redis Stream
+
+Both modes queue an accepted record in the inbox (its process's spool file)
+and answer; in scale mode the writer forwards batches to the Redis Stream
+that `vigie ingest` consumers drain (`server.sink.forward`).
 
 The writer is the ingest loop (`server.sink.consumer`) on the inbox. Where it
 runs is the `INGEST_WRITER` setting:
@@ -29,8 +34,10 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from server.records import Record, encode
+from server.redis_client import redis_of
 from server.sink import SinkError
 from server.sink.consumer import BATCH_SIZE, Consumer, ConsumerStats, store_and_close
+from server.sink.forward import Forwarder
 from server.sink.inbox import DeadLetter, Entry, Inbox, WriterLock
 
 log = logging.getLogger(__name__)
@@ -124,12 +131,17 @@ class InboxSource:
 
 
 class InboxWriter:
-    """The ingest loop on the app's inbox, in a thread of this process."""
+    """The ingest loop on the app's inbox, in a thread of this process; in
+    scale mode, the forwarder to the Redis Stream (`server.sink.forward`)."""
 
     def __init__(self, app: Flask, batch_size: int = BATCH_SIZE) -> None:
         self.app = app
         self.source = InboxSource(inbox_of(app))
-        self.consumer = Consumer(self.source, store_and_close, batch_size=batch_size)
+        direct = Consumer(self.source, store_and_close, batch_size=batch_size)
+        redis = redis_of(app)
+        self.consumer: Consumer | Forwarder = (
+            direct if redis is None else Forwarder(self.source, redis, direct)
+        )
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -166,6 +178,21 @@ class InboxWriter:
                 except Exception:
                     log.exception("ingest writer step failed; retrying")
                     time.sleep(1.0)
+
+
+WRITER_STOP_TIMEOUT = 20.0
+"""Seconds a serving process that stops gives its writer to drain the inbox
+(within gunicorn's 30 s graceful timeout)."""
+
+
+def stop_local_writer(app: object) -> None:
+    """Drain and stop `app`'s writer thread, if this process started one (a
+    gunicorn worker calls this as it exits): what it accepted is stored, or in
+    scale mode on the stream, before it ends."""
+    if isinstance(app, Flask):
+        writer = app.extensions.get(WRITER_EXTENSION)
+        if writer is not None:
+            writer.stop(WRITER_STOP_TIMEOUT)
 
 
 def local_writer(app: Flask) -> InboxWriter | None:

@@ -1,7 +1,7 @@
 """Scale mode: accepted records go to a Redis Stream that `vigie ingest` drains.
 
-The collector appends each record to `STREAM` with one XADD (a record of
-several goes out in one pipelined round trip). The consumers of the group `GROUP` read batches and remove an entry (XACK) only
+The inbox's forwarder (`server.sink.forward`) appends records to `STREAM`,
+the XADDs of a batch in one pipelined round trip. The consumers of the group `GROUP` read batches and remove an entry (XACK) only
 after the batch that holds it is committed: a consumer killed mid-batch leaves
 its entries pending, and another one (or itself, restarted) claims them after
 `CLAIM_IDLE_MS`. Storage skips event ids it already has and counts carry a
@@ -20,11 +20,9 @@ from collections.abc import Sequence
 from typing import cast
 
 from redis import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 from redis.typing import EncodableT, FieldT
 
-from server.records import Record, encode
-from server.sink import Sink
 from server.sink.inbox import DeadLetter, Entry
 
 log = logging.getLogger(__name__)
@@ -42,25 +40,6 @@ CLAIM_IDLE_MS = 60_000
 """Entries pending this long on a consumer are taken over by another."""
 TRIM_EVERY = 1.0
 """Seconds between two trims of the stream by one consumer."""
-
-
-class RedisStreamSink:
-    """Append records to the stream; hand them to `fallback` if Redis fails."""
-
-    def __init__(self, redis: Redis, fallback: Sink) -> None:
-        self.redis = redis
-        self.fallback = fallback
-
-    def store(self, records: Sequence[Record]) -> None:
-        try:
-            append(self.redis, [encode(record) for record in records])
-        except RedisError as error:
-            log.warning(
-                "Redis refused %d record(s) (%s); queued locally",
-                len(records),
-                type(error).__name__,
-            )
-            self.fallback.store(records)
 
 
 def append(redis: Redis, payloads: Sequence[bytes]) -> None:
@@ -242,4 +221,4 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-__all__ = ["DEAD_LETTERS", "FIELD", "GROUP", "STREAM", "RedisStreamSink", "StreamSource"]
+__all__ = ["DEAD_LETTERS", "FIELD", "GROUP", "STREAM", "StreamSource"]

@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -21,9 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from server.sink.stream import STREAM
 from server.storage.models import Event, Site
 from tests.support.cli import cli_for
-from tests.support.collector import ACME_IP, CHROME, SITE_KEY, pageview
+from tests.support.collector import ACME_IP, CHROME, SITE_KEY, consume_stream, pageview
 from tests.support.factories import make_site
 from tests.support.processes import VIGIE, free_port, stop, wait_for_http
 from tests.support.signin import CSRF_TOKEN, signs_in
@@ -251,3 +253,38 @@ def test_request_log_has_no_query_string_nor_client_address(served_database, dev
     assert ACME_IP not in output
     assert not [line for line in request_lines if "?" in line or "127.0.0.1" in line]
     assert count(url, Event) == 1
+
+
+@pytest.mark.slow
+def test_scale_mode_workers_that_stop_under_load_forward_every_accepted_event(
+    served_database, redis_url, redis_conn, make_app, mmdb
+):
+    """gunicorn on the app factory with Redis: each request goes to its
+    process's spool, the forwarder moves it to the stream, and workers told to
+    stop forward what they accepted before they end."""
+    url, env = served_database
+    env = {**env, "VIGIE_REDIS_URL": redis_url}
+    port = free_port()
+    log = open(Path(env["VIGIE_INSTANCE_PATH"]).with_name("scale.log"), "w+")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf", "-k", "gthread"]
+        + ["-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "server:create_app()"],
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    process.log = log
+    base = f"http://127.0.0.1:{port}"
+    wait_for_http(base + "/healthz", process)
+    with Flood(base, threads=6) as flood:
+        while flood.accepted < 500:
+            time.sleep(0.01)  # load builds up
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+    assert process.returncode == 0, output_of(process)
+    assert redis_conn.xlen(STREAM) >= flood.accepted >= 500
+    consumer_app = make_app(url, REDIS_URL=redis_url, MMDB=mmdb, SECRET_KEY="serve-test")
+    stats = consume_stream(consumer_app, redis_conn)
+    assert stats.stored == flood.accepted
+    assert count(url, Event) == flood.accepted

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from server.records import TrafficCountDelta, encode
-from server.sink.stream import DEAD_LETTERS, FIELD, GROUP, STREAM, StreamSource
+from server.sink.embedded import InboxSource, inbox_of
+from server.sink.stream import DEAD_LETTERS, FIELD, GROUP, STREAM, StreamSource, append
 from server.storage import session_scope
 from server.storage.models import Account, Event, TrafficCount, Visit
 from server.storage.types import utcnow
@@ -23,6 +24,7 @@ from tests.support.collector import (
     consume_stream,
     pageview,
     send,
+    wait_stored,
 )
 from tests.support.factories import make_site
 from tests.support.processes import VIGIE
@@ -211,3 +213,21 @@ def test_two_ingest_processes_store_what_one_stores(
         "bots": 2000,
     }
     assert redis_conn.xlen(STREAM) <= 1
+
+
+def test_a_batch_forwarded_twice_after_a_crash_is_stored_once(scale_app, redis_conn):
+    """The forwarder sent a batch to the stream and died before marking it done:
+    the next one sends it again, and `vigie ingest` stores each event once."""
+    inbox = inbox_of(scale_app)
+    ids = make_site(scale_app, "forwardedkey", organisation="Forwarded")
+    records = [encode(company_pageview(*ids, n)) for n in range(5)]
+    inbox.append(records)
+    crashed = InboxSource(inbox)
+    taken = crashed.take(100)
+    append(redis_conn, [entry.payload for entry in taken])  # sent, never marked done
+    crashed.release()
+    assert wait_stored(scale_app)  # the serving process's forwarder sends them again
+    assert redis_conn.xlen(STREAM) == 10
+    stats = consume(scale_app, redis_conn)
+    assert stats.stored == 5 and stats.duplicates == 5
+    assert what_is_stored(scale_app)["distinct"] == what_is_stored(scale_app)["events"] == 5
