@@ -58,6 +58,7 @@ divided by one), so an integral float is taken and made an int, `1.5` refused.""
 
 _NAME = r"^[a-z0-9_ -]{1,64}$"
 _ERROR_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
+_LEADING_FIELD = re.compile(r"\.?(\w*)")
 
 
 class BeaconError(ValueError):
@@ -127,7 +128,8 @@ def _field_error(message: str) -> BeaconError:
         if missing:
             return BeaconError(missing.group(1), "required")
         return BeaconError("body", _plain(reason) or "not a JSON object")
-    field = re.match(r"\.?(\w*)", path).group(1) or "body"  # type: ignore[union-attr]
+    leading = _LEADING_FIELD.match(path)
+    field = (leading.group(1) if leading else "") or "body"
     return BeaconError(field, _plain(reason))
 
 

@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from server.sink.spool import SpoolAppender, SpoolReader, parse_id
 
@@ -241,7 +242,12 @@ class _Transaction:
         self.connection.execute("BEGIN IMMEDIATE")
         return self.connection
 
-    def __exit__(self, kind, _value, _traceback) -> None:  # type: ignore[no-untyped-def]
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
         self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -11,7 +12,7 @@ from collections import deque
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -143,7 +144,7 @@ class WriterTurns:
                 self._held = False
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     # pysqlite opens transactions on its own terms, which breaks SAVEPOINTs;
     # hand that job to SQLAlchemy (see _sqlite_begin).
     dbapi_connection.isolation_level = None
@@ -159,7 +160,7 @@ _TURN = "vigie_writer_turn"
 """Key of a DBAPI connection's `info`: its transaction holds a writer's turn."""
 
 
-def _sqlite_begin(turns: WriterTurns, connection) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(turns: WriterTurns, connection: Connection) -> None:
     # A unit of work that will write takes the write lock at once (IMMEDIATE):
     # a deferred transaction that reads, then writes, fails at once with
     # "database is locked" when another writer went first, instead of waiting.
@@ -175,7 +176,7 @@ def _sqlite_begin(turns: WriterTurns, connection) -> None:  # type: ignore[no-un
         raise
 
 
-def _sqlite_end(turns: WriterTurns, connection) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_end(turns: WriterTurns, connection: Connection) -> None:
     if connection.info.pop(_TURN, False):
         turns.give_back()
 

@@ -443,12 +443,12 @@ def _provenance(company: CompanyFacts) -> dict[str, Any]:
     }
 
 
-def _earlier(column, value):  # type: ignore[no-untyped-def]
+def _earlier(column: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
     """`value` if the column is empty or later, else the column (SQL's min, NULL-safe)."""
     return case((or_(column.is_(None), column > value), value), else_=column)
 
 
-def _later(column, value):  # type: ignore[no-untyped-def]
+def _later(column: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
     """`value` if the column is empty or earlier, else the column (SQL's max, NULL-safe)."""
     return case((or_(column.is_(None), column < value), value), else_=column)
 
@@ -486,7 +486,9 @@ def _touch(value: Callable[[str], ColumnElement[Any]]) -> dict[str, Any]:
     }
 
 
-def _keep_provenance(column, value, signal):  # type: ignore[no-untyped-def]
+def _keep_provenance(
+    column: ColumnElement[Any], value: ColumnElement[Any], signal: ColumnElement[Any]
+) -> ColumnElement[Any]:
     """`value`, unless the record has no signal or it would lower a reverse DNS
     identification back to the ASN organisation."""
     kept = or_(
