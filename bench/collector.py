@@ -13,9 +13,13 @@ versus stored once everything is drained (`vigie serve` drains its inbox when
 stopped).
 
 Then the ingest rate: a stream filled with `--ingest-events` records (company
-pageviews of many visitors, one in ten a bot count) drained by one `vigie
-ingest`, then a fresh stream of the same size by two at once. The rate counts
-from the first stored event to the last, so process start is left out.
+pageviews of 2,000 visitors from `--ingest-companies` companies, one in ten a
+bot count) drained by one `vigie ingest`, then a fresh stream of the same size
+by two at once; then both again with every visitor from one company, the
+worst case for several consumers (each batch updates that one account row,
+which they take in turns until they commit). Each run has companies of its
+own, so no run's accounts carry another's history. The rate counts from the
+first stored event to the last, so process start is left out.
 
     python bench/collector.py [--workers 2] [--threads 4] [--connections 32] [--seconds 15]
 
@@ -276,6 +280,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=3, help="Bare, embedded, scale; repeated.")
     parser.add_argument("--ingest-events", type=int, default=40_000)
+    parser.add_argument(
+        "--ingest-companies",
+        type=int,
+        default=200,
+        help="Companies the ingest runs' visitors come from (then again with one: "
+        "every batch then updates the same account row, which consumers take in turns).",
+    )
     parser.add_argument("--skip-scale", action="store_true", help="Embedded mode only.")
     parser.add_argument(
         "--breakdown",
@@ -451,10 +462,16 @@ def breakdown(runs: list[dict[str, float]], bare: list[dict[str, float]]) -> str
     )
 
 
-def fill_stream(connection: redis.Redis, org_id: int, site_id: int, count: int, tag: str) -> int:
-    """Queue `count` records like a busy site's: company pageviews of 2,000
-    visitors over 50 pages, and one in ten a bot count. Returns the events."""
-    company = CompanyFacts(key="acme.fr", name="Acme SAS", domain="acme.fr", country="FR")
+def fill_stream(
+    connection: redis.Redis, org_id: int, site_id: int, count: int, tag: str, companies: int
+) -> int:
+    """Queue `count` records like a busy site's: pageviews of 2,000 visitors
+    from `companies` companies (of this run's own, `tag`) over 50 pages, and
+    one in ten a bot count. Returns the events."""
+    firms = [
+        CompanyFacts(key=f"{tag}{n}.example", name=f"Company {tag}{n}", domain=f"{tag}{n}.example")
+        for n in range(companies)
+    ]
     start = datetime.now(UTC) - timedelta(hours=1)
     payloads, events = [], 0
     for number in range(count):
@@ -470,7 +487,7 @@ def fill_stream(connection: redis.Redis, org_id: int, site_id: int, count: int, 
                 occurred_at=start + timedelta(milliseconds=number * 50),
                 path=f"/p{number % 50}",
                 visitor_hash=f"{tag}v{number % 2000}",
-                company=company,
+                company=firms[number % 2000 % companies],
             )
         payloads.append(encode(record))
         if len(payloads) == 5_000:
@@ -512,16 +529,22 @@ def ingest_rates(args, env) -> None:
     org_id, site_id = prepare_database(url)
     env = {**env, "VIGIE_REDIS_URL": REDIS}
     connection = redis.Redis.from_url(REDIS)
-    rates = []
-    for consumers, tag in ((1, "a"), (2, "b")):
-        events = fill_stream(connection, org_id, site_id, args.ingest_events, tag)
-        rates.append(drain_with(consumers, env, url, events))
+    for companies in (args.ingest_companies, 1):
+        rates = []
+        for consumers in (1, 2):
+            tag = f"c{companies}n{consumers}x"
+            events = fill_stream(connection, org_id, site_id, args.ingest_events, tag, companies)
+            rates.append(drain_with(consumers, env, url, events))
+            print(
+                f"  ingest, {companies} compan{'y' if companies == 1 else 'ies'}, "
+                f"{consumers} consumer(s): {events:,} events (+ {args.ingest_events - events:,}"
+                f" bot counts) at {rates[-1]:,.0f} events/s; stream length after: "
+                f"{connection.xlen(STREAM):,}"
+            )
         print(
-            f"  ingest, {consumers} consumer(s): {events:,} events (+ {args.ingest_events - events:,}"
-            f" bot counts) at {rates[-1]:,.0f} events/s; stream length after: "
-            f"{connection.xlen(STREAM):,}"
+            f"  {companies} compan{'y' if companies == 1 else 'ies'}: two consumers store "
+            f"{rates[1] / rates[0]:.2f} x what one does\n"
         )
-    print(f"  two consumers store {rates[1] / rates[0]:.2f} x what one does\n")
 
 
 if __name__ == "__main__":
