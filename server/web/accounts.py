@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -22,17 +22,15 @@ from server.storage import get_session
 from server.storage.models import Account, Outcome
 from server.storage.tenancy import list_sites
 from server.validation import InvalidInput
-from server.web.blueprint import bp
 from server.web.corrections import identification_context
 from server.web.forms import EmptyForm, OutcomeForm, form_problems
 from server.web.integrations import crm_context
-from server.web.roles import is_admin
+from server.web.roles import is_admin, members
 
 PERIODS = ("7d", "30d", "90d")
 
 
-@bp.route("/accounts")
-@login_required
+@members.route("/accounts")
 def accounts() -> str:
     session = get_session()
     org_id = current_org_id()
@@ -61,8 +59,7 @@ def _asked_page(session: Session, org_id: int) -> tuple[AccountFilters, AccountP
         return filters, list_accounts(session, org_id, filters), str(problem)
 
 
-@bp.route("/accounts/<id:account_id>")
-@login_required
+@members.route("/accounts/<id:account_id>")
 def account(account_id: int) -> str:
     session = get_session()
     org_id = current_org_id()
@@ -83,8 +80,7 @@ def account(account_id: int) -> str:
     )
 
 
-@bp.route("/accounts/<id:account_id>/outcome", methods=["POST"])
-@login_required
+@members.route("/accounts/<id:account_id>/outcome", methods=["POST"])
 def record_outcome(account_id: int) -> Response:
     """Sales feedback: accepted, rejected (with a reason), won or lost."""
     session = get_session()
@@ -110,8 +106,7 @@ def record_outcome(account_id: int) -> Response:
     return redirect(url_for("web.account", account_id=account_id))
 
 
-@bp.route("/accounts/<id:account_id>/enrich", methods=["POST"])
-@login_required
+@members.route("/accounts/<id:account_id>/enrich", methods=["POST"])
 def reenrich(account_id: int) -> Response:
     """Enrich the account again. The job leaves when this request's transaction
     commits: left open, the teardown would roll it back and the job be dropped."""

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from server.alerts import dispatch, store
@@ -30,20 +30,17 @@ from server.auth import current_org_id
 from server.storage import get_session
 from server.storage.models import AlertRule
 from server.validation import InvalidInput
-from server.web.blueprint import bp
 from server.web.forms import EmptyForm
-from server.web.roles import current_actor, is_admin
+from server.web.roles import current_actor, is_admin, members
 from server.web.transactions import committed
 
 
-@bp.get("/alerts")
-@login_required
+@members.get("/alerts")
 def alerts() -> Response:
     return render_alerts()
 
 
-@bp.post("/alerts")
-@login_required
+@members.post("/alerts")
 def alerts_add() -> Response:
     if not EmptyForm().validate_on_submit():
         return render_alerts(error=_("The form expired: try again."), status=400)
@@ -58,8 +55,7 @@ def alerts_add() -> Response:
     return redirect(url_for("web.alerts"), code=303)
 
 
-@bp.post("/alerts/<id(bits=32):rule_id>/delete")
-@login_required
+@members.post("/alerts/<id(bits=32):rule_id>/delete")
 def alerts_remove(rule_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return render_alerts(error=_("The form expired: try again."), status=400)
@@ -72,8 +68,7 @@ def alerts_remove(rule_id: int) -> Response:
     return redirect(url_for("web.alerts"), code=303)
 
 
-@bp.post("/alerts/<id(bits=32):rule_id>/test")
-@login_required
+@members.post("/alerts/<id(bits=32):rule_id>/test")
 def alerts_test(rule_id: int) -> Response:
     """Send a sample alert through the rule now and say what became of it."""
     if not EmptyForm().validate_on_submit():

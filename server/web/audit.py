@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 
 from server.audit import list_entries
 from server.auth import current_org_id
 from server.storage import get_session
-from server.web.blueprint import bp
-from server.web.roles import admin_required
+from server.web.roles import admins
 
 ACTION_LABELS = {
     "site.added": _l("Site added"),
@@ -47,9 +45,7 @@ MAX_PAGE = 1_000_000
 """Pages past this one are read as this one: an offset the database can hold."""
 
 
-@bp.get("/audit")
-@login_required
-@admin_required
+@admins.get("/audit")
 def audit() -> str:
     page = request.args.get("page", "1")
     number = min(int(page), MAX_PAGE) if page.isdigit() else 1

@@ -20,7 +20,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -44,9 +43,8 @@ from server.storage import get_session
 from server.storage.models import Account
 from server.storage.types import utcnow
 from server.validation import InvalidInput
-from server.web.blueprint import bp
 from server.web.forms import EmptyForm, form_problems
-from server.web.roles import admin_required, current_actor
+from server.web.roles import admins, current_actor
 from server.web.sites import collector_reads_sites_again
 
 EFFECT_LABELS = {
@@ -122,9 +120,7 @@ def identification_context(account_id: int, admin: bool) -> dict[str, Any]:
     }
 
 
-@bp.get("/corrections")
-@login_required
-@admin_required
+@admins.get("/corrections")
 def corrections() -> str:
     return render_template(
         "corrections.html",
@@ -135,9 +131,7 @@ def corrections() -> str:
     )
 
 
-@bp.post("/corrections/<id:correction_id>/undo")
-@login_required
-@admin_required
+@admins.post("/corrections/<id:correction_id>/undo")
 def correction_undo(correction_id: int) -> Response:
     session = get_session()
     row = get_correction(session, current_org_id(), correction_id)
@@ -153,9 +147,7 @@ def correction_undo(correction_id: int) -> Response:
     return redirect(url_for("web.corrections"))
 
 
-@bp.post("/accounts/<id:account_id>/correct")
-@login_required
-@admin_required
+@admins.post("/accounts/<id:account_id>/correct")
 def account_correct(account_id: int) -> Response:
     """Save a correction keyed by this account's ASN, organisation or network."""
     session = get_session()
@@ -202,9 +194,7 @@ def account_correct(account_id: int) -> Response:
     return redirect(target)
 
 
-@bp.post("/accounts/<id:account_id>/merge")
-@login_required
-@admin_required
+@admins.post("/accounts/<id:account_id>/merge")
 def account_merge(account_id: int) -> Response:
     """Merge another account (by domain, key or number) into this one."""
     kept = get_account_or_404(get_session(), current_org_id(), account_id)
@@ -221,9 +211,7 @@ def account_merge(account_id: int) -> Response:
     )
 
 
-@bp.post("/accounts/<id:account_id>/rename")
-@login_required
-@admin_required
+@admins.post("/accounts/<id:account_id>/rename")
 def account_rename(account_id: int) -> Response:
     """Give the account the name and domain a user chose (they may weigh in its fit)."""
     account = get_account_or_404(get_session(), current_org_id(), account_id)

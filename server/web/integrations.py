@@ -15,7 +15,6 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from enrich.crm import CRM_NAMES
@@ -37,10 +36,9 @@ from server.jobs.crm import push_account_to_crm
 from server.storage import get_session
 from server.storage.types import utcnow
 from server.validation import InvalidInput
-from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.pages import private_page
-from server.web.roles import admin_required, current_actor
+from server.web.roles import admins, current_actor, members
 from server.web.transactions import write_transaction
 
 CRM_LABELS = {"hubspot": "HubSpot", "salesforce": "Salesforce", "pipedrive": "Pipedrive"}
@@ -69,16 +67,12 @@ LOG_PAGE = 200
 """Pushes listed on the sync log page."""
 
 
-@bp.get("/integrations")
-@login_required
-@admin_required
+@admins.get("/integrations")
 def integrations() -> Response:
     return render_integrations()
 
 
-@bp.post("/integrations/<crm>")
-@login_required
-@admin_required
+@admins.post("/integrations/<crm>")
 def integrations_save(crm: str) -> Response:
     """Save a CRM's connection (`action=save`), save and test it (`test`), or remove it (`disconnect`)."""
     if crm not in CRM_NAMES:
@@ -123,9 +117,7 @@ def integrations_save(crm: str) -> Response:
     return redirect(url_for("web.integrations"), code=303)
 
 
-@bp.get("/integrations/log")
-@login_required
-@admin_required
+@admins.get("/integrations/log")
 def crm_log() -> str:
     """Every recent push to a CRM: when, which account, what came of it."""
     return render_template(
@@ -135,8 +127,7 @@ def crm_log() -> str:
     )
 
 
-@bp.post("/accounts/<id:account_id>/crm")
-@login_required
+@members.post("/accounts/<id:account_id>/crm")
 def crm_push_account(account_id: int) -> Response:
     """Push the account to the connected CRMs now (a job; the sync log tells the outcome)."""
     session = get_session()
@@ -153,9 +144,7 @@ def crm_push_account(account_id: int) -> Response:
     return redirect(url_for("web.account", account_id=account_id))
 
 
-@bp.post("/accounts/crm")
-@login_required
-@admin_required
+@admins.post("/accounts/crm")
 def crm_push_list() -> Response:
     """Push the accounts the list's filters (in the query string) select, at most `CRM_PUSH_LIMIT`."""
     session = get_session()

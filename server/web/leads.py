@@ -13,7 +13,6 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -52,9 +51,8 @@ from server.storage.erasure import erase_lead_list
 from server.storage.models import LeadList
 from server.storage.types import utcnow
 from server.validation import InvalidInput
-from server.web.blueprint import bp
 from server.web.forms import EmptyForm
-from server.web.roles import admin_required, current_actor
+from server.web.roles import admins, current_actor, members
 
 
 def _upload_folder() -> Path:
@@ -65,8 +63,7 @@ def _max_bytes() -> int:
     return int(current_app.config["LEAD_UPLOAD_MAX_MB"]) * 1_000_000
 
 
-@bp.route("/leads")
-@login_required
+@members.route("/leads")
 def leads() -> str:
     session = get_session()
     org_id = current_org_id()
@@ -96,8 +93,7 @@ def leads() -> str:
     )
 
 
-@bp.route("/leads/upload", methods=["POST"])
-@login_required
+@members.route("/leads/upload", methods=["POST"])
 def leads_upload() -> Response | tuple[str, int]:
     """Keep the uploaded file and show its columns to map."""
     if (request.content_length or 0) > _max_bytes() + 64 * 1024:
@@ -120,8 +116,7 @@ def _upload_refused(message: str, status: int) -> tuple[str, int]:
     return leads(), status
 
 
-@bp.route("/leads/import/<token>", methods=["GET", "POST"])
-@login_required
+@members.route("/leads/import/<token>", methods=["GET", "POST"])
 def leads_map(token: str) -> str | Response | tuple[str, int]:
     """Choose the file's e-mail, phone, country and language columns, then import."""
     session = get_session()
@@ -195,9 +190,7 @@ def _run_import(
     return redirect(url_for("web.leads", list=lead_list.id))
 
 
-@bp.route("/leads/lists/<int:list_id>/erase", methods=["POST"])
-@login_required
-@admin_required
+@admins.route("/leads/lists/<int:list_id>/erase", methods=["POST"])
 def leads_erase_list(list_id: int) -> Response:
     """Erase a list and every lead in it."""
     session = get_session()
@@ -216,9 +209,7 @@ def leads_erase_list(list_id: int) -> Response:
     return redirect(url_for("web.leads"))
 
 
-@bp.route("/leads/website-facts", methods=["POST"])
-@login_required
-@admin_required
+@admins.route("/leads/website-facts", methods=["POST"])
 def leads_website_facts() -> Response:
     """Switch company website facts on or off: when on, the homepage of each
     professional lead's company domain is fetched and read."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from scoring.model import ModelError, parse_model
@@ -18,14 +18,11 @@ from server.model_editing import TierPreview, preview_tier_changes, rescore_prog
 from server.scoring_models import model_text_for, model_versions, newest_model, store_model
 from server.storage import get_session
 from server.storage.types import utcnow
-from server.web.blueprint import bp
 from server.web.forms import ModelForm
-from server.web.roles import admin_required, current_actor
+from server.web.roles import admins, current_actor
 
 
-@bp.route("/model", methods=["GET", "POST"])
-@login_required
-@admin_required
+@admins.route("/model", methods=["GET", "POST"])
 def model() -> str | Response:
     session = get_session()
     org_id = current_org_id()
@@ -65,9 +62,7 @@ def model() -> str | Response:
     )
 
 
-@bp.route("/model/progress")
-@login_required
-@admin_required
+@admins.route("/model/progress")
 def model_progress() -> Response:
     """How far the rescoring after the last model change is."""
     session = get_session()

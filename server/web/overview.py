@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import render_template
-from flask_login import login_required
 
 from server.accounts.lookup import count_hot_since, hot_since
 from server.accounts.query import tier_counts
@@ -17,7 +16,7 @@ from server.sites.traffic import traffic_mix
 from server.storage import get_session
 from server.storage.tenancy import count_sites
 from server.storage.types import utcnow
-from server.web.blueprint import bp
+from server.web.roles import members
 
 NEW_HOT_DAYS = 7
 """How far back an account that turned hot counts as new."""
@@ -26,8 +25,7 @@ NEW_HOT_SHOWN = 10
 """New hot accounts listed (the count says how many there are)."""
 
 
-@bp.route("/")
-@login_required
+@members.route("/")
 def overview() -> str:
     session = get_session()
     org_id = current_org_id()

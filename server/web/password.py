@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
@@ -22,7 +22,7 @@ from server.security import hash_password, password_matches
 from server.storage.models import User
 from server.validation import InvalidInput
 from server.web.blueprint import bp
-from server.web.roles import current_actor
+from server.web.roles import current_actor, members
 from server.web.transactions import write_transaction
 
 ALLOWED_BEFORE_CHANGE = frozenset(
@@ -50,8 +50,7 @@ def send_to_password_change() -> Response | None:
     return None
 
 
-@bp.route("/password", methods=["GET", "POST"])
-@login_required
+@members.route("/password", methods=["GET", "POST"])
 def change_password() -> tuple[str, int] | Response:
     form = PasswordForm()
     errors: dict[str, str] = {}

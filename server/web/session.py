@@ -9,12 +9,13 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from server.auth import TooManyAttempts, authenticate
 from server.web.blueprint import bp
 from server.web.forms import EmptyForm, LoginForm
+from server.web.roles import members
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,8 +49,7 @@ def _too_many_attempts(form: LoginForm, retry_after: timedelta) -> tuple[str, in
     return render_template("login.html", form=form), 429, {"Retry-After": str(seconds)}
 
 
-@bp.route("/logout", methods=["POST"])
-@login_required
+@members.route("/logout", methods=["POST"])
 def logout() -> Response:
     if EmptyForm().validate_on_submit():
         logout_user()

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from server.audit import record
@@ -16,13 +16,11 @@ from server.jobs.alerts import WebhookFailed, send_test_message
 from server.storage import get_session
 from server.storage.models import Organisation, User
 from server.validation import InvalidInput, webhook_url
-from server.web.blueprint import bp
 from server.web.forms import LanguageForm, TimeZoneForm, WebhookForm
-from server.web.roles import current_actor, is_admin
+from server.web.roles import current_actor, is_admin, members
 
 
-@bp.route("/settings", methods=["GET", "POST"])
-@login_required
+@members.route("/settings", methods=["GET", "POST"])
 def settings() -> str | Response:
     session = get_session()
     organisation = session.get(Organisation, current_org_id())

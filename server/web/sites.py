@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from server.audit import record
@@ -29,10 +28,9 @@ from server.validation import (
     normalise_query_parameters,
     split_list,
 )
-from server.web.blueprint import bp
 from server.web.formatting import datetime_short
 from server.web.forms import SiteDeleteForm, SiteEditForm, SiteForm
-from server.web.roles import admin_required, current_actor, is_admin
+from server.web.roles import admins, current_actor, is_admin, members
 from server.web.transactions import write_transaction
 
 TRAFFIC_PERIOD = timedelta(days=TRAFFIC_DAYS)
@@ -41,15 +39,12 @@ ALWAYS_SHOWN = ("business", "unknown", "bot")
 """Rows of a site's traffic shown even at zero: where a test visit may have gone."""
 
 
-@bp.get("/sites")
-@login_required
+@members.get("/sites")
 def sites() -> str:
     return sites_page(SiteForm(), {})
 
 
-@bp.post("/sites")
-@login_required
-@admin_required
+@admins.post("/sites")
 def add_site() -> str | Response:
     form = SiteForm()
     errors: dict[str, str] = {}
@@ -105,9 +100,7 @@ def sites_page(form: SiteForm, errors: dict[str, str]) -> str:
     )
 
 
-@bp.route("/sites/<id(bits=32):site_id>/edit", methods=["GET", "POST"])
-@login_required
-@admin_required
+@admins.route("/sites/<id(bits=32):site_id>/edit", methods=["GET", "POST"])
 def edit_site(site_id: int) -> str | Response:
     site = site_or_404(site_id)
     form = SiteEditForm(
@@ -151,9 +144,7 @@ def edit_site(site_id: int) -> str | Response:
     )
 
 
-@bp.route("/sites/<id(bits=32):site_id>/delete", methods=["GET", "POST"])
-@login_required
-@admin_required
+@admins.route("/sites/<id(bits=32):site_id>/delete", methods=["GET", "POST"])
 def remove_site(site_id: int) -> str | Response:
     site = site_or_404(site_id)
     form = SiteDeleteForm()
@@ -190,8 +181,7 @@ def remove_site(site_id: int) -> str | Response:
     )
 
 
-@bp.route("/sites/<id(bits=32):site_id>/status")
-@login_required
+@members.route("/sites/<id(bits=32):site_id>/status")
 def site_status(site_id: int) -> Response | tuple[Response, int]:
     """Whether the site's snippet has sent anything yet (polled by the sites page)."""
     site = get_site(get_session(), current_org_id(), site_id)

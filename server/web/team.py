@@ -14,7 +14,7 @@ from functools import partial
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -25,10 +25,9 @@ from server.storage import get_session
 from server.storage.models import User
 from server.team import add_user, change_role, get_member, reset_password, set_disabled, team
 from server.validation import InvalidInput
-from server.web.blueprint import bp
 from server.web.forms import EmptyForm, form_problems
 from server.web.pages import private_page
-from server.web.roles import ADMIN, MEMBER, admin_required, current_actor
+from server.web.roles import ADMIN, MEMBER, admins, current_actor
 from server.web.transactions import committed
 
 ROLE_CHOICES = [SelectChoice(ADMIN, _l("Admin")), SelectChoice(MEMBER, _l("Member"))]
@@ -43,16 +42,12 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
-@bp.get("/team")
-@login_required
-@admin_required
+@admins.get("/team")
 def team_page() -> Response:
     return render_team(AddUserForm())
 
 
-@bp.post("/team")
-@login_required
-@admin_required
+@admins.post("/team")
 def team_add() -> Response:
     form = AddUserForm()
     if not form.validate_on_submit():
@@ -68,9 +63,7 @@ def team_add() -> Response:
     return render_team(AddUserForm(formdata=None), secret=(user.email, password))
 
 
-@bp.post("/team/<id(bits=32):user_id>/role")
-@login_required
-@admin_required
+@admins.post("/team/<id(bits=32):user_id>/role")
 def team_role(user_id: int) -> Response:
     user = member_or_404(user_id)
     form = RoleForm()
@@ -99,17 +92,15 @@ def change_access(user_id: int, disabled: bool) -> Response:
 
 
 for action, disabled in (("disable", True), ("enable", False)):
-    bp.add_url_rule(
+    admins.add_url_rule(
         f"/team/<id(bits=32):user_id>/{action}",
         f"team_{action}",
-        login_required(admin_required(partial(change_access, disabled=disabled))),
+        partial(change_access, disabled=disabled),
         methods=["POST"],
     )
 
 
-@bp.post("/team/<id(bits=32):user_id>/password")
-@login_required
-@admin_required
+@admins.post("/team/<id(bits=32):user_id>/password")
 def team_reset_password(user_id: int) -> Response:
     user = member_or_404(user_id)
     if not EmptyForm().validate_on_submit():

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import StringField
@@ -19,10 +18,9 @@ from server.auth import current_org_id
 from server.storage import get_session
 from server.tokens import create_token, list_tokens, revoke_token
 from server.validation import InvalidInput
-from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.pages import private_page
-from server.web.roles import admin_required, current_actor
+from server.web.roles import admins, current_actor
 from server.web.transactions import committed
 
 
@@ -30,16 +28,12 @@ class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"))
 
 
-@bp.get("/tokens")
-@login_required
-@admin_required
+@admins.get("/tokens")
 def tokens() -> Response:
     return render_tokens(TokenForm())
 
 
-@bp.post("/tokens")
-@login_required
-@admin_required
+@admins.post("/tokens")
 def tokens_create() -> Response:
     form = TokenForm()
     if not form.validate_on_submit():
@@ -55,9 +49,7 @@ def tokens_create() -> Response:
     return render_tokens(TokenForm(formdata=None), secret=secret)
 
 
-@bp.post("/tokens/<id(bits=32):token_id>/revoke")
-@login_required
-@admin_required
+@admins.post("/tokens/<id(bits=32):token_id>/revoke")
 def tokens_revoke(token_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return render_tokens(TokenForm(formdata=None), error=_("The form expired."), status=400)

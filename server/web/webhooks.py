@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -23,7 +22,7 @@ from server.validation import InvalidInput
 from server.web.blueprint import bp
 from server.web.forms import EmptyForm
 from server.web.pages import private_page
-from server.web.roles import admin_required, current_actor
+from server.web.roles import admins, current_actor
 from server.web.transactions import committed
 from server.webhooks import store
 from server.webhooks.delivery import Status
@@ -50,16 +49,12 @@ def webhook_schema(event: str) -> Response:
     return response
 
 
-@bp.get("/webhooks")
-@login_required
-@admin_required
+@admins.get("/webhooks")
 def webhooks() -> Response:
     return render_webhooks()
 
 
-@bp.post("/webhooks")
-@login_required
-@admin_required
+@admins.post("/webhooks")
 def webhooks_add() -> Response:
     if not EmptyForm().validate_on_submit():
         return render_webhooks(error=_("The form expired: try again."), status=400)
@@ -80,9 +75,7 @@ def webhooks_add() -> Response:
     return render_webhooks(secret=secret)
 
 
-@bp.post("/webhooks/<id(bits=32):subscription_id>/delete")
-@login_required
-@admin_required
+@admins.post("/webhooks/<id(bits=32):subscription_id>/delete")
 def webhooks_remove(subscription_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return render_webhooks(error=_("The form expired: try again."), status=400)
@@ -98,9 +91,7 @@ def webhooks_remove(subscription_id: int) -> Response:
     return redirect(url_for("web.webhooks"), code=303)
 
 
-@bp.post("/webhooks/deliveries/<id:delivery_id>/redeliver")
-@login_required
-@admin_required
+@admins.post("/webhooks/deliveries/<id:delivery_id>/redeliver")
 def webhooks_redeliver(delivery_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         return render_webhooks(error=_("The form expired: try again."), status=400)
