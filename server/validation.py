@@ -20,13 +20,17 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _QUERY_PARAMETER = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,64}$")
 
 
-class InvalidInput(ValueError):
-    """A value a user gave cannot be used; `field` names it."""
+class FieldError(ValueError):
+    """A value cannot be used: `field` names it, `reason` says why ("field: reason")."""
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class InvalidInput(FieldError):
+    """A value a user gave (a form, a command, a file) cannot be used."""
 
 
 def normalise_email(value: str, field: str = "email") -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Executable, Row, func, select
 from sqlalchemy.orm import Session
 
+from enrich.providers import FIRMOGRAPHIC_FIELDS
 from server.accounts.filters import AccountFilters
 from server.accounts.query import account_conditions, account_order, latest_outcomes
 from server.accounts.reasons import why_text
@@ -78,14 +79,7 @@ ENRICHMENT_COLUMNS = (
 
 FIRMOGRAPHIC_ATTRIBUTES = (
     "id",
-    "name",
-    "domain",
-    "industry",
-    "employees",
-    "revenue_band",
-    "country",
-    "city",
-    "linkedin_url",
+    *FIRMOGRAPHIC_FIELDS,
     "first_seen",
     "last_seen",
     "visits_30d",

@@ -30,6 +30,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from server.collect.urls import ReadUrl, UrlError, read_url
+from server.validation import FieldError
 
 MAX_BODY_BYTES = 8 * 1024
 """Largest beacon body accepted; more answers 413."""
@@ -61,13 +62,8 @@ _ERROR_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
 _LEADING_FIELD = re.compile(r"\.?(\w*)")
 
 
-class BeaconError(ValueError):
+class BeaconError(FieldError):
     """A beacon field is missing or wrong."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 class Beacon(msgspec.Struct, frozen=True, kw_only=True):

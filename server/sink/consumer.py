@@ -82,20 +82,12 @@ class PassingFailure(Exception):
     """The database refused a batch for a reason that is not the data's."""
 
 
-class Consumer:
-    """Drain `source` into the database through `store` (inside an app context)."""
+class QueueLoop:
+    """Steps over a queue (`source`) that another thread may stop, counting
+    what they did in `stats`: the ingest loop, and scale mode's forwarder."""
 
-    def __init__(
-        self,
-        source: Source,
-        store: Store,
-        batch_size: int = BATCH_SIZE,
-        retry_pause: float = RETRY_PAUSE,
-    ) -> None:
+    def __init__(self, source: Source) -> None:
         self.source = source
-        self.store = store
-        self.batch_size = batch_size
-        self.retry_pause = retry_pause
         self.stats = ConsumerStats()
         self._stop = threading.Event()
 
@@ -107,11 +99,31 @@ class Consumer:
         return self._stop.is_set()
 
     def run(self, burst: bool = False) -> ConsumerStats:
-        """Consume until stopped (or, with `burst`, until nothing is left)."""
+        """Step until stopped (or, with `burst`, until nothing is left)."""
         while not self._stop.is_set():
             if not self.step() and burst and self.source.drained():
                 break
         return self.stats
+
+    def step(self) -> bool:
+        """Handle one batch if there is one; return whether there was."""
+        raise NotImplementedError
+
+
+class Consumer(QueueLoop):
+    """Drain `source` into the database through `store` (inside an app context)."""
+
+    def __init__(
+        self,
+        source: Source,
+        store: Store,
+        batch_size: int = BATCH_SIZE,
+        retry_pause: float = RETRY_PAUSE,
+    ) -> None:
+        super().__init__(source)
+        self.store = store
+        self.batch_size = batch_size
+        self.retry_pause = retry_pause
 
     def step(self) -> bool:
         """Store one batch if there is one; return whether there was."""

@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 from server.records import Record, encode
 from server.redis_client import redis_of
 from server.sink import SinkError
-from server.sink.consumer import BATCH_SIZE, Consumer, ConsumerStats, store_and_close
+from server.sink.consumer import BATCH_SIZE, Consumer, ConsumerStats, QueueLoop, store_and_close
 from server.sink.forward import Forwarder
 from server.sink.inbox import DeadLetter, Entry, Inbox, WriterLock
 
@@ -139,7 +139,7 @@ class InboxWriter:
         self.source = InboxSource(inbox_of(app))
         direct = Consumer(self.source, store_and_close, batch_size=batch_size)
         redis = redis_of(app)
-        self.consumer: Consumer | Forwarder = (
+        self.consumer: QueueLoop = (
             direct if redis is None else Forwarder(self.source, redis, direct)
         )
         self._thread: threading.Thread | None = None

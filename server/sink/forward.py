@@ -19,12 +19,11 @@ had a spool: accepted events never wait for Redis to come back.
 from __future__ import annotations
 
 import logging
-import threading
 
 from redis import Redis
 from redis.exceptions import RedisError
 
-from server.sink.consumer import Consumer, ConsumerStats, PassingFailure, Source
+from server.sink.consumer import Consumer, PassingFailure, QueueLoop, Source
 from server.sink.stream import append
 
 log = logging.getLogger(__name__)
@@ -36,25 +35,19 @@ RETRY_PAUSE = 1.0
 """Seconds to wait when neither Redis nor the database took a batch."""
 
 
-class Forwarder:
+class Forwarder(QueueLoop):
     """Move the inbox's entries to the stream; into the database while Redis is down.
 
-    Runs where the ingest loop would (`InboxWriter`): `step`, `stop`, `stats`."""
+    Runs where the ingest loop would (`InboxWriter`)."""
 
     def __init__(self, source: Source, redis: Redis, direct: Consumer) -> None:
-        self.source = source
+        super().__init__(source)
         self.redis = redis
         self.direct = direct
-        self.stats = ConsumerStats()
-        self._stop = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        super().stop()
         self.direct.stop()
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
 
     def step(self) -> bool:
         """Forward one batch if there is one; return whether there was."""
