@@ -10,62 +10,44 @@ The paths follow the default scoring model's page rules (`/pricing*`,
 from __future__ import annotations
 
 import random
+import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import resources
 from typing import Any
 
 Page = tuple[str, str]
 """A path and its title."""
 
-HOME: Page = ("/", "Know which companies visit your site")
-FEATURES: tuple[Page, ...] = (
-    ("/features", "Features"),
-    ("/features/account-scoring", "Account scoring"),
-    ("/features/integrations", "Integrations: CRM, Slack, webhooks"),
-    ("/features/reporting", "Reporting and exports"),
-    ("/security", "Security and GDPR"),
-)
-PRICING: tuple[Page, ...] = (
-    ("/pricing", "Pricing – plans for every team"),
-    ("/pricing/enterprise", "Enterprise plan"),
-)
-DEMO: Page = ("/demo", "Book a demo")
-CONTACT: tuple[Page, ...] = (("/contact", "Contact us"), ("/contact/sales", "Talk to sales"))
-CASE_STUDIES: tuple[Page, ...] = (
-    ("/case-studies/regional-distributor-doubles-pipeline", "Case study: a distributor doubles its pipeline"),
-    ("/case-studies/industrial-supplier-shortens-sales-cycle", "Case study: an industrial supplier sells faster"),
-    ("/case-studies/consulting-firm-finds-hidden-accounts", "Case study: a consulting firm finds hidden accounts"),
-    ("/case-studies/saas-scaleup-qualifies-leads", "Case study: a SaaS scale-up qualifies leads"),
-)  # fmt: skip
-CUSTOMERS: tuple[Page, ...] = (("/customers", "Our customers"),)
-BLOG: tuple[Page, ...] = (
-    ("/blog", "Blog"),
-    ("/blog/account-based-marketing-basics", "Account-based marketing: the basics"),
-    ("/blog/lead-scoring-without-cookies", "Lead scoring without cookies"),
-    ("/blog/gdpr-and-b2b-analytics", "GDPR and B2B web analytics"),
-    ("/blog/sales-and-marketing-alignment", "Aligning sales and marketing on one score"),
-    ("/blog/intent-data-explained", "Intent data, explained"),
-    ("/blog/how-to-build-an-icp", "How to write your ideal customer profile"),
-)
-GUIDES: tuple[Page, ...] = (
-    ("/resources/guides/b2b-lead-scoring-guide", "Guide: B2B lead scoring"),
-    ("/resources/guides/abm-playbook", "The ABM playbook"),
-)
-WEBINAR: Page = ("/resources/webinars/scoring-model-workshop", "Webinar: build your scoring model")
-CAREERS: tuple[Page, ...] = (
-    ("/careers", "Careers – join us"),
-    ("/careers/account-executive-paris", "Account Executive (Paris)"),
-    ("/careers/backend-engineer", "Backend Engineer (Python)"),
-)
-JOBS: tuple[Page, ...] = (("/jobs/customer-success-manager", "Customer Success Manager"),)
-SUPPORT: tuple[Page, ...] = (
-    ("/support", "Help centre"),
-    ("/support/install-the-snippet", "Install the snippet"),
-    ("/support/exports-and-crm-sync", "Exports and CRM sync"),
-    ("/support/users-and-roles", "Users and roles"),
-)
-LOGIN: Page = ("/login", "Sign in")
-ABOUT: tuple[Page, ...] = (("/about", "About us"), ("/partners", "Partners"))
+SITE_MAP = "site_map.toml"
+"""The demo site's pages by section, a path and a title each (package data)."""
+
+
+def read_site_map() -> dict[str, tuple[Page, ...]]:
+    """Each section of the site map, as (path, title) pairs in their order."""
+    text = resources.files(__package__).joinpath(SITE_MAP).read_text(encoding="utf-8")
+    return {
+        section: tuple((str(path), str(title)) for path, title in rows)
+        for section, rows in tomllib.loads(text).items()
+    }
+
+
+_SECTIONS = read_site_map()
+HOME: Page = _SECTIONS["home"][0]
+FEATURES = _SECTIONS["features"]
+PRICING = _SECTIONS["pricing"]
+DEMO: Page = _SECTIONS["demo"][0]
+CONTACT = _SECTIONS["contact"]
+CASE_STUDIES = _SECTIONS["case_studies"]
+CUSTOMERS = _SECTIONS["customers"]
+BLOG = _SECTIONS["blog"]
+GUIDES = _SECTIONS["guides"]
+WEBINAR: Page = _SECTIONS["webinar"][0]
+CAREERS = _SECTIONS["careers"]
+JOBS = _SECTIONS["jobs"]
+SUPPORT = _SECTIONS["support"]
+LOGIN: Page = _SECTIONS["login"][0]
+ABOUT = _SECTIONS["about"]
 
 FILES = {
     "/resources/guides/b2b-lead-scoring-guide": "/files/b2b-lead-scoring-guide.pdf",
