@@ -32,22 +32,10 @@ def read_site_map() -> dict[str, tuple[Page, ...]]:
     }
 
 
-_SECTIONS = read_site_map()
-HOME: Page = _SECTIONS["home"][0]
-FEATURES = _SECTIONS["features"]
-PRICING = _SECTIONS["pricing"]
-DEMO: Page = _SECTIONS["demo"][0]
-CONTACT = _SECTIONS["contact"]
-CASE_STUDIES = _SECTIONS["case_studies"]
-CUSTOMERS = _SECTIONS["customers"]
-BLOG = _SECTIONS["blog"]
-GUIDES = _SECTIONS["guides"]
-WEBINAR: Page = _SECTIONS["webinar"][0]
-CAREERS = _SECTIONS["careers"]
-JOBS = _SECTIONS["jobs"]
-SUPPORT = _SECTIONS["support"]
-LOGIN: Page = _SECTIONS["login"][0]
-ABOUT = _SECTIONS["about"]
+PAGES = read_site_map()
+"""The site map's sections: `PAGES["features"]`, `PAGES["blog"]`…"""
+
+HOME, DEMO, WEBINAR, LOGIN = (PAGES[name][0] for name in ("home", "demo", "webinar", "login"))
 
 FILES = {
     "/resources/guides/b2b-lead-scoring-guide": "/files/b2b-lead-scoring-guide.pdf",
@@ -87,35 +75,40 @@ def visit_steps(intent: Intent, rng: random.Random, site_url: str) -> list[Step]
     pick = rng.choice
     chance = rng.random
     if intent is Intent.BROWSE:
-        pages = [pick((HOME, *FEATURES[:2]))] + rng.sample((*FEATURES, *ABOUT), rng.randint(0, 2))
+        pages = [pick((HOME, *PAGES["features"][:2]))] + rng.sample(
+            (*PAGES["features"], *PAGES["about"]), rng.randint(0, 2)
+        )
         return [Step(*page) for page in pages]
     if intent is Intent.CONTENT:
-        pages = rng.sample(BLOG[1:], rng.randint(1, 2))
+        pages = rng.sample(PAGES["blog"][1:], rng.randint(1, 2))
         steps = [Step(*page) for page in pages]
         if chance() < 0.4:
-            steps.append(_download(pick(GUIDES), site_url))
+            steps.append(_download(pick(PAGES["guides"]), site_url))
         return steps
     if intent is Intent.RESEARCH:
-        steps = [Step(*pick((HOME, *FEATURES))), Step(*pick(FEATURES))]
-        steps.append(Step(*PRICING[0]))
+        steps = [Step(*pick((HOME, *PAGES["features"]))), Step(*pick(PAGES["features"]))]
+        steps.append(Step(*PAGES["pricing"][0]))
         if chance() < 0.3:
-            steps.append(Step(*pick(CASE_STUDIES)))
+            steps.append(Step(*pick(PAGES["case_studies"])))
         return steps
     if intent is Intent.EVALUATE:
-        steps = [Step(*pick(PRICING)), Step(*pick(CASE_STUDIES))]
+        steps = [Step(*pick(PAGES["pricing"])), Step(*pick(PAGES["case_studies"]))]
         if chance() < 0.5:
-            steps.append(Step(*pick((*CUSTOMERS, *CASE_STUDIES))))
+            steps.append(Step(*pick((*PAGES["customers"], *PAGES["case_studies"]))))
         if chance() < 0.4:
-            steps.append(_download(PRICING[0], site_url))
+            steps.append(_download(PAGES["pricing"][0], site_url))
         if chance() < 0.3:
-            steps.append(_download(FEATURES[4], site_url))
+            steps.append(_download(PAGES["features"][4], site_url))
         return steps
     if intent is Intent.CONVERT:
         return _convert(rng)
     if intent is Intent.WEBINAR:
         return [Step(*WEBINAR, events=(("webinar_signup", {"webinar": "scoring-model-workshop"}),))]
     if intent is Intent.CAREERS:
-        pages = [CAREERS[0], *rng.sample((*CAREERS[1:], *JOBS), rng.randint(1, 2))]
+        pages = [
+            PAGES["careers"][0],
+            *rng.sample((*PAGES["careers"][1:], *PAGES["jobs"]), rng.randint(1, 2)),
+        ]
         return [Step(*page) for page in pages]
     return _support(rng)
 
@@ -126,18 +119,18 @@ def _download(page: Page, site_url: str) -> Step:
 
 
 def _convert(rng: random.Random) -> list[Step]:
-    steps = [Step(*PRICING[0])] if rng.random() < 0.6 else []
+    steps = [Step(*PAGES["pricing"][0])] if rng.random() < 0.6 else []
     if rng.random() < 0.65:
         plan = rng.choice(PLANS)
         events = (("form_submit", {"form": "demo-request"}), ("demo_request", {"plan": plan}))
         steps.append(Step(*DEMO, events=events))
     else:
-        page = rng.choice(CONTACT)
+        page = rng.choice(PAGES["contact"])
         steps.append(Step(*page, events=(("form_submit", {"form": "contact"}),)))
     return steps
 
 
 def _support(rng: random.Random) -> list[Step]:
     steps = [Step(*LOGIN)] if rng.random() < 0.6 else []
-    steps.extend(Step(*page) for page in rng.sample(SUPPORT, rng.randint(1, 2)))
+    steps.extend(Step(*page) for page in rng.sample(PAGES["support"], rng.randint(1, 2)))
     return steps

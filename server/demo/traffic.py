@@ -22,7 +22,7 @@ from enrich.connection import ConnectionClass
 from server.collect.beacon import Beacon, parse_beacon
 from server.demo.companies import SEED, DemoCompany
 from server.demo.networks import OPERATORS, UNLISTED, Operator
-from server.demo.pages import BLOG, CAREERS, FEATURES, HOME, PRICING, Intent, Step, visit_steps
+from server.demo.pages import HOME, PAGES, Intent, Step, visit_steps
 from server.demo.schedule import Person, PlannedVisit, plan_visits
 from server.demo.sources import (
     DESKTOP_AGENTS,
@@ -58,7 +58,7 @@ LATEST_START = timedelta(minutes=30)
 BOT_HITS_PER_DAY = (10, 30)
 """Pages crawled per day by bots."""
 
-CRAWLED_PAGES = (HOME, *FEATURES, *PRICING, *BLOG, *CAREERS)
+CRAWLED_PAGES = (HOME, *PAGES["features"], *PAGES["pricing"], *PAGES["blog"], *PAGES["careers"])
 _BACKGROUND_INTENTS = (Intent.BROWSE, Intent.CONTENT, Intent.CONTENT, Intent.RESEARCH,
                        Intent.CAREERS)  # fmt: skip
 

@@ -65,13 +65,18 @@ def served_database(make_app, tmp_path, mmdb, sqlite_template):
 
 
 def start_serve(env: dict[str, str], dev: bool = False) -> tuple[subprocess.Popen, str]:
-    """`vigie serve` (`--dev`: Werkzeug's server) with its output in a file (a
-    pipe nobody reads would fill up with the access log and stall the server)."""
+    """`vigie serve` (`--dev`: Werkzeug's server)."""
+    server = ["--dev"] if dev else ["--workers", "2", "--threads", "4"]
+    return start_server(lambda port: [*VIGIE, "serve", "--port", str(port), *server], env)
+
+
+def start_server(command, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`command(port)` with its output in a file (a pipe nobody reads would
+    fill up with the access log and stall the server); once it answers."""
     port = free_port()
     log = open(Path(env["VIGIE_INSTANCE_PATH"]).with_name(f"serve-{port}.log"), "w+")  # noqa: SIM115
-    server = ["--dev"] if dev else ["--workers", "2", "--threads", "4"]
     process = subprocess.Popen(
-        [*VIGIE, "serve", "--port", str(port), *server],
+        command(port),
         env={**os.environ, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -264,19 +269,14 @@ def test_scale_mode_workers_that_stop_under_load_forward_every_accepted_event(
     stop forward what they accepted before they end."""
     url, env = served_database
     env = {**env, "VIGIE_REDIS_URL": redis_url}
-    port = free_port()
-    log = open(Path(env["VIGIE_INSTANCE_PATH"]).with_name("scale.log"), "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf", "-k", "gthread"]
-        + ["-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "server:create_app()"],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf"]
+    process, base = start_server(
+        lambda port: (
+            [*gunicorn, "-k", "gthread", "-w", "2", "--threads", "4"]
+            + ["-b", f"127.0.0.1:{port}", "server:create_app()"]
+        ),
+        env,
     )
-    process.log = log
-    base = f"http://127.0.0.1:{port}"
-    wait_for_http(base + "/healthz", process)
     with Flood(base, threads=6) as flood:
         while flood.accepted < 500:
             time.sleep(0.01)  # load builds up
