@@ -37,6 +37,7 @@ from sqlalchemy.pool import NullPool
 from server import create_app
 from server.jobs.defaults import QUEUES
 from server.jobs.redisqueue import VigieWorker
+from server.sink.embedded import WRITER_EXTENSION
 from server.storage import storage
 from server.storage.engine import _engines as built_engines  # every engine build_engine made
 from server.storage.engine import build_engine
@@ -204,6 +205,9 @@ def make_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callabl
     yield build
     drain_apps(request.node)
     for app in apps:
+        writer = app.extensions.get(WRITER_EXTENSION)
+        if writer is not None:
+            writer.stop(timeout=0)  # its thread ends; what a test left queued stays
         storage(app).engine.dispose()
 
 

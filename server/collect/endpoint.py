@@ -42,6 +42,7 @@ STATUS_LINES = {
     202: "202 Accepted",
     400: "400 Bad Request",
     403: "403 Forbidden",
+    405: "405 Method Not Allowed",
     413: "413 Request Entity Too Large",
     429: "429 Too Many Requests",
     503: "503 Service Unavailable",
@@ -49,11 +50,15 @@ STATUS_LINES = {
 
 TOO_LARGE = Answer.refused(413, "body", f"larger than {MAX_BODY_BYTES} bytes")
 FAILED = Answer.refused(503, "collector", "temporarily unavailable")
+NOT_ALLOWED = Answer.refused(405, "request", "method not allowed")
+ALLOWED_METHODS = "POST, OPTIONS"
+"""`OPTIONS /e` (the CORS preflight) is Flask's (`server.collect.views`)."""
 
 
 class BeaconEndpoint:
-    """A WSGI app answering `POST /e` with `parts`, and passing any other
-    request to `app` (Flask's own WSGI callable)."""
+    """A WSGI app answering `POST /e` with `parts` (405 to any other method
+    but the preflight), and passing any other request to `app` (Flask's own
+    WSGI callable)."""
 
     def __init__(self, flask_app: Flask, parts: CollectParts, app: WSGIApplication) -> None:
         self.config = flask_app.config
@@ -61,8 +66,10 @@ class BeaconEndpoint:
         self.app = app
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") == "OPTIONS":
             return self.app(environ, start_response)
+        if environ.get("REQUEST_METHOD") != "POST":
+            return self.respond(NOT_ALLOWED, environ, start_response)
         try:
             answer = self.answer(environ)
         except Exception as problem:  # noqa: BLE001  # the last resort: a 503, never a 500
@@ -96,6 +103,8 @@ class BeaconEndpoint:
         if answer.error:
             headers.append(("Content-Type", "application/json"))
         headers.append(("Content-Length", str(len(body))))
+        if answer.status == 405:
+            headers.append(("Allow", ALLOWED_METHODS))
         if answer.cors:
             if answer.allow_origin:
                 headers.append(("Access-Control-Allow-Origin", answer.allow_origin))

@@ -46,7 +46,12 @@ EXTENSION = "vigie.inbox"
 WRITER_EXTENSION = "vigie.inbox_writer"
 
 IDLE_POLL = 0.05
-"""Seconds an idle writer waits before looking at the inbox again, unless woken."""
+"""Seconds an idle writer first waits before looking at the inbox again, unless woken."""
+
+MAX_IDLE_POLL = 0.5
+"""The longest it waits: each look that finds nothing doubles the wait up to
+this (a look lists and reads the spool's segments), and an append in this
+process, or entries found, bring it back to `IDLE_POLL`."""
 
 
 def inbox_of(app: Flask) -> Inbox:
@@ -97,12 +102,16 @@ class InboxSource:
         self.inbox = inbox
         self.lock = WriterLock(inbox)
         self.wake = wake or threading.Event()
+        self._idle = IDLE_POLL
 
     def take(self, limit: int) -> list[Entry]:
         entries = self.inbox.oldest(limit) if self.lock.acquire() else []
-        if not entries:
-            self.wake.wait(IDLE_POLL)
-            self.wake.clear()
+        if entries:
+            self._idle = IDLE_POLL
+            return entries
+        woken = self.wake.wait(self._idle)
+        self.wake.clear()
+        self._idle = IDLE_POLL if woken else min(2 * self._idle, MAX_IDLE_POLL)
         return entries
 
     def done(self, ids: Sequence[str]) -> None:
