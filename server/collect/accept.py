@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from server.client_address import client_address
 from server.collect.beacon import Beacon, BeaconError
 from server.collect.parts import CollectParts
 from server.sink import SinkError
@@ -56,11 +55,12 @@ def accept(
     parts: CollectParts,
     beacon: Beacon,
     environ: Mapping[str, str],
-    trusted_proxies: int,
+    ip: str,
     now: datetime,
 ) -> Answer:
     """Check the beacon's site, origin and page against the request, then
-    collect it. Answers past the origin check are readable by that origin."""
+    collect it. `ip` is the client's address (`server.client_address`), a
+    local of the request. Answers past the origin check are readable by that origin."""
     site = parts.sites.get(beacon.site)
     if site is None:
         return Answer.refused(403, "site", "unknown site key")
@@ -71,7 +71,6 @@ def accept(
         return Answer.refused(403, "url", "not a domain of this site").for_site(origin)
     if environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_DNT") == "1":
         return ACCEPTED.for_site(origin)
-    ip = client_address(environ, trusted_proxies)
     user_agent = environ.get("HTTP_USER_AGENT", "")
     try:
         record = parts.pipeline.process(beacon, site, ip, user_agent, now)

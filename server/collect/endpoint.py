@@ -79,10 +79,9 @@ class BeaconEndpoint:
 
     def answer(self, environ: WSGIEnvironment) -> Answer:
         config = self.config
-        trusted_proxies = config["TRUSTED_PROXIES"]
+        ip = client_address(environ, config["TRUSTED_PROXIES"])
         rate = self.parts.rate_limit
-        key = client_key(client_address(environ, trusted_proxies), config["SECRET_KEY"])
-        if not rate.allows(key):
+        if not rate.allows(client_key(ip, config["SECRET_KEY"])):
             return Answer.refused(429, "request", str(rate.item))
         if _content_length(environ) > MAX_BODY_BYTES:
             return TOO_LARGE
@@ -93,7 +92,7 @@ class BeaconEndpoint:
             beacon = parse_beacon(body)
         except BeaconError as problem:
             return Answer.refused(400, problem.field, problem.reason)
-        return accept(self.parts, beacon, environ, trusted_proxies, utcnow())
+        return accept(self.parts, beacon, environ, ip, utcnow())
 
     def respond(
         self, answer: Answer, environ: WSGIEnvironment, start_response: StartResponse

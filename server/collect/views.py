@@ -16,6 +16,7 @@ import logging
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from server.client_address import client_address
 from server.collect.accept import accept
 from server.collect.beacon import BeaconError, beacon_from_fields
 from server.collect.parts import collect_parts
@@ -79,8 +80,8 @@ def pixel() -> Response:
     except BeaconError:
         beacon = None  # an image either way: the pixel never says what was wrong
     if beacon is not None:
-        trusted_proxies = current_app.config["TRUSTED_PROXIES"]
-        accept(collect_parts(), beacon, request.environ, trusted_proxies, utcnow())
+        ip = client_address(request.environ, current_app.config["TRUSTED_PROXIES"])
+        accept(collect_parts(), beacon, request.environ, ip, utcnow())
     return pixel_image()
 
 

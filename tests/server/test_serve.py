@@ -133,6 +133,18 @@ class Flood:
                     self.failed += 1
 
 
+def stopped_under_load(process: subprocess.Popen, base: str) -> int:
+    """SIGTERM to `process` once a flood of beacons has 500 accepted; once it
+    exited cleanly, the beacons it accepted."""
+    with Flood(base, threads=6) as flood:
+        while flood.accepted < 500:
+            time.sleep(0.01)  # load builds up
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+    assert process.returncode == 0, output_of(process)
+    return flood.accepted
+
+
 def output_of(process: subprocess.Popen) -> str:
     process.log.seek(0)
     return process.log.read()
@@ -187,14 +199,9 @@ def test_sign_in_and_site_creation_succeed_while_beacons_flood(served_database):
 def test_sigterm_under_load_loses_no_accepted_event(served_database):
     url, env = served_database
     process, base = start_serve(env)
-    with Flood(base, threads=6) as flood:
-        while flood.accepted < 500:
-            time.sleep(0.01)  # load builds up
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=90)
-    assert process.returncode == 0, output_of(process)
-    assert flood.accepted >= 500
-    assert count(url, Event) == flood.accepted
+    accepted = stopped_under_load(process, base)
+    assert accepted >= 500
+    assert count(url, Event) == accepted
 
 
 @pytest.mark.slow
@@ -277,14 +284,9 @@ def test_scale_mode_workers_that_stop_under_load_forward_every_accepted_event(
         ),
         env,
     )
-    with Flood(base, threads=6) as flood:
-        while flood.accepted < 500:
-            time.sleep(0.01)  # load builds up
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=90)
-    assert process.returncode == 0, output_of(process)
-    assert redis_conn.xlen(STREAM) >= flood.accepted >= 500
+    accepted = stopped_under_load(process, base)
+    assert redis_conn.xlen(STREAM) >= accepted >= 500
     consumer_app = make_app(url, REDIS_URL=redis_url, MMDB=mmdb, SECRET_KEY="serve-test")
     stats = consume_stream(consumer_app, redis_conn)
-    assert stats.stored == flood.accepted
-    assert count(url, Event) == flood.accepted
+    assert stats.stored == accepted
+    assert count(url, Event) == accepted
