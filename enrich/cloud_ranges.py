@@ -56,16 +56,13 @@ class Format(StrEnum):
     GEOFEED = "geofeed"
     LINES = "lines"
 
-
-EXTENSIONS: Mapping[Format, str] = {
-    Format.AWS: "json",
-    Format.GOOGLE: "json",
-    Format.AZURE: "json",
-    Format.ORACLE: "json",
-    Format.GEOFEED: "csv",
-    Format.LINES: "txt",
-}
-"""The extension a source's file is kept under."""
+    @property
+    def extension(self) -> str:
+        """The extension a file of this format is kept under: `csv` for a
+        geofeed, `txt` for one CIDR a line, `json` for the providers' documents."""
+        if self is Format.GEOFEED:
+            return "csv"
+        return "txt" if self is Format.LINES else "json"
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ class Source:
 
     @property
     def file_name(self) -> str:
-        return f"{self.name}.{EXTENSIONS[self.format]}"
+        return f"{self.name}.{self.format.extension}"
 
 
 SOURCES: tuple[Source, ...] = (

@@ -40,7 +40,7 @@ DATABASE_TYPE = "Vigie-Cloud-Ranges"
 TABLE_FILE = "cloud-ranges.mmdb"
 """The table's name in the ipdb folder."""
 
-FORMATS_BY_EXTENSION = {"txt": Format.LINES, "csv": Format.GEOFEED}
+FORMATS_BY_EXTENSION = {format.extension: format for format in (Format.LINES, Format.GEOFEED)}
 """How a file of a provider Vigie does not know is read."""
 
 
