@@ -43,6 +43,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.companies import draw_company
 from bench.database_run import database_parser, start_run
 from bench.databases import POSTGRES, drop_schema
 from server import create_app
@@ -142,9 +143,7 @@ def generate(app, accounts: int, snapshot_accounts: int, outcomes: int, now: dat
                     key=f"c{n}.{rng.choice(WORDS).lower()}.fr",
                     name=f"{name} {n}",
                     domain=f"c{n}.{rng.choice(WORDS).lower()}.fr",
-                    industry=rng.choice(INDUSTRIES),
-                    employees=rng.choice([5, 40, 120, 900, 8000, None]),
-                    country=rng.choice(COUNTRIES),
+                    **draw_company(rng, INDUSTRIES, COUNTRIES),
                     city=rng.choice(CITIES),
                     firmographics={},
                     first_seen=first_seen,

@@ -22,6 +22,7 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.companies import draw_company
 from bench.database_run import database_parser, start_run
 from bench.databases import drop_schema
 from server import create_app
@@ -67,9 +68,7 @@ def generate(app, accounts: int, events: int, now: datetime) -> None:
                 key=f"c{n}.fr",
                 name=f"Company {n}",
                 domain=f"c{n}.fr",
-                industry=rng.choice(INDUSTRIES),
-                employees=rng.choice([5, 40, 120, 900, 8000, None]),
-                country=rng.choice(COUNTRIES),
+                **draw_company(rng, INDUSTRIES, COUNTRIES),
                 firmographics={},
                 top_pages=[],
                 explanation=[],
