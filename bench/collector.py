@@ -289,12 +289,15 @@ def main() -> None:
     )
     parser.add_argument("--skip-scale", action="store_true", help="Embedded mode only.")
     parser.add_argument(
+        "--ingest-only", action="store_true", help="Only the ingest rates (no servers, no wrk)."
+    )
+    parser.add_argument(
         "--breakdown",
         action="store_true",
         help="Also measure the request path alone, and with the inbox append but no writer.",
     )
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not args.ingest_only:
         raise SystemExit("wrk not found: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="vigie-bench-"))
     mmdb = work / "companies.mmdb"
@@ -316,6 +319,11 @@ def main() -> None:
         "VIGIE_COLLECT_RATE_LIMIT": "100000000 per minute",
         "VIGIE_INSTANCE_PATH": str(work),
     }
+    if args.ingest_only:
+        with postgres_schema() as url:
+            ingest_rates(args, {**common, "VIGIE_DATABASE_URL": url})
+        shutil.rmtree(work, ignore_errors=True)
+        return
     print(
         f"gunicorn gthread, {args.workers} workers x {args.threads} threads; wrk 2 threads, "
         f"{args.connections} connections, {args.seconds} s each; {os.cpu_count()} cores\n"

@@ -34,7 +34,6 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Insert,
     Integer,
@@ -52,6 +51,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -212,28 +212,25 @@ def _is_in(
     return column.in_(list(values))
 
 
-def _unnest(columns: dict[str, TypeEngine[Any]]) -> tuple[TableValuedAlias, set[str]]:
-    """PostgreSQL: a row source `v` of one array parameter (`a_<name>`) per
-    column, and the names of the JSON columns among them (passed as text: a
-    list would read as an array dimension; `_column` casts them back)."""
-    json = {name for name, type_ in columns.items() if isinstance(type_, JSON)}
-    types = {name: Text() if name in json else type_ for name, type_ in columns.items()}
-    arrays = [bindparam(f"a_{name}", type_=postgresql.ARRAY(t)) for name, t in types.items()]
-    names = [column(name, type_) for name, type_ in types.items()]
-    return func.unnest(*arrays).table_valued(*names).render_derived(name="v"), json
+def _recordset(columns: dict[str, TypeEngine[Any]]) -> TableValuedAlias:
+    """PostgreSQL: a row source `v` read from one JSON parameter, `rows` (the
+    rows as a list of objects, `_encoded`), its columns typed as `columns`.
+
+    One parameter for the whole batch, encoded in one call of msgspec's encoder,
+    whatever the number of rows and columns: no per-value work in Python."""
+    rows = cast(bindparam("rows", type_=Text()), postgresql.JSON)
+    names = [column(name, type_) for name, type_ in columns.items()]
+    return (
+        func.json_to_recordset(rows).table_valued(*names).render_derived(name="v", with_types=True)
+    )
 
 
-def _arrays(
-    rows: Sequence[dict[str, Any]], names: Iterable[str], json: set[str]
-) -> dict[str, list[Any]]:
-    """The parameters of `_unnest`: each column's values, JSON ones as text."""
-    return {
-        f"a_{name}": [
-            _json(row[name]) if name in json and row[name] is not None else row[name]
-            for row in rows
-        ]
-        for name in names
-    }
+_json_encoder = msgspec.json.Encoder()
+
+
+def _encoded(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The parameter of `_recordset`."""
+    return {"rows": _json_encoder.encode(rows).decode()}
 
 
 def _update_rows(
@@ -245,17 +242,17 @@ def _update_rows(
 ) -> None:
     """Update the rows of `table` whose `id` is in `rows`, with the values
     `assign(value)` gives (`value(name)`: the row's value named so). On
-    PostgreSQL, one `UPDATE … FROM unnest(…)`; elsewhere an executemany."""
+    PostgreSQL, one `UPDATE … FROM json_to_recordset(…)`; elsewhere an executemany."""
     if not rows:
         return
     if _dialect(session) == "postgresql":
-        source, json = _unnest({"id": table.c.id.type, **columns})
-
-        def value(name: str) -> ColumnElement[Any]:
-            return cast(source.c[name], columns[name]) if name in json else source.c[name]
-
-        statement = update(table).where(table.c.id == source.c.id).values(assign(value))
-        session.execute(statement, _arrays(rows, ("id", *columns), json))
+        source = _recordset({"id": table.c.id.type, **columns})
+        statement = (
+            update(table)
+            .where(table.c.id == source.c.id)
+            .values(assign(lambda name: source.c[name]))
+        )
+        session.execute(statement, _encoded(rows))
         return
     binds = {name: bindparam(f"b_{name}", type_=type_) for name, type_ in columns.items()}
     bound = typing.cast(Callable[[str], ColumnElement[Any]], binds.get)  # `assign` names columns
@@ -275,8 +272,8 @@ def _insert_rows(
     """Insert `rows` (dicts with the same keys, at least one) into `table` with
     `insert` (default: a plain INSERT), returning `returning`.
 
-    On PostgreSQL in one `INSERT … SELECT FROM unnest(…)` (a statement whose text
-    does not change with the number of rows, one parameter per column), the rows
+    On PostgreSQL in one `INSERT … SELECT FROM json_to_recordset(…)` (a statement
+    whose text does not change with the number of rows, one parameter), the rows
     in their order; elsewhere an executemany."""
     assert rows, "nothing to insert"
     statement = table.insert() if insert is None else insert
@@ -285,17 +282,9 @@ def _insert_rows(
     if _dialect(session) != "postgresql":
         return session.execute(statement, rows)
     names = list(rows[0])
-    source, json = _unnest({name: table.c[name].type for name in names})
-    values = [cast(source.c[n], table.c[n].type) if n in json else source.c[n] for n in names]
-    statement = statement.from_select(names, select(*values), include_defaults=False)
-    return session.execute(statement, _arrays(rows, names, json))
-
-
-_json_encoder = msgspec.json.Encoder()
-
-
-def _json(value: Any) -> str:
-    return _json_encoder.encode(value).decode()
+    source = _recordset({name: table.c[name].type for name in names})
+    statement = statement.from_select(names, select(source), include_defaults=False)
+    return session.execute(statement, _encoded(rows))
 
 
 def _expire(session: Session, model: type[Account], ids: Sequence[int]) -> None:
@@ -653,21 +642,68 @@ def _id(tally: _Tally) -> int:
 def _open_visits(
     session: Session, events: Sequence[CollectedEvent]
 ) -> dict[tuple[int, str], _Tally]:
-    """Each visitor's latest visit that may still be going on, in one query per site."""
+    """Each visitor's latest visit that may still be going on."""
     earliest = min(event.occurred_at for event in events) - VISIT_GAP
+    visitors = sorted({(event.site_id, event.visitor_hash) for event in events})
+    if _dialect(session) == "postgresql":
+        query, parameters = _latest_visits(earliest), _encoded(_visitor_rows(visitors))
+    else:
+        query, parameters = _visits_since(earliest, visitors), {}
     latest: dict[tuple[int, str], _Tally] = {}
-    for site_id in sorted({event.site_id for event in events}):
-        visitors = {event.visitor_hash for event in events if event.site_id == site_id}
-        query = select(VISITS.c.id, VISITS.c.visitor_hash, VISITS.c.last_event_at).where(
-            VISITS.c.site_id == site_id,
-            _is_in(session, VISITS.c.visitor_hash, visitors),
+    for site_id, visitor, visit_id, last_event_at in session.execute(query, parameters):
+        slot = (site_id, visitor)
+        if slot not in latest or last_event_at > latest[slot].last_event_at:
+            latest[slot] = _Tally(last_event_at, id=visit_id)
+    return latest
+
+
+def _visitor_rows(visitors: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+    return [{"site_id": site_id, "visitor_hash": visitor} for site_id, visitor in visitors]
+
+
+def _latest_visits(earliest: datetime) -> Select[int, str, int, datetime]:
+    """PostgreSQL: each visitor's (`_visitor_rows`) latest visit since
+    `earliest`, in one statement. One backward step of the visits' index per
+    visitor: the newest version of a visit row comes first, so the versions a
+    busy visit leaves behind until vacuum are not read, and the plan does not
+    depend on the table's statistics being fresh."""
+    visitor = _recordset(
+        {"site_id": VISITS.c.site_id.type, "visitor_hash": VISITS.c.visitor_hash.type}
+    )
+    visit = (
+        select(VISITS.c.id, VISITS.c.last_event_at)
+        .where(
+            VISITS.c.site_id == visitor.c.site_id,
+            VISITS.c.visitor_hash == visitor.c.visitor_hash,
             VISITS.c.last_event_at >= earliest,
         )
-        for visit_id, visitor, last_event_at in session.execute(query):
-            slot = (site_id, visitor)
-            if slot not in latest or last_event_at > latest[slot].last_event_at:
-                latest[slot] = _Tally(last_event_at, id=visit_id)
-    return latest
+        .order_by(VISITS.c.last_event_at.desc())
+        .limit(1)
+        .lateral("visit")
+    )
+    return select(
+        visitor.c.site_id, visitor.c.visitor_hash, visit.c.id, visit.c.last_event_at
+    ).select_from(visitor.join(visit, true()))
+
+
+def _visits_since(
+    earliest: datetime, visitors: Sequence[tuple[int, str]]
+) -> Select[int, str, int, datetime]:
+    """SQLite: the visits of `visitors` that went on since `earliest`."""
+    by_site: dict[int, list[str]] = defaultdict(list)
+    for site_id, visitor in visitors:
+        by_site[site_id].append(visitor)
+    return select(
+        VISITS.c.site_id, VISITS.c.visitor_hash, VISITS.c.id, VISITS.c.last_event_at
+    ).where(
+        or_(
+            *(
+                and_(VISITS.c.site_id == site_id, VISITS.c.visitor_hash.in_(hashes))
+                for site_id, hashes in by_site.items()
+            )
+        ),
+        VISITS.c.last_event_at >= earliest,
+    )
 
 
 def _shared_fields(event: CollectedEvent) -> dict[str, Any]:
