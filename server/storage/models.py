@@ -9,7 +9,7 @@ rules 1 and 4): events keep the visitor hash and the reduced device facts.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -50,6 +50,13 @@ class Base(DeclarativeBase):
     }
 
 
+OrgId = Annotated[int, mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))]
+"""The organisation a row belongs to (its tenant): the row goes when the organisation does."""
+
+UtmValue = Annotated[str, mapped_column(String(255))]
+"""A `utm_*` parameter of a visit or an event, cut to fit by the collector."""
+
+
 def table_of(model: type[Base]) -> Table:
     """The model's table, for Core statements: SQLAlchemy types `__table__` as
     any FROM clause, though a mapped class's is always a Table."""
@@ -76,7 +83,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="member")
@@ -100,7 +107,7 @@ class ApiToken(Base):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -116,7 +123,7 @@ class Site(Base):
     __tablename__ = "sites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     name: Mapped[str] = mapped_column(String(200))
     public_key: Mapped[str] = mapped_column(String(32), unique=True)
     domains: Mapped[list[str]] = mapped_column(default=list)
@@ -140,7 +147,7 @@ class Account(Base):
     __tablename__ = "accounts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     key: Mapped[str] = mapped_column(String(255))
     # Firmographics
     name: Mapped[str] = mapped_column(String(255))
@@ -234,7 +241,7 @@ class NetworkCorrection(Base):
     __tablename__ = "network_corrections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     scope: Mapped[str] = mapped_column(String(16))
     asn: Mapped[int | None] = mapped_column(BigId)
     organisation: Mapped[str | None] = mapped_column(String(255))
@@ -270,9 +277,9 @@ class Visit(Base):
     engaged_ms: Mapped[int] = mapped_column(BigId, default=0)
     entry_path: Mapped[str | None] = mapped_column(String(2048))
     referrer_host: Mapped[str | None] = mapped_column(String(255))
-    utm_source: Mapped[str | None] = mapped_column(String(255))
-    utm_medium: Mapped[str | None] = mapped_column(String(255))
-    utm_campaign: Mapped[str | None] = mapped_column(String(255))
+    utm_source: Mapped[UtmValue | None]
+    utm_medium: Mapped[UtmValue | None]
+    utm_campaign: Mapped[UtmValue | None]
     country: Mapped[str | None] = mapped_column(String(2))
     connection_class: Mapped[str] = mapped_column(String(16), default="unknown")
     device_class: Mapped[str | None] = mapped_column(String(16))
@@ -303,11 +310,11 @@ class Event(Base):
     title: Mapped[str | None] = mapped_column(String(300))
     referrer_host: Mapped[str | None] = mapped_column(String(255))
     referrer_path: Mapped[str | None] = mapped_column(String(2048))
-    utm_source: Mapped[str | None] = mapped_column(String(255))
-    utm_medium: Mapped[str | None] = mapped_column(String(255))
-    utm_campaign: Mapped[str | None] = mapped_column(String(255))
-    utm_term: Mapped[str | None] = mapped_column(String(255))
-    utm_content: Mapped[str | None] = mapped_column(String(255))
+    utm_source: Mapped[UtmValue | None]
+    utm_medium: Mapped[UtmValue | None]
+    utm_campaign: Mapped[UtmValue | None]
+    utm_term: Mapped[UtmValue | None]
+    utm_content: Mapped[UtmValue | None]
     props: Mapped[dict[str, Any]] = mapped_column(default=dict)
     engaged_ms: Mapped[int | None] = mapped_column(BigId)
     visitor_hash: Mapped[str] = mapped_column(String(32))
@@ -372,7 +379,7 @@ class Outcome(Base):
     __tablename__ = "outcomes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     domain: Mapped[str | None] = mapped_column(String(255))
     outcome: Mapped[str] = mapped_column(String(16))
@@ -464,7 +471,7 @@ class ScoringModel(Base):
     __tablename__ = "scoring_models"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     version: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
     changed_by: Mapped[str] = mapped_column(String(320))
@@ -483,7 +490,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_label: Mapped[str] = mapped_column(String(320))
     action: Mapped[str] = mapped_column(String(64))
@@ -520,7 +527,7 @@ class CrmConnection(Base):
     __tablename__ = "crm_connections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     crm: Mapped[str] = mapped_column(String(16))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     push_warm: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -546,7 +553,7 @@ class CrmSync(Base):
     __tablename__ = "crm_syncs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     account_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("accounts.id", ondelete="CASCADE")
     )
@@ -576,7 +583,7 @@ class LeadList(Base):
     __tablename__ = "lead_lists"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     name: Mapped[str] = mapped_column(String(200))
     # {"email": header, "phone": header or None}: the file's columns to read.
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -596,7 +603,7 @@ class Lead(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("lead_lists.id", ondelete="CASCADE"))
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     email: Mapped[str] = mapped_column(String(320))
     # The file's row as it was, header → cell, for the columns not mapped too.
     columns: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -633,7 +640,7 @@ class LeadWebsite(Base):
     __tablename__ = "lead_websites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     domain: Mapped[str] = mapped_column(String(255))
     # "ok", "robots" (robots.txt disallows us), "refused" (a forbidden
     # address) or "failed" (timeout, HTTP error, not a page).
@@ -660,7 +667,7 @@ class AlertRule(Base):
     __tablename__ = "alert_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
     target: Mapped[str | None] = mapped_column(String(2048))
@@ -685,7 +692,7 @@ class AlertDelivery(Base):
     __tablename__ = "alert_deliveries"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="queued")
@@ -708,7 +715,7 @@ class WebhookSubscription(Base):
     __tablename__ = "webhook_subscriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     url: Mapped[str] = mapped_column(String(2048))
     events: Mapped[list[str]] = mapped_column(default=list)
     secret: Mapped[str] = mapped_column(String(100))
@@ -723,7 +730,7 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[OrgId]
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
     )
