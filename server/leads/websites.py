@@ -71,14 +71,6 @@ class WebsiteFetch:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class _Body:
-    status: int
-    content: bytes
-    truncated: bool
-    content_type: str
-
-
 def homepage_url(template: str, domain: str) -> str:
     """The homepage address of `domain` from the configured template."""
     return template.replace("{domain}", domain)
@@ -111,6 +103,17 @@ def fetch_website(
     match = _CHARSET.search(page.content_type)
     text = decode_html(page.content, match.group(1) if match else None)
     return WebsiteFetch(Status.OK, parse_homepage(text), page.truncated)
+
+
+@dataclass(frozen=True)
+class _Body:
+    """What `_get` read of an answer: its status, its body up to the limit
+    (`truncated` when there was more) and its content type."""
+
+    status: int
+    content: bytes
+    truncated: bool
+    content_type: str
 
 
 def _robots_allow(
