@@ -161,10 +161,15 @@ class InboxWriter:
                 self._thread.start()
 
     def wake(self) -> None:
-        """Tell the writer records are waiting (called per beacon: no lock once running)."""
+        """Tell the writer records are waiting (called per beacon: no lock once running).
+
+        A writer on standby (another process holds the inbox) is not woken: it
+        looks for the lock on its own, every `MAX_IDLE_POLL` at the most, instead
+        of once per beacon this process accepts."""
         if self._thread is None or not self._thread.is_alive():
             self.start()
-        self.source.wake.set()
+        if self.source.lock.held:
+            self.source.wake.set()
 
     def stop(self, timeout: float = 30.0) -> ConsumerStats:
         """Store what is waiting (for at most `timeout` seconds), then stop."""

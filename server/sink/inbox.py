@@ -96,10 +96,10 @@ class Inbox:
                 self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             connection.execute("PRAGMA journal_mode=WAL")
+            # Requests append to the spool, not to this file: only the writer
+            # writes here (offsets, requeued and dead entries), and SQLite folds
+            # its log back into the file every thousand pages, as by default.
             connection.execute("PRAGMA synchronous=NORMAL")
-            # No checkpoint in a request's append: the writer checkpoints after
-            # it removes what it stored (`done`), off the request path.
-            connection.execute("PRAGMA wal_autocheckpoint=0")
             self._local.connection = connection
             self._local.pid = os.getpid()
         return connection
@@ -132,13 +132,11 @@ class Inbox:
         return entries
 
     def done(self, ids: Iterable[str]) -> None:
-        """Forget entries that were stored, then fold the log back into the
-        file (a passive checkpoint) and remove spool segments stored to their end."""
+        """Forget entries that were stored, then remove spool segments stored to their end."""
         offsets, rows = _split_ids(ids)
         with self._append_lock, self._transaction() as connection:
             connection.executemany("DELETE FROM entries WHERE id = ?", rows)
             _store_offsets(connection, offsets)
-        self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
         if offsets:
             self._spool.remove_finished()
 
@@ -212,6 +210,10 @@ class WriterLock:
     def __init__(self, inbox: Inbox) -> None:
         self.path = inbox.lock_path
         self._descriptor: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._descriptor is not None
 
     def acquire(self) -> bool:
         """Take the lock if nobody holds it; return whether this holder has it."""
