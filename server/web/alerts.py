@@ -35,21 +35,39 @@ from server.web.roles import current_actor, is_admin, members
 from server.web.transactions import committed
 
 
-@members.get("/alerts")
-def alerts() -> Response:
-    return render_alerts()
+@members.page("/alerts")
+def alerts(error: str | None = None, status: int = 200) -> Response:
+    """The Alerts page; with `error` (and `status`) as the answer to a refused change."""
+    session = get_session()
+    rules = store.visible_rules(session, current_org_id(), current_user.id)
+    channels = [Channel.EMAIL] + ([Channel.SLACK, Channel.TEAMS] if is_admin() else [])
+    page = render_template(
+        "alerts.html",
+        rules=[describe_rule(rule) for rule in rules],
+        recent=store.recent_alerts(session, current_org_id(), [rule.id for rule in rules]),
+        channels=channels,
+        triggers=[
+            (t.value, describe(t.value, "N" if t.needs_threshold else None)) for t in Trigger
+        ],
+        channel_triggers=[t.value for t in CHANNEL_TRIGGERS],
+        form=request.form if status != 200 else {},
+        error=error,
+        mail_ready=mail_configured(current_app.config),
+        action_form=EmptyForm(),
+    )
+    return make_response(page, status)
 
 
 @members.post("/alerts")
 def alerts_add() -> Response:
     if not EmptyForm().validate_on_submit():
-        return render_alerts(error=_("The form expired: try again."), status=400)
+        return alerts(error=_("The form expired: try again."), status=400)
     try:
         values = rule_values(request.form, channel_allowed=is_admin())
     except PermissionError:
         abort(403)
     except InvalidInput as problem:
-        return render_alerts(error=str(problem), status=400)
+        return alerts(error=str(problem), status=400)
     committed(lambda session: store.add_rule(session, current_org_id(), current_actor(), values))
     flash(_("Alert rule added."), "success")
     return redirect(url_for("web.alerts"), code=303)
@@ -58,7 +76,7 @@ def alerts_add() -> Response:
 @members.post("/alerts/<id(bits=32):rule_id>/delete")
 def alerts_remove(rule_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
-        return render_alerts(error=_("The form expired: try again."), status=400)
+        return alerts(error=_("The form expired: try again."), status=400)
     committed(
         lambda session: store.remove_rule(
             session, current_org_id(), current_actor(), managed_rule_or_abort(rule_id)
@@ -72,7 +90,7 @@ def alerts_remove(rule_id: int) -> Response:
 def alerts_test(rule_id: int) -> Response:
     """Send a sample alert through the rule now and say what became of it."""
     if not EmptyForm().validate_on_submit():
-        return render_alerts(error=_("The form expired: try again."), status=400)
+        return alerts(error=_("The form expired: try again."), status=400)
     rule = managed_rule_or_abort(rule_id)
     try:
         outcome = dispatch.send_test(get_session(), rule)
@@ -95,27 +113,6 @@ def managed_rule_or_abort(rule_id: int) -> AlertRule:
     if not store.may_manage(rule, current_user.id, is_admin()):
         abort(403)
     return rule
-
-
-def render_alerts(error: str | None = None, status: int = 200) -> Response:
-    session = get_session()
-    rules = store.visible_rules(session, current_org_id(), current_user.id)
-    channels = [Channel.EMAIL] + ([Channel.SLACK, Channel.TEAMS] if is_admin() else [])
-    page = render_template(
-        "alerts.html",
-        rules=[describe_rule(rule) for rule in rules],
-        recent=store.recent_alerts(session, current_org_id(), [rule.id for rule in rules]),
-        channels=channels,
-        triggers=[
-            (t.value, describe(t.value, "N" if t.needs_threshold else None)) for t in Trigger
-        ],
-        channel_triggers=[t.value for t in CHANNEL_TRIGGERS],
-        form=request.form if status != 200 else {},
-        error=error,
-        mail_ready=mail_configured(current_app.config),
-        action_form=EmptyForm(),
-    )
-    return make_response(page, status)
 
 
 def describe_rule(rule: AlertRule) -> dict[str, object]:

@@ -10,6 +10,7 @@ declares the route, and no guard can be left off a line below it.
 
     @members.get("/accounts")        any signed-in user
     @admins.post("/team")            admins only
+    @admins.page("/team")            admins only: GET, and the answer of the page's actions
     @bp.get("/schemas/<event>.json") public: only sign-in, the favicon and schemas
 
 A view on `bp` itself is public, so `@bp.get`, `@bp.post` and `@bp.route`
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
@@ -31,6 +32,7 @@ from server.audit import Actor
 from server.web.blueprint import bp
 
 View = Callable[..., Any]
+PageView = TypeVar("PageView", bound=View)
 
 ADMIN = "admin"
 """The role that manages the organisation (`User.role`)."""
@@ -75,6 +77,17 @@ class Routes:
 
     def post(self, rule: str) -> Callable[[View], View]:
         return self.route(rule, methods=["POST"])
+
+    def page(self, rule: str) -> Callable[[PageView], PageView]:
+        """Register a page: `view` answers GET `rule`, guarded, and its name in the
+        module stays bound to `view` itself, so the page's actions answer with it
+        (`view(error=…, status=400)` for a refused change)."""
+
+        def register(view: PageView) -> PageView:
+            self.add_url_rule(rule, view.__name__, view, ["GET"])
+            return view
+
+        return register
 
     def route(self, rule: str, methods: Sequence[str] = ("GET",)) -> Callable[[View], View]:
         def register(view: View) -> View:

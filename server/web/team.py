@@ -42,16 +42,32 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
-@admins.get("/team")
-def team_page() -> Response:
-    return render_team(AddUserForm())
+@admins.page("/team")
+def team_page(
+    form: AddUserForm | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    secret: tuple[str, str] | None = None,
+) -> Response:
+    """The team page, with an empty add form unless `form` is given back with its
+    `errors`; `secret` is (e-mail, one-time password) to show this once."""
+    return private_page(
+        "team.html",
+        status,
+        users=team(get_session(), current_org_id()),
+        form=form if form is not None else AddUserForm(formdata=None),
+        action_form=EmptyForm(),
+        errors=errors or {},
+        secret=secret,
+        me=current_user.id,
+    )
 
 
 @admins.post("/team")
 def team_add() -> Response:
     form = AddUserForm()
     if not form.validate_on_submit():
-        return render_team(form, errors={"email": form_problems(form)}, status=400)
+        return team_page(form, errors={"email": form_problems(form)}, status=400)
     try:
         user, password = committed(
             lambda session: add_user(
@@ -59,8 +75,8 @@ def team_add() -> Response:
             )
         )
     except InvalidInput as error:
-        return render_team(form, errors={error.field: error.reason}, status=400)
-    return render_team(AddUserForm(formdata=None), secret=(user.email, password))
+        return team_page(form, errors={error.field: error.reason}, status=400)
+    return team_page(secret=(user.email, password))
 
 
 @admins.post("/team/<id(bits=32):user_id>/role")
@@ -104,13 +120,11 @@ for action, disabled in (("disable", True), ("enable", False)):
 def team_reset_password(user_id: int) -> Response:
     user = member_or_404(user_id)
     if not EmptyForm().validate_on_submit():
-        return render_team(
-            AddUserForm(formdata=None), {"role": _("The form expired: try again.")}, 400
-        )
+        return team_page(errors={"role": _("The form expired: try again.")}, status=400)
     password = committed(
         lambda session: reset_password(session, current_org_id(), current_actor(), user)
     )
-    return render_team(AddUserForm(formdata=None), secret=(user.email, password))
+    return team_page(secret=(user.email, password))
 
 
 def apply_change(
@@ -120,11 +134,11 @@ def apply_change(
     with `done()` said; a refused change (the last admin) or an invalid `form`
     shows the page again with why (400)."""
     if not form.validate_on_submit():
-        return render_team(AddUserForm(formdata=None), {"role": form_problems(form)}, 400)
+        return team_page(errors={"role": form_problems(form)}, status=400)
     try:
         changed, message = committed(lambda session: (change(session), done()))
     except InvalidInput as error:
-        return render_team(AddUserForm(formdata=None), {error.field: error.reason}, 400)
+        return team_page(errors={error.field: error.reason}, status=400)
     if changed:
         flash(message, "success")
     return redirect(url_for("web.team_page"), code=303)
@@ -139,22 +153,3 @@ def member_or_404(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def render_team(
-    form: AddUserForm,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
-    secret: tuple[str, str] | None = None,
-) -> Response:
-    """The team page; `secret` is (e-mail, one-time password) to show this once."""
-    return private_page(
-        "team.html",
-        status,
-        users=team(get_session(), current_org_id()),
-        form=form,
-        action_form=EmptyForm(),
-        errors=errors or {},
-        secret=secret,
-        me=current_user.id,
-    )

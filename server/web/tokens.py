@@ -28,16 +28,31 @@ class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"))
 
 
-@admins.get("/tokens")
-def tokens() -> Response:
-    return render_tokens(TokenForm())
+@admins.page("/tokens")
+def tokens(
+    form: TokenForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+    secret: str | None = None,
+) -> Response:
+    """The tokens page, with an empty create form unless `form` is given back with
+    its `error`; `secret` is a token just created, shown this once."""
+    return private_page(
+        "tokens.html",
+        status,
+        tokens=list_tokens(get_session(), current_org_id()),
+        form=form if form is not None else TokenForm(formdata=None),
+        action_form=EmptyForm(),
+        error=error,
+        secret=secret,
+    )
 
 
 @admins.post("/tokens")
 def tokens_create() -> Response:
     form = TokenForm()
     if not form.validate_on_submit():
-        return render_tokens(form, error=_("The form expired: try again."), status=400)
+        return tokens(form, error=_("The form expired: try again."), status=400)
     try:
         secret = committed(
             lambda session: create_token(
@@ -45,14 +60,14 @@ def tokens_create() -> Response:
             )
         )
     except InvalidInput as problem:
-        return render_tokens(form, error=str(problem), status=400)
-    return render_tokens(TokenForm(formdata=None), secret=secret)
+        return tokens(form, error=str(problem), status=400)
+    return tokens(secret=secret)
 
 
 @admins.post("/tokens/<id(bits=32):token_id>/revoke")
 def tokens_revoke(token_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
-        return render_tokens(TokenForm(formdata=None), error=_("The form expired."), status=400)
+        return tokens(error=_("The form expired."), status=400)
     token = committed(
         lambda session: revoke_token(session, current_org_id(), current_actor(), token_id)
     )
@@ -60,18 +75,3 @@ def tokens_revoke(token_id: int) -> Response:
         abort(404)
     flash(_("Token %(name)s revoked: the API refuses it from now on.", name=token.name), "success")
     return redirect(url_for("web.tokens"), code=303)
-
-
-def render_tokens(
-    form: TokenForm, error: str | None = None, status: int = 200, secret: str | None = None
-) -> Response:
-    """The tokens page; `secret` is a token just created, shown this once."""
-    return private_page(
-        "tokens.html",
-        status,
-        tokens=list_tokens(get_session(), current_org_id()),
-        form=form,
-        action_form=EmptyForm(),
-        error=error,
-        secret=secret,
-    )

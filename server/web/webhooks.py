@@ -49,15 +49,30 @@ def webhook_schema(event: str) -> Response:
     return response
 
 
-@admins.get("/webhooks")
-def webhooks() -> Response:
-    return render_webhooks()
+@admins.page("/webhooks")
+def webhooks(error: str | None = None, status: int = 200, secret: str | None = None) -> Response:
+    """The Webhooks page; with `error` (and `status`) as the answer to a refused
+    change, or with the `secret` of a subscription just made, shown this once."""
+    session = get_session()
+    shown = request.args.get("status") if request.method == "GET" else None
+    shown = shown if shown in (Status.PENDING, Status.DELIVERED, Status.DEAD) else None
+    return private_page(  # the secret stays out of caches
+        "webhooks.html",
+        status,
+        subscriptions=[(s, host_of(s.url)) for s in store.subscriptions(session, current_org_id())],
+        deliveries=store.recent_deliveries(session, current_org_id(), shown),
+        shown=shown,
+        events=[event.value for event in EventType],
+        form=request.form if status != 200 else {},
+        error=error,
+        secret=secret,
+    )
 
 
 @admins.post("/webhooks")
 def webhooks_add() -> Response:
     if not EmptyForm().validate_on_submit():
-        return render_webhooks(error=_("The form expired: try again."), status=400)
+        return webhooks(error=_("The form expired: try again."), status=400)
     try:
         secret = committed(
             lambda session: (
@@ -71,14 +86,14 @@ def webhooks_add() -> Response:
             )
         )
     except InvalidInput as problem:
-        return render_webhooks(error=str(problem), status=400)
-    return render_webhooks(secret=secret)
+        return webhooks(error=str(problem), status=400)
+    return webhooks(secret=secret)
 
 
 @admins.post("/webhooks/<id(bits=32):subscription_id>/delete")
 def webhooks_remove(subscription_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
-        return render_webhooks(error=_("The form expired: try again."), status=400)
+        return webhooks(error=_("The form expired: try again."), status=400)
     committed(
         lambda session: store.unsubscribe(
             session,
@@ -94,30 +109,11 @@ def webhooks_remove(subscription_id: int) -> Response:
 @admins.post("/webhooks/deliveries/<id:delivery_id>/redeliver")
 def webhooks_redeliver(delivery_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
-        return render_webhooks(error=_("The form expired: try again."), status=400)
+        return webhooks(error=_("The form expired: try again."), status=400)
     if not committed(lambda session: redeliver(session, current_org_id(), delivery_id, utcnow())):
         abort(404)
     flash(_("Delivery %(id)s sent again.", id=delivery_id), "success")
     return redirect(url_for("web.webhooks"), code=303)
-
-
-def render_webhooks(
-    error: str | None = None, status: int = 200, secret: str | None = None
-) -> Response:
-    session = get_session()
-    shown = request.args.get("status") if request.method == "GET" else None
-    shown = shown if shown in (Status.PENDING, Status.DELIVERED, Status.DEAD) else None
-    return private_page(  # the secret stays out of caches
-        "webhooks.html",
-        status,
-        subscriptions=[(s, host_of(s.url)) for s in store.subscriptions(session, current_org_id())],
-        deliveries=store.recent_deliveries(session, current_org_id(), shown),
-        shown=shown,
-        events=[event.value for event in EventType],
-        form=request.form if status != 200 else {},
-        error=error,
-        secret=secret,
-    )
 
 
 def subscription_or_404(session: Session, subscription_id: int) -> WebhookSubscription:
