@@ -68,18 +68,26 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Write:
+    """What a push writes: the company as the connection's mapping shapes it, and
+    its fingerprint."""
+
+    company: Company
+    fingerprint: str
+
+
+@dataclass(frozen=True)
 class Plan:
-    """What one push will do, read before the CRM is called."""
+    """What pushing one account through a connection will do, read before the CRM
+    is called: nothing when refused (`refusal` says why), else `write`, which is
+    not sent when `unchanged` since the last successful push."""
 
     org_id: int
     account_id: int
-    crm: str
-    connection_id: int
     trigger: str
     score: int
     refusal: str | None = None
-    company: Company | None = None
-    fingerprint: str | None = None
+    write: Write | None = None
     unchanged: bool = False
 
 
@@ -154,14 +162,7 @@ def plan_push(
     public_url: str | None,
 ) -> Plan:
     """Decide what pushing `account` through `connection` does (reads only)."""
-    base = Plan(
-        org_id=account.org_id,
-        account_id=account.id,
-        crm=connection.crm,
-        connection_id=connection.id,
-        trigger=trigger,
-        score=account.score,
-    )
+    base = Plan(org_id=account.org_id, account_id=account.id, trigger=trigger, score=account.score)
     why_not = refusal(session, account)
     if why_not:
         return replace(base, refusal=why_not)
@@ -170,7 +171,7 @@ def plan_push(
     written = company(domain, account.name, values, connection.mapping or {})
     digest = fingerprint(connection.crm, written)
     last = last_written(session, account.id, connection.crm)
-    return replace(base, company=written, fingerprint=digest, unchanged=last == digest)
+    return replace(base, write=Write(written, digest), unchanged=last == digest)
 
 
 def last_written(session: Session, account_id: int, crm: str) -> str | None:
@@ -193,38 +194,43 @@ def send(
     """Write the company and read its status back (no database); nothing for a
     refused or unchanged plan."""
     sent = Sent()
-    if plan.refusal or plan.unchanged or plan.company is None:
+    if plan.write is None or plan.unchanged:
         return sent
+    company = plan.write.company
     try:
         connector = connector_for(connection, http, policy)
-        sent.result = connector.upsert_company(plan.company)
+        sent.result = connector.upsert_company(company)
     except CrmError as error:
         sent.error = error
         return sent
     try:
-        sent.status = connector.read_status(plan.company.domain)
+        sent.status = connector.read_status(company.domain)
     except CrmError as error:
         sent.notes.append(f"status not read: {error.reason}")
     return sent
 
 
-def record_push(session: Session, plan: Plan, sent: Sent, now: datetime) -> CrmSync:
-    """Write the push's outcome to the sync log, and the CRM status to the account."""
+def record_push(
+    session: Session, plan: Plan, connection: CrmConnection, sent: Sent, now: datetime
+) -> CrmSync:
+    """Write the outcome of the push through `connection` to the sync log, and the
+    CRM status to the account."""
     row = CrmSync(
         org_id=plan.org_id,
         account_id=plan.account_id,
-        crm=plan.crm,
+        crm=connection.crm,
         trigger=plan.trigger,
         score=plan.score,
         at=now,
     )
+    digest = plan.write.fingerprint if plan.write is not None else None
     if plan.refusal:
         row.outcome, row.reason = Outcome.REFUSED.value, plan.refusal
     elif plan.unchanged:
         row.outcome, row.change, row.fingerprint = (
             Outcome.UNCHANGED.value,
             Change.UNCHANGED.value,
-            plan.fingerprint,
+            digest,
         )
     elif sent.error is not None:
         row.outcome, row.reason, row.http_status = (
@@ -233,9 +239,9 @@ def record_push(session: Session, plan: Plan, sent: Sent, now: datetime) -> CrmS
             sent.error.status,
         )
         if sent.error.failure in (Failure.AUTH, Failure.SETTINGS, Failure.REFUSED):
-            connection = session.get(CrmConnection, plan.connection_id)
-            if connection is not None:
-                note_check(connection, sent.error.reason, ok=False)
+            stored = session.get(CrmConnection, connection.id)
+            if stored is not None:
+                note_check(stored, sent.error.reason, ok=False)
     elif sent.result is not None:
         row.outcome, row.change, row.http_status, row.crm_id = (
             Outcome.PUSHED.value,
@@ -243,7 +249,7 @@ def record_push(session: Session, plan: Plan, sent: Sent, now: datetime) -> CrmS
             sent.result.status,
             sent.result.id[:64] or None,
         )
-        row.fingerprint = plan.fingerprint
+        row.fingerprint = digest
         row.reason = "; ".join(sent.notes)[:300] or None
         if sent.status is not None:
             store_status(session, plan.account_id, sent.status, now)

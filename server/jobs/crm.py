@@ -17,12 +17,12 @@ from sqlalchemy import select
 
 from enrich.outbound import GuardedSession
 from server.crm.connections import enabled_connections
-from server.crm.push import TRIGGERS, Plan, accounts_to_resync, plan_push, record_push, send
+from server.crm.push import TRIGGERS, accounts_to_resync, plan_push, record_push, send
 from server.jobs.queue import enqueue
 from server.jobs.task import task
 from server.outbound import outbound_policy
 from server.storage import get_session, session_scope
-from server.storage.models import Account, CrmConnection
+from server.storage.models import Account, CrmConnection, CrmSync
 from server.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,14 @@ def push_account_to_crm(account_id: int, trigger: str = "manual", crm: str | Non
         session.rollback()  # no lock held while the CRMs are called
     outcomes = []
     with GuardedSession(outbound_policy()) as http:
-        outcomes = [(plan, send(plan, row, http)) for plan, row in plans]
+        outcomes = [(plan, row, send(plan, row, http)) for plan, row in plans]
     written = 0
     with session_scope() as session:
         now = utcnow()
-        for plan, sent in outcomes:
-            sync = record_push(session, plan, sent, now)
+        for plan, row, sent in outcomes:
+            sync = record_push(session, plan, row, sent, now)
             written += sync.outcome == "pushed"
-            _log(plan, sync.outcome, sync.reason)
+            _log(sync, plan.account_id)
     return written
 
 
@@ -92,12 +92,12 @@ def resync_crm_accounts() -> int:
     return len(queued)
 
 
-def _log(plan: Plan, outcome: str, reason: str | None) -> None:
+def _log(sync: CrmSync, account_id: int) -> None:
     # Ids and the CRM's one-line reason only: no token, no URL, no address.
     log.info(
         "CRM %s: account %d %s%s",
-        plan.crm,
-        plan.account_id,
-        outcome,
-        f" ({reason})" if reason else "",
+        sync.crm,
+        account_id,
+        sync.outcome,
+        f" ({sync.reason})" if sync.reason else "",
     )
