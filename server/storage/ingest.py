@@ -663,10 +663,10 @@ def _visitor_rows(visitors: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
 
 def _latest_visits(earliest: datetime) -> Select[int, str, int, datetime]:
     """PostgreSQL: each visitor's (`_visitor_rows`) latest visit since
-    `earliest`, in one statement. One backward step of the visits' index per
-    visitor: the newest version of a visit row comes first, so the versions a
-    busy visit leaves behind until vacuum are not read, and the plan does not
-    depend on the table's statistics being fresh."""
+    `earliest`, in one statement: one look in the visits' index per visitor
+    (a visitor hash lives one day, so it finds a handful of visits), whatever
+    the table's statistics say (a table that grew since it was last analysed
+    made the planner scan it for every batch)."""
     visitor = _recordset(
         {"site_id": VISITS.c.site_id.type, "visitor_hash": VISITS.c.visitor_hash.type}
     )

@@ -286,7 +286,9 @@ class Visit(Base):
     browser_family: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
-        Index("ix_visits_site_visitor_last", "site_id", "visitor_hash", "last_event_at"),
+        # Not `last_event_at`, which every event moves: PostgreSQL updates a
+        # visit in place (HOT) when no indexed column changes (migration 0019).
+        Index("ix_visits_site_visitor", "site_id", "visitor_hash"),
         Index("ix_visits_account_started", "account_id", "started_at"),
         # The accounts list's site filter: has this account visited this site?
         Index("ix_visits_account_site", "account_id", "site_id"),
