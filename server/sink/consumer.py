@@ -71,6 +71,9 @@ class Source(Protocol):
 
 @dataclass
 class ConsumerStats:
+    """What a queue loop did: batches handled, events stored, duplicates
+    skipped, entries sent to the dead letters, batches tried again."""
+
     batches: int = 0
     stored: int = 0
     duplicates: int = 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import cast
 
 from redis import Redis
@@ -50,22 +51,18 @@ def append(redis: Redis, payloads: Sequence[bytes]) -> None:
         pipe.execute()
 
 
+@dataclass
 class StreamSource:
-    """The group's entries for one consumer, as the ingest loop takes them."""
+    """The group's entries for one consumer (`name`), as the ingest loop takes them."""
 
-    def __init__(
-        self,
-        redis: Redis,
-        name: str,
-        block_ms: int = BLOCK_MS,
-        claim_idle_ms: int = CLAIM_IDLE_MS,
-    ) -> None:
-        self.redis = redis
-        self.name = name
-        self.block_ms = block_ms
-        self.claim_idle_ms = claim_idle_ms
-        self._trimmed_at = 0.0
-        self._untrimmed = False
+    redis: Redis
+    name: str
+    block_ms: int = BLOCK_MS
+    claim_idle_ms: int = CLAIM_IDLE_MS
+    _trimmed_at: float = field(default=0.0, init=False)
+    _untrimmed: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
         self.ensure_group()
 
     def ensure_group(self) -> None:

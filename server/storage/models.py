@@ -261,21 +261,11 @@ class NetworkCorrection(Base):
     __table_args__ = (Index("ix_network_corrections_org", "org_id"),)
 
 
-class Visit(Base):
-    """A visitor's events with no gap longer than 30 minutes."""
+class VisitorContext:
+    """The columns a visit takes from its first event and every event carries:
+    who came (anonymously), from where, with what."""
 
-    __tablename__ = "visits"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     visitor_hash: Mapped[str] = mapped_column(String(32))
-    started_at: Mapped[datetime]
-    last_event_at: Mapped[datetime]
-    pageviews: Mapped[int] = mapped_column(default=0)
-    events_count: Mapped[int] = mapped_column(default=0)
-    engaged_ms: Mapped[int] = mapped_column(BigId, default=0)
-    entry_path: Mapped[str | None] = mapped_column(String(2048))
     referrer_host: Mapped[str | None] = mapped_column(String(255))
     utm_source: Mapped[UtmValue | None]
     utm_medium: Mapped[UtmValue | None]
@@ -284,6 +274,22 @@ class Visit(Base):
     connection_class: Mapped[str] = mapped_column(String(16), default="unknown")
     device_class: Mapped[str | None] = mapped_column(String(16))
     browser_family: Mapped[str | None] = mapped_column(String(64))
+
+
+class Visit(VisitorContext, Base):
+    """A visitor's events with no gap longer than 30 minutes."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime]
+    last_event_at: Mapped[datetime]
+    pageviews: Mapped[int] = mapped_column(default=0)
+    events_count: Mapped[int] = mapped_column(default=0)
+    engaged_ms: Mapped[int] = mapped_column(BigId, default=0)
+    entry_path: Mapped[str | None] = mapped_column(String(2048))
 
     __table_args__ = (
         # Not `last_event_at`, which every event moves: PostgreSQL updates a
@@ -295,7 +301,7 @@ class Visit(Base):
     )
 
 
-class Event(Base):
+class Event(VisitorContext, Base):
     """One accepted beacon, anonymised (SPEC.md privacy rule 4)."""
 
     __tablename__ = "events"
@@ -310,20 +316,11 @@ class Event(Base):
     name: Mapped[str | None] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(2048))
     title: Mapped[str | None] = mapped_column(String(300))
-    referrer_host: Mapped[str | None] = mapped_column(String(255))
     referrer_path: Mapped[str | None] = mapped_column(String(2048))
-    utm_source: Mapped[UtmValue | None]
-    utm_medium: Mapped[UtmValue | None]
-    utm_campaign: Mapped[UtmValue | None]
     utm_term: Mapped[UtmValue | None]
     utm_content: Mapped[UtmValue | None]
     props: Mapped[dict[str, Any]] = mapped_column(default=dict)
     engaged_ms: Mapped[int | None] = mapped_column(BigId)
-    visitor_hash: Mapped[str] = mapped_column(String(32))
-    country: Mapped[str | None] = mapped_column(String(2))
-    connection_class: Mapped[str] = mapped_column(String(16), default="unknown")
-    device_class: Mapped[str | None] = mapped_column(String(16))
-    browser_family: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_events_account_occurred", "account_id", "occurred_at"),
