@@ -3,9 +3,10 @@
 Starts, one after the other and for `--rounds` rounds, on loopback:
   * `bench/bare_app.py`: Flask answering 204 to `POST /e`, under gunicorn;
   * Vigie embedded: `vigie serve` (gunicorn, the inbox file, one writer), SQLite;
-  * Vigie scale mode: the same gunicorn on `server:create_app()` with Redis and
-    PostgreSQL (the stream is drained by `vigie ingest` afterwards, so that the
-    consumer does not share the collectors' cores),
+  * Vigie scale mode: `vigie serve` with Redis and PostgreSQL, as a collector
+    node runs (gunicorn, the spool, one forwarder to the Redis Stream); the
+    stream is drained by `vigie ingest` afterwards, so that the consumer does
+    not share the collectors' cores,
 each with the same workers and threads, loads each with wrk (Debian package
 `wrk`) at the same connections for the same time, then prints requests per
 second, p99 latency, the ratio to the bare endpoint, and events accepted
@@ -31,10 +32,11 @@ threefold from one start to the next.
 Every beacon comes from a business address of the company database (through a
 trusted proxy header, 256 addresses), with a browser's user agent.
 
-`--breakdown` adds two servers to each round, to show where embedded mode's
-time goes: Vigie whose sink keeps nothing (`bench/null_sink_app.py`: the
-request path alone), and Vigie appending to the inbox file with no writer
-draining it (the request path and the append).
+`--breakdown` adds servers to each round, to show where the time goes: Vigie
+whose sink keeps nothing (`bench/null_sink_app.py`: the request path alone),
+Vigie appending to the inbox file with no writer draining it (the request
+path and the append), and scale mode under plain gunicorn (the forwarder a
+thread of one worker rather than `vigie serve`'s own process).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ POSTGRES = os.environ.get(
     "VIGIE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS = os.environ.get("VIGIE_BENCH_REDIS", "redis://127.0.0.1:6379/14")
+SIDE_REDIS = os.environ.get("VIGIE_BENCH_SIDE_REDIS", "redis://127.0.0.1:6379/15")
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
@@ -337,6 +340,7 @@ def main() -> None:
         "scale": [],
         "null sink": [],
         "inbox only": [],
+        "scale, plain gunicorn": [],
     }
     with postgres_schema() as scale_url:
         prepare_database(scale_url)
@@ -378,6 +382,18 @@ def main() -> None:
                         script,
                     )
                 )
+            if args.breakdown and not args.skip_scale:
+                # Its stream goes to a Redis database of its own, never drained:
+                # the scale figures below count only `vigie serve`'s events.
+                runs["scale, plain gunicorn"].append(
+                    measure(
+                        "  Vigie scale, gunicorn",
+                        lambda port: gunicorn_command("server:create_app()", port, args),
+                        {**scale_env, "VIGIE_REDIS_URL": SIDE_REDIS},
+                        args,
+                        script,
+                    )
+                )
             runs["embedded"].append(
                 measure(
                     "  Vigie embedded (serve)",
@@ -390,8 +406,8 @@ def main() -> None:
             if not args.skip_scale:
                 runs["scale"].append(
                     measure(
-                        "  Vigie scale (Redis)",
-                        lambda port: gunicorn_command("server:create_app()", port, args),
+                        "  Vigie scale (serve)",
+                        lambda port: serve_command(port, args),
                         scale_env,
                         args,
                         script,
@@ -400,8 +416,10 @@ def main() -> None:
         print()
         report("embedded", runs["embedded"], runs["bare"], count_events(sqlite_url))
         if args.breakdown:
-            for name in ("null sink", "inbox only"):
-                print(f"{name}: {breakdown(runs[name], runs['bare'])}")
+            for name in ("null sink", "inbox only", "scale, plain gunicorn"):
+                if runs[name]:
+                    print(f"{name}: {breakdown(runs[name], runs['bare'])}")
+            redis.Redis.from_url(SIDE_REDIS).flushdb()
         if not args.skip_scale:
             drain_stream(scale_env)
             report("scale", runs["scale"], runs["bare"], count_events(scale_url))

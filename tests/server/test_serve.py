@@ -267,23 +267,33 @@ def test_request_log_has_no_query_string_nor_client_address(served_database, dev
     assert count(url, Event) == 1
 
 
+def plain_gunicorn(port: int) -> list[str]:
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf"]
+    return [*gunicorn, "-k", "gthread", "-w", "2", "--threads", "4"] + [
+        "-b",
+        f"127.0.0.1:{port}",
+        "server:create_app()",
+    ]
+
+
+def serve_with_workers(port: int) -> list[str]:
+    return [*VIGIE, "serve", "--port", str(port), "--workers", "2", "--threads", "4"]
+
+
 @pytest.mark.slow
-def test_scale_mode_workers_that_stop_under_load_forward_every_accepted_event(
-    served_database, redis_url, redis_conn, make_app, mmdb
+@pytest.mark.parametrize(
+    "command", [serve_with_workers, plain_gunicorn], ids=["vigie-serve", "gunicorn"]
+)
+def test_scale_mode_collectors_that_stop_under_load_forward_every_accepted_event(
+    served_database, redis_url, redis_conn, make_app, mmdb, command
 ):
-    """gunicorn on the app factory with Redis: each request goes to its
-    process's spool, the forwarder moves it to the stream, and workers told to
-    stop forward what they accepted before they end."""
+    """A collector node with Redis: each request goes to its process's spool,
+    the forwarder (`vigie serve`'s own process, or a thread of a plain
+    gunicorn worker) moves it to the stream, and a node told to stop forwards
+    what it accepted before it ends."""
     url, env = served_database
     env = {**env, "VIGIE_REDIS_URL": redis_url}
-    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:server.gunicorn_conf"]
-    process, base = start_server(
-        lambda port: (
-            [*gunicorn, "-k", "gthread", "-w", "2", "--threads", "4"]
-            + ["-b", f"127.0.0.1:{port}", "server:create_app()"]
-        ),
-        env,
-    )
+    process, base = start_server(command, env)
     accepted = stopped_under_load(process, base)
     assert redis_conn.xlen(STREAM) >= accepted >= 500
     consumer_app = make_app(url, REDIS_URL=redis_url, MMDB=mmdb, SECRET_KEY="serve-test")
