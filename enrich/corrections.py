@@ -56,12 +56,20 @@ class Correction:
     """One correction: its key (one of asn, organisation, network) and its effect."""
 
     scope: Scope
+    """Which of `asn`, `organisation` and `network` is the key; the other two are ignored."""
     effect: Effect
     asn: int | None = None
+    """The key of an `asn` correction: an autonomous system number, 1 to 4294967295."""
     organisation: str | None = None
+    """The key of an `organisation` correction: a network organisation's name, matched
+    folded (`enrich.identity.fold`: case, accents and punctuation do not count)."""
     network: str | None = None
+    """The key of a `network` correction: an IPv4 or IPv6 network in CIDR, host bits
+    cleared by `check`; the longest matching prefix wins."""
     company_name: str | None = None
+    """Company X's name, required by the `company` effect and ignored by the others."""
     company_domain: str | None = None
+    """Company X's domain, lower case; its account key comes from it before the name."""
 
     @property
     def company_key(self) -> str | None:
@@ -107,9 +115,10 @@ class CorrectionTable:
 
     by_asn: Mapping[int, Correction] = field(default_factory=dict)
     by_name: Mapping[str, Correction] = field(default_factory=dict)
-    # (IP version, prefix length) → network address as an int → correction,
-    # longest prefixes first.
+    """Keyed by the organisation name folded (`enrich.identity.fold`)."""
     by_network: tuple[tuple[int, int, Mapping[int, Correction]], ...] = ()
+    """(IP version, prefix length, network address as an int → correction),
+    longest prefixes first."""
     _folded: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod

@@ -87,11 +87,16 @@ class Company:
     """A company found behind an address, with what the source knows of it."""
 
     key: str
+    """The account key its visits land on (`enrich.identity.account_key`)."""
     name: str
     domain: str | None = None
+    """Given by Vigie's company database, the Domain database or a correction only."""
     industry: str | None = None
+    """Only from Vigie's company database, as its CSV words it."""
     employees: int | None = None
+    """Headcount, only from Vigie's company database."""
     country: str | None = None
+    """ISO 3166-1 alpha-2: the company database's, else where the address is located."""
 
 
 @dataclass(frozen=True)
@@ -100,15 +105,29 @@ class Resolution:
 
     connection: ConnectionClass
     decided_by: str
+    """The signal that set `connection`: `classify`'s reason (`user type`, `known
+    network: …`), `cloud range: <provider>`, `correction` or `not a public address`."""
     company: Company | None = None
+    """Only on business, education and government networks (`COMPANY_CLASSES`)."""
     company_source: str | None = None
+    """Where `company` came from: `company database`, `organisation`, `domain`,
+    `ASN organisation` or `correction`; None without a company."""
     country: str | None = None
+    """ISO 3166-1 alpha-2: Vigie's company database's, else the geolocation's."""
     city: str | None = None
+    """English name, from the Enterprise or City database."""
     asn: int | None = None
+    """Autonomous system number, from the Enterprise, ISP or ASN database."""
     asn_organisation: str | None = None
+    """The organisation the ASN is registered to (`autonomous_system_organization`)."""
     isp: str | None = None
+    """From the Enterprise or ISP database."""
     user_type: str | None = None
+    """MaxMind's `user_type` (`business`, `residential`, `cellular`…): only the
+    Enterprise database gives it."""
     cloud_provider: str | None = None
+    """The provider whose published ranges hold the address (`Vigie-Cloud-Ranges`),
+    which makes it `hosting`."""
 
     @property
     def network_organisation(self) -> str | None:

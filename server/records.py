@@ -16,22 +16,30 @@ import msgspec
 
 
 class CompanyFacts(msgspec.Struct, frozen=True):
-    """The company resolution found, as the account starts from it."""
+    """The company resolution found (`enrich.resolver.Company`), as the account starts from it."""
 
     key: str
+    """`Company.key`: the account the event lands on."""
     name: str
     domain: str | None = None
     industry: str | None = None
+    """`Company.industry`, from Vigie's company database only."""
     employees: int | None = None
+    """Headcount (`Company.employees`)."""
     country: str | None = None
+    """ISO 3166-1 alpha-2: the company's, else where the visitor's address is located."""
     city: str | None = None
-    network: str | None = None  # /24 or /48 of the company, for reverse DNS
+    """Where the visitor's address is located (English name), not the company's seat."""
+    network: str | None = None
+    """The /24 (IPv4) or /48 (IPv6) holding the visitor's address, in CIDR, for reverse DNS."""
     # Provenance (server/corrections/provenance.py): the resolver's source of the
     # company, and the network's ASN and organisation name. Empty in records
     # queued before they existed.
     source: str | None = None
+    """`Resolution.company_source`: `company database`, `organisation`, `domain`, …"""
     asn: int | None = None
     network_organisation: str | None = None
+    """`Resolution.network_organisation`: what a correction by organisation is keyed by."""
 
 
 class CollectedEvent(msgspec.Struct, frozen=True, tag="event", tag_field="record"):

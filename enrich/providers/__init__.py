@@ -36,11 +36,14 @@ class ProviderError(Exception):
 
 @dataclass(frozen=True)
 class Query:
-    """What is known of the account to enrich. `network` is a /24 or /48, never an address."""
+    """What is known of the account to enrich."""
 
     domain: str | None = None
+    """The account's domain: what the file and HTTP providers look up."""
     name: str | None = None
     network: str | None = None
+    """The account's /24 (IPv4) or /48 (IPv6) in CIDR, never an address: what
+    reverse DNS looks up."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,12 @@ class Contact:
 
     name: str
     title: str | None = None
+    """Matched word by word against a persona's roles (`enrich.contacts`)."""
     seniority: str | None = None
     department: str | None = None
     email: str | None = None
     profile_url: str | None = None
+    """A web page about the person; stored only if it is an http(s) URL (`enrich.links`)."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Contact | None:
@@ -69,13 +74,20 @@ class Firmographics:
     name: str | None = None
     domain: str | None = None
     industry: str | None = None
+    """Free text, as the provider words it."""
     employees: int | None = None
+    """Headcount; `from_mapping` also reads `1,200` and `1 200`."""
     revenue_band: str | None = None
+    """A revenue range as the provider labels it: text, not an amount."""
     country: str | None = None
+    """ISO 3166-1 alpha-2 expected: `from_mapping` keeps the first two characters, upper-cased."""
     city: str | None = None
     linkedin_url: str | None = None
+    """The company's LinkedIn page; stored only if it is an http(s) URL (`enrich.links`)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    """Whatever else the provider gave; an account keeps it in `firmographics`, not columns."""
     contacts: tuple[Contact, ...] = ()
+    """The people the provider lists; only those matching a persona's roles are kept."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Firmographics:

@@ -57,24 +57,32 @@ _SITE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 @dataclass(frozen=True)
 class AccountFilters:
-    """What the accounts list shows; the defaults show every account, best first.
-
-    `site` is a site's public key or numeric id (resolved within the
-    organisation when the query runs); `since` is an ISO date or a period
-    such as `30d`, kept as typed so that it can be given back.
-    """
+    """What the accounts list shows; the defaults show every account, best first."""
 
     site: str | None = None
+    """Accounts with a visit on this site: its public key or numeric id, resolved
+    within the organisation when the query runs."""
     tiers: tuple[str, ...] = ()
+    """Tiers kept, hottest first; none, like all three, keeps every tier."""
     min_score: int | None = None
+    """Accounts scoring at least this."""
     q: str | None = None
+    """Case-insensitive substring of the account's name or domain."""
     country: str | None = None
+    """ISO 3166-1 alpha-2, upper case: the account's country exactly."""
     industry: str | None = None
+    """The account's whole industry, compared case-insensitively."""
     since: str | None = None
+    """Last seen on or after an ISO date (UTC midnight) or within a period such as
+    `30d`; kept as text so that links can give it back."""
     outcome: str | None = None
+    """The account's latest sales outcome, one of `OUTCOMES`."""
     lane: str | None = None
+    """`new` or `expansion` (`LANES`), by `accounts.crm_customer`."""
     confidence: str | None = None
+    """How surely the company was identified, one of `CONFIDENCES`."""
     sort: str = DEFAULT_SORT
+    """One of `SORTS`; ties go by account id in the same direction."""
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 

@@ -46,11 +46,17 @@ class LeadFilters:
     """What the leads list shows; the defaults show every lead, hot companies first."""
 
     email_class: str | None = None
+    """One of `EMAIL_CLASSES`, matched exactly."""
     tier: str | None = None
+    """The lead's own tier, not its company's."""
     country: str | None = None
+    """ISO 3166-1 alpha-2, upper case: the lead's country, however it was found."""
     list_id: int | None = None
+    """The lead list's id (`list` in a query string)."""
     min_score: int | None = None
+    """Leads whose own score is at least this."""
     sort: str = "company"
+    """One of `SORTS`; ties go by lead id."""
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 

@@ -66,9 +66,11 @@ class WebsiteFetch:
 
     status: Status
     facts: HomepageFacts | None = None
+    """What the page says; only when `status` is ok."""
     truncated: bool = False
     """The page was longer than `MAX_BYTES` and only its start was read."""
     error: str | None = None
+    """Why there is no page, in a few words; None when `status` is ok."""
 
 
 def homepage_url(template: str, domain: str) -> str:
