@@ -45,6 +45,7 @@ import argparse
 import io
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -524,7 +525,20 @@ def fill_stream(
     return events
 
 
-def drain_with(consumers: int, env: dict[str, str], url: str, expected: int) -> float:
+def start_cost(env: dict[str, str]) -> float:
+    """CPU seconds of one `vigie ingest --burst` with nothing to store (its start)."""
+    before = children_cpu_seconds()
+    subprocess.run(
+        [sys.executable, "-m", "server", "ingest", "--burst", "--block-ms", "100"],
+        env={**os.environ, **env},
+        cwd=PROJECT,
+        capture_output=True,
+        check=True,
+    )
+    return children_cpu_seconds() - before
+
+
+def drain_with(consumers: int, env: dict[str, str], url: str, expected: int, start: float) -> float:
     """Start `consumers` `vigie ingest --burst`; return events/s from the first
     stored event to the last."""
     before = count_events(url)
@@ -541,6 +555,7 @@ def drain_with(consumers: int, env: dict[str, str], url: str, expected: int) -> 
     while count_events(url) == before:
         time.sleep(0.01)
     started, busy_before = time.monotonic(), busy_cores_seconds()
+    children_before = children_cpu_seconds()
     for process in processes:
         process.wait(timeout=600)
     seconds = time.monotonic() - started
@@ -548,8 +563,18 @@ def drain_with(consumers: int, env: dict[str, str], url: str, expected: int) -> 
     stored = count_events(url) - before
     if stored != expected:
         print(f"  !! {consumers} consumer(s) stored {stored:,} of {expected:,} events")
-    print(f"  (cores busy meanwhile, all processes: {busy:.2f} of {os.cpu_count()})")
+    spent = children_cpu_seconds() - children_before - consumers * start
+    print(
+        f"  (cores busy meanwhile, all processes: {busy:.2f} of {os.cpu_count()}; "
+        f"the consumers' own CPU: {spent / max(1, stored) * 1e6:.0f} µs per event)"
+    )
     return stored / seconds
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU of this process's children that have ended."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def busy_cores_seconds() -> float:
@@ -569,12 +594,13 @@ def ingest_rates(args, env) -> None:
     org_id, site_id = prepare_database(url)
     env = {**env, "VIGIE_REDIS_URL": REDIS}
     connection = redis.Redis.from_url(REDIS)
+    start = start_cost(env)
     for companies in (args.ingest_companies, 1):
         rates = []
         for consumers in (1, 2):
             tag = f"c{companies}n{consumers}x"
             events = fill_stream(connection, org_id, site_id, args.ingest_events, tag, companies)
-            rates.append(drain_with(consumers, env, url, events))
+            rates.append(drain_with(consumers, env, url, events, start))
             print(
                 f"  ingest, {companies} compan{'y' if companies == 1 else 'ies'}, "
                 f"{consumers} consumer(s): {events:,} events (+ {args.ingest_events - events:,}"
