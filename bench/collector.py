@@ -449,6 +449,7 @@ class postgres_schema:
 
 
 def drain_stream(env: dict[str, str]) -> None:
+    """Run one `vigie ingest --burst` to its end."""
     subprocess.run(
         [sys.executable, "-m", "server", "ingest", "--burst", "--block-ms", "100"],
         env={**os.environ, **env},
@@ -528,13 +529,7 @@ def fill_stream(
 def start_cost(env: dict[str, str]) -> float:
     """CPU seconds of one `vigie ingest --burst` with nothing to store (its start)."""
     before = children_cpu_seconds()
-    subprocess.run(
-        [sys.executable, "-m", "server", "ingest", "--burst", "--block-ms", "100"],
-        env={**os.environ, **env},
-        cwd=PROJECT,
-        capture_output=True,
-        check=True,
-    )
+    drain_stream(env)
     return children_cpu_seconds() - before
 
 
