@@ -16,11 +16,12 @@ stopped).
 Then the ingest rate: a stream filled with `--ingest-events` records (company
 pageviews of 2,000 visitors from `--ingest-companies` companies, one in ten a
 bot count) drained by one `vigie ingest`, then a fresh stream of the same size
-by two at once; then both again with every visitor from one company, the
-worst case for several consumers (each batch updates that one account row,
-which they take in turns until they commit). Each run has companies of its
-own, so no run's accounts carry another's history. The rate counts from the
-first stored event to the last, so process start is left out.
+by two at once, `--ingest-repeats` turns, and the medians compared; then the
+same with every visitor from one company, the worst case for several
+consumers (each batch updates that one account row, which they take in turns
+until they commit). Each run has companies of its own, so no run's accounts
+carry another's history. The rate counts from the first stored event to the
+last, so process start is left out.
 
     python bench/collector.py [--workers 2] [--threads 4] [--connections 32] [--seconds 15]
 
@@ -48,6 +49,7 @@ import re
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -284,6 +286,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=3, help="Bare, embedded, scale; repeated.")
     parser.add_argument("--ingest-events", type=int, default=40_000)
+    parser.add_argument(
+        "--ingest-repeats",
+        type=int,
+        default=3,
+        help="Turns of one then two consumers per workload; the medians are compared.",
+    )
     parser.add_argument(
         "--ingest-companies",
         type=int,
@@ -591,20 +599,27 @@ def ingest_rates(args, env) -> None:
     connection = redis.Redis.from_url(REDIS)
     start = start_cost(env)
     for companies in (args.ingest_companies, 1):
-        rates = []
-        for consumers in (1, 2):
-            tag = f"c{companies}n{consumers}x"
-            events = fill_stream(connection, org_id, site_id, args.ingest_events, tag, companies)
-            rates.append(drain_with(consumers, env, url, events, start))
-            print(
-                f"  ingest, {companies} compan{'y' if companies == 1 else 'ies'}, "
-                f"{consumers} consumer(s): {events:,} events (+ {args.ingest_events - events:,}"
-                f" bot counts) at {rates[-1]:,.0f} events/s; stream length after: "
-                f"{connection.xlen(STREAM):,}"
-            )
+        name = f"{companies} compan{'y' if companies == 1 else 'ies'}"
+        rates: dict[int, list[float]] = {1: [], 2: []}
+        # One then two consumers, in turns: both meet the machine's same moments.
+        for repeat in range(args.ingest_repeats):
+            for consumers in (1, 2):
+                tag = f"c{companies}n{consumers}r{repeat}x"
+                events = fill_stream(
+                    connection, org_id, site_id, args.ingest_events, tag, companies
+                )
+                rates[consumers].append(drain_with(consumers, env, url, events, start))
+                print(
+                    f"  ingest, {name}, {consumers} consumer(s): {events:,} events (+ "
+                    f"{args.ingest_events - events:,} bot counts) at "
+                    f"{rates[consumers][-1]:,.0f} events/s; stream length after: "
+                    f"{connection.xlen(STREAM):,}"
+                )
+        one, two = statistics.median(rates[1]), statistics.median(rates[2])
+        each = ", ".join(f"{b / a:.2f}" for a, b in zip(rates[1], rates[2], strict=True))
         print(
-            f"  {companies} compan{'y' if companies == 1 else 'ies'}: two consumers store "
-            f"{rates[1] / rates[0]:.2f} x what one does\n"
+            f"  {name}: median {one:,.0f} events/s with one consumer, {two:,.0f} with two: "
+            f"two store {two / one:.2f} x what one does (each turn: {each})\n"
         )
 
 
