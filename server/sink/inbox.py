@@ -83,7 +83,6 @@ class Inbox:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._append_lock = threading.Lock()
         self._connection().executescript(SCHEMA)
         spool = self.path.with_name(self.path.name + ".spool")
         self._appender = SpoolAppender(spool)
@@ -134,7 +133,7 @@ class Inbox:
     def done(self, ids: Iterable[str]) -> None:
         """Forget entries that were stored, then remove spool segments stored to their end."""
         offsets, rows = _split_ids(ids)
-        with self._append_lock, self._transaction() as connection:
+        with self._transaction() as connection:
             connection.executemany("DELETE FROM entries WHERE id = ?", rows)
             _store_offsets(connection, offsets)
         if offsets:
@@ -213,6 +212,7 @@ class WriterLock:
 
     @property
     def held(self) -> bool:
+        """Whether this holder has the lock (no system call)."""
         return self._descriptor is not None
 
     def acquire(self) -> bool:
