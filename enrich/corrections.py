@@ -47,10 +47,6 @@ class Scope(StrEnum):
     NETWORK = "network"
 
 
-class CorrectionError(ValueError):
-    """A correction that cannot be used; the message names the field."""
-
-
 @dataclass(frozen=True)
 class Correction:
     """One correction: its key (one of asn, organisation, network) and its effect."""
@@ -77,6 +73,10 @@ class Correction:
         if self.effect is not Effect.COMPANY:
             return None
         return account_key(self.company_domain, self.company_name)
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be used; the message names the field."""
 
 
 def check(correction: Correction) -> Correction:

@@ -67,12 +67,15 @@ class Contact:
         return cls(**cleaned) if cleaned.get("name") else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Firmographics:
-    """What a provider knows of a company; None where it knows nothing."""
+    """What a provider knows of a company; None where it knows nothing. Keyword arguments
+    only: an answer names the few fields it knows."""
 
     name: str | None = None
     domain: str | None = None
+    """The company's domain as the provider gives it, which need not be the one looked up;
+    the only field reverse DNS fills (`enrich.providers.rdns`, from the network's PTR name)."""
     industry: str | None = None
     """Free text, as the provider words it."""
     employees: int | None = None
