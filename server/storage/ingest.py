@@ -15,8 +15,9 @@ Safe with several consumers at once:
   batch (site and visitor hash), so one visitor's events taken by two consumers
   are sessionised one batch after the other and cannot split a visit; other
   visitors, on the same site too, are stored in parallel;
-* rows are touched in a fixed order (lock keys, account keys and ids, visit
-  ids, count keys, site ids), so consumers wait for each other, never deadlock.
+* rows are touched in a fixed order (count receipts, lock keys, account keys
+  and ids, visit ids, count keys, site ids), so consumers wait for each other,
+  never deadlock.
 
 The hot rows (a site's traffic counts, its last-event mark) are written last,
 so a transaction holds their locks only for the end of its work.
@@ -112,13 +113,16 @@ def ingest(session: Session, records: Iterable[Record], now: datetime) -> Ingest
     begin_write(session)
     records = of_existing_sites(session, list(records))
     events = [r for r in records if isinstance(r, CollectedEvent)]
+    # Receipts first: they are this batch's own rows, not rows that other
+    # consumers write too, so the shared rows stay locked only for the end.
     counts = [r for r in records if isinstance(r, TrafficCountDelta)]
+    new_counts = newly_received(session, counts, now)
     lock_visitors(session, events)
     result, started = store_events(session, events)
     # Visits, active days and top pages change when a visit starts; recounting
     # them on every event would read the account's whole history each time.
     refresh_aggregates(session, started, now)
-    add_counts(session, newly_received(session, counts, now))
+    add_counts(session, new_counts)
     mark_sites_receiving(session, events, counts, now)
     return result
 
