@@ -21,7 +21,9 @@ same with every visitor from one company, the worst case for several
 consumers (each batch updates that one account row, which they take in turns
 until they commit). Each run has companies of its own, so no run's accounts
 carry another's history. The rate counts from the first stored event to the
-last, so process start is left out.
+last, so process start is left out. Before and after, `bench/ceiling.py`
+shows what the machine allows any two busy processes against one at that
+moment: the consumers' ratio cannot be read without it on shared cores.
 
     python bench/collector.py [--workers 2] [--threads 4] [--connections 32] [--seconds 15]
 
@@ -66,6 +68,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(PROJECT))
 
+from bench import ceiling  # noqa: E402
 from enrich.companydb import build_company_db, read_networks  # noqa: E402
 from server.records import CompanyFacts, TrafficCountDelta, encode  # noqa: E402
 from server.sink.stream import STREAM, append  # noqa: E402
@@ -289,7 +292,7 @@ def main() -> None:
     parser.add_argument(
         "--ingest-repeats",
         type=int,
-        default=3,
+        default=5,
         help="Turns of one then two consumers per workload; the medians are compared.",
     )
     parser.add_argument(
@@ -598,6 +601,9 @@ def ingest_rates(args, env) -> None:
     env = {**env, "VIGIE_REDIS_URL": REDIS}
     connection = redis.Redis.from_url(REDIS)
     start = start_cost(env)
+    # What the machine itself allows two processes, before and after: on shared
+    # cores it moves from minute to minute, and the consumers' figure with it.
+    print(f"  before: {ceiling.describe(ceiling.ratios(5))}")
     for companies in (args.ingest_companies, 1):
         name = f"{companies} compan{'y' if companies == 1 else 'ies'}"
         rates: dict[int, list[float]] = {1: [], 2: []}
@@ -621,6 +627,7 @@ def ingest_rates(args, env) -> None:
             f"  {name}: median {one:,.0f} events/s with one consumer, {two:,.0f} with two: "
             f"two store {two / one:.2f} x what one does (each turn: {each})\n"
         )
+    print(f"  after: {ceiling.describe(ceiling.ratios(5))}")
 
 
 if __name__ == "__main__":
