@@ -334,11 +334,19 @@ def main() -> None:
         "VIGIE_COLLECT_RATE_LIMIT": "100000000 per minute",
         "VIGIE_INSTANCE_PATH": str(work),
     }
-    if args.ingest_only:
+    if not args.ingest_only:
+        server_rounds(args, common, work, script)
+    if args.ingest_only or not args.skip_scale:
         with postgres_schema() as url:
             ingest_rates(args, {**common, "VIGIE_DATABASE_URL": url})
-        shutil.rmtree(work, ignore_errors=True)
-        return
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def server_rounds(
+    args: argparse.Namespace, common: dict[str, str], work: Path, script: Path
+) -> None:
+    """Load the bare endpoint and Vigie's servers in turn for `args.rounds`
+    rounds, then print each one's figures against the bare endpoint's."""
     print(
         f"gunicorn gthread, {args.workers} workers x {args.threads} threads; wrk 2 threads, "
         f"{args.connections} connections, {args.seconds} s each; {os.cpu_count()} cores\n"
@@ -435,10 +443,6 @@ def main() -> None:
         if not args.skip_scale:
             drain_stream(scale_env)
             report("scale", runs["scale"], runs["bare"], count_events(scale_url))
-    if not args.skip_scale:
-        with postgres_schema() as url:
-            ingest_rates(args, {**common, "VIGIE_DATABASE_URL": url})
-    shutil.rmtree(work, ignore_errors=True)
 
 
 class postgres_schema:
