@@ -55,6 +55,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.request
 import uuid
@@ -607,7 +608,7 @@ def ingest_rates(args, env) -> None:
     start = start_cost(env)
     # What the machine itself allows two processes, before and after: on shared
     # cores it moves from minute to minute, and the consumers' figure with it.
-    print(f"  before: {ceiling.describe(ceiling.ratios(5))}")
+    print(textwrap.indent(f"before:\n{ceiling.describe()}", "  "))
     for companies in (args.ingest_companies, 1):
         name = f"{companies} compan{'y' if companies == 1 else 'ies'}"
         rates: dict[int, list[float]] = {1: [], 2: []}
@@ -631,7 +632,7 @@ def ingest_rates(args, env) -> None:
             f"  {name}: median {one:,.0f} events/s with one consumer, {two:,.0f} with two: "
             f"two store {two / one:.2f} x what one does (each turn: {each})\n"
         )
-    print(f"  after: {ceiling.describe(ceiling.ratios(5))}")
+    print(textwrap.indent(f"after:\n{ceiling.describe()}", "  "))
 
 
 if __name__ == "__main__":
